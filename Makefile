@@ -28,3 +28,15 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) site .pytest_cache .hypothesis build *.egg-info
+
+## Build the published site (runs the conformance check first for its results page).
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+serve-docs: docs
+	$(BIN)/python -m http.server --bind 127.0.0.1 --directory site 8001
+
+## Benchmarks (see docs/benchmarks.md); not part of `make test`.
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/run.py

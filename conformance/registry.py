@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -25,7 +26,9 @@ if TYPE_CHECKING:
 __all__ = [
     "Check",
     "CheckFailure",
+    "CheckResult",
     "CheckSkipped",
+    "Outcome",
     "check",
     "checks_for",
     "requires_credentials",
@@ -65,6 +68,27 @@ class CheckSkipped(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class Outcome(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"  # the target contradicts the documents
+    SKIPPED = "skipped"  # could not run here (no credentials, option off)
+    ERROR = "error"  # the check itself broke: a bug in the suite, not the target
+
+
+@dataclass
+class CheckResult:
+    """One named claim's verdict on one system, as reports and the CLI show it."""
+
+    system: str
+    name: str
+    group: str
+    summary: str
+    outcome: Outcome
+    message: str = ""  # failure title, skip reason or error
+    details: str = ""  # received vs documented, hint, evidence transcript
+    duration: float = 0.0
 
 
 @dataclass(frozen=True)
