@@ -1,0 +1,60 @@
+"""Where the OpenAPI files live, so a checkout, an install and a test's temp copy all work.
+
+Lookup order: ``$AUTHCONFORM_SPEC_DIR``, then the repository's ``spec/`` next to this
+package, then ``<sys.prefix>/share/authconform/spec`` (where the wheel installs them).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from conformance.errors import UsageError
+
+__all__ = ["ENV_VAR", "SYSTEMS", "load_spec", "spec_dirs", "spec_path"]
+
+SYSTEMS: tuple[str, ...] = ("fib", "user-api", "duktig")
+ENV_VAR = "AUTHCONFORM_SPEC_DIR"
+_REPO_SPEC_DIR = Path(__file__).resolve().parent.parent / "spec"
+
+
+def spec_dirs() -> list[Path]:
+    """The directories searched, in order (the environment variable only when set)."""
+    dirs = []
+    if os.environ.get(ENV_VAR):
+        dirs.append(Path(os.environ[ENV_VAR]))
+    dirs.append(_REPO_SPEC_DIR)
+    dirs.append(Path(sys.prefix) / "share" / "authconform" / "spec")
+    return dirs
+
+
+def spec_path(system: str) -> Path:
+    """The first ``<system>.openapi.yaml`` found; a UsageError names every place tried."""
+    if system not in SYSTEMS:
+        raise UsageError(f"system {system!r}", f"unknown; expected one of {', '.join(SYSTEMS)}")
+    name = f"{system}.openapi.yaml"
+    tried = [directory / name for directory in spec_dirs()]
+    for candidate in tried:
+        if candidate.is_file():
+            return candidate
+    raise UsageError(
+        f"spec file {name}",
+        f"not found in {', '.join(str(p.parent) for p in tried)}"
+        f" (set {ENV_VAR} to the directory holding it)",
+    )
+
+
+def load_spec(system: str) -> dict[str, Any]:
+    """The parsed spec; a file that is not a YAML mapping is a UsageError, not a traceback."""
+    path = spec_path(system)
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise UsageError(f"spec {path}", f"cannot be read: {exc}") from exc
+    if not isinstance(loaded, dict):
+        raise UsageError(f"spec {path}", "not an OpenAPI document (no top-level mapping)")
+    return loaded
