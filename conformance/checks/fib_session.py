@@ -1,0 +1,619 @@
+"""FIB session lifecycle checks: refresh (PATCH session), logout, and token security.
+
+The public FIB docs define ``PATCH`` on the session path with ``Authorization:
+<refreshToken>`` (a new pair back) and ``POST .../logout`` with ``Authorization:
+<accessToken>``; both accept the token with or without ``Bearer ``. These checks hold
+a target to that, plus what any token-based session must do: a used refresh token is
+dead, a logged-out session stays dead, and forged tokens are refused.
+
+Refusals: the lifecycle docs list 400, 401, 404, 422 and 500; a token the server must
+not honour may be refused with 400, 401 or 422 (401 is the reference reading). A missing
+or unreadable ``Authorization`` header must get exactly 401. A server that answers 404 or
+405 on the lifecycle routes does not implement them: every check here then fails with
+that plain reason, unless the run turned the lifecycle off (``--no-lifecycle``).
+
+Options read from ``ctx.options``: ``lifecycle`` (False skips the group), ``jwks_url``
+(where the server's Ed25519 key is published; None tries ``/.well-known/jwks.json``),
+``expiry_wait`` (seconds the run may wait for an access token to expire; 0 or None skips
+that check).
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import hmac
+import json
+import time
+from typing import Any
+
+import httpx
+import nacl.signing
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from conformance.checks.common import (
+    FIB_LOGOUT_PATH,
+    FIB_SESSION_PATH,
+    JwtParts,
+    check_envelope,
+    fib_login,
+    require_jwt,
+)
+from conformance.context import Context, Exchange
+from conformance.registry import CheckFunc, CheckSkipped, check, requires_credentials
+
+__all__ = [
+    "JWKS_WELL_KNOWN_PATH",
+    "LIFECYCLE_OFF_REASON",
+    "forge_token",
+    "login_pair",
+    "logout",
+    "refresh",
+]
+
+JWKS_WELL_KNOWN_PATH = "/.well-known/jwks.json"
+LIFECYCLE_OFF_REASON = "lifecycle checks turned off (--no-lifecycle): the target offers only login"
+
+# Statuses the lifecycle docs allow for a token the server must not honour.
+REFUSAL_STATUSES = (400, 401, 422)
+REFUSAL_DOCUMENTED = (
+    "a refusal: 401 (reference reading), or 400/422 (also listed by the lifecycle docs)"
+)
+# A route the server does not have answers one of these.
+NOT_IMPLEMENTED_STATUSES = (404, 405)
+# How far past ``exp`` the expiry check sends the token: covers a server's small leeway.
+EXPIRY_MARGIN_SECONDS = 2
+
+_PROBE_KEY = "fib_session_probe"
+
+
+# --- requests -------------------------------------------------------------------------
+
+
+def _authorization(token: str, bearer: bool) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}" if bearer else token}
+
+
+def refresh(ctx: Context, token: str, *, bearer: bool = False) -> httpx.Response:
+    """PATCH the session path with ``token`` as the refresh token."""
+    return ctx.request("PATCH", FIB_SESSION_PATH, headers=_authorization(token, bearer))
+
+
+def logout(ctx: Context, token: str, *, bearer: bool = False) -> httpx.Response:
+    """POST logout with ``token`` as the access token."""
+    return ctx.request("POST", FIB_LOGOUT_PATH, headers=_authorization(token, bearer))
+
+
+def login_pair(ctx: Context) -> tuple[str, str]:
+    """A fresh (accessToken, refreshToken): lifecycle checks spend tokens, so never cached."""
+    data = fib_login(ctx, fresh=True)["body"]["data"]
+    return data["accessToken"], data["refreshToken"]
+
+
+# --- preconditions --------------------------------------------------------------------
+
+
+def _probe(ctx: Context) -> dict[str, tuple[int, Exchange | None]]:
+    """Status of each lifecycle route for an unreadable token, once per run.
+
+    An implemented route refuses the token (401); a missing one answers 404/405.
+    """
+    if _PROBE_KEY not in ctx.cache:
+        found = {}
+        for name, send in (("refresh", refresh), ("logout", logout)):
+            response = send(ctx, "not-a-token")
+            found[name] = (response.status_code, ctx.last)
+        ctx.cache[_PROBE_KEY] = found
+    return ctx.cache[_PROBE_KEY]
+
+
+def lifecycle(*operations: str):
+    """Skip when the run turned the lifecycle off; fail plainly if a needed route is missing."""
+
+    def decorate(func: CheckFunc) -> CheckFunc:
+        @functools.wraps(func)
+        def wrapper(ctx: Context) -> None:
+            if ctx.options.get("lifecycle", True) is False:
+                raise CheckSkipped(LIFECYCLE_OFF_REASON)
+            probe = _probe(ctx)
+            for operation in operations:
+                status, exchange = probe[operation]
+                if status in NOT_IMPLEMENTED_STATUSES:
+                    ctx.last = exchange
+                    ctx.fail(
+                        f"{operation} not implemented: {status}",
+                        received=f"HTTP {status} on the {operation} route",
+                        documented=(
+                            "PATCH session with Authorization: <refreshToken> (refresh), "
+                            "POST .../logout with Authorization: <accessToken> (logout)"
+                        ),
+                        hint="run with --no-lifecycle if the target offers only the login",
+                    )
+            func(ctx)
+
+        return wrapper
+
+    return decorate
+
+
+# --- verdicts -------------------------------------------------------------------------
+
+
+def _expect_ok(ctx: Context, response: httpx.Response, what: str) -> dict[str, Any]:
+    """200 in the FIB envelope, or fail naming ``what`` was refused; returns the body."""
+    if response.status_code != 200:
+        ctx.fail(
+            f"{what} was refused",
+            received=f"HTTP {response.status_code}",
+            documented="200 with the status envelope",
+        )
+    body = ctx.json_of(response)
+    check_envelope(ctx, body, 200)
+    return body
+
+
+def _expect_refused(ctx: Context, response: httpx.Response, what: str, *, hint: str) -> None:
+    """A documented refusal status; a 2xx means the server honoured what it must not."""
+    status = response.status_code
+    if 200 <= status < 300:
+        ctx.fail(
+            f"{what} was accepted",
+            received=f"HTTP {status}",
+            documented=REFUSAL_DOCUMENTED,
+            hint=hint,
+        )
+    if status >= 500:
+        ctx.fail(
+            f"{what} caused a server error",
+            received=f"HTTP {status}",
+            documented=REFUSAL_DOCUMENTED,
+            hint="a bad token is the client's fault: 4xx",
+        )
+    if status not in REFUSAL_STATUSES:
+        ctx.fail(
+            f"{what} was refused with an undocumented status",
+            received=f"HTTP {status}",
+            documented=REFUSAL_DOCUMENTED,
+        )
+
+
+def _expect_401(ctx: Context, response: httpx.Response, what: str) -> None:
+    status = response.status_code
+    if status != 401:
+        ctx.fail(
+            f"{what} got {status}, not 401",
+            received=f"HTTP {status}",
+            documented="401: the request carries no usable credentials",
+            hint="a server error here means the header is parsed without guarding"
+            if status >= 500
+            else None,
+        )
+
+
+def _pair_from(ctx: Context, body: dict[str, Any], what: str) -> tuple[JwtParts, JwtParts]:
+    """The decoded (access, refresh) tokens of a 200 body, or fail."""
+    data = body.get("data")
+    tokens = data if isinstance(data, dict) else {}
+    if not all(
+        isinstance(tokens.get(k), str) and tokens[k] for k in ("accessToken", "refreshToken")
+    ):
+        ctx.fail(
+            f"{what} lacks the tokens",
+            received=repr(body)[:300],
+            documented='data: {"accessToken": str, "refreshToken": str, "expirationTime": int}',
+        )
+    access = require_jwt(ctx, tokens["accessToken"], f"{what}: accessToken")
+    refreshed = require_jwt(ctx, tokens["refreshToken"], f"{what}: refreshToken")
+    return access, refreshed
+
+
+# --- forging --------------------------------------------------------------------------
+
+
+def _b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _segment(value: dict[str, Any]) -> str:
+    return _b64url(json.dumps(value, separators=(",", ":")).encode("utf-8"))
+
+
+def forge_token(header: dict[str, Any], claims: dict[str, Any], sign) -> str:
+    """A compact JWT whose signature is ``sign(signing_input)`` (bytes), for forgeries."""
+    signing_input = f"{_segment(header)}.{_segment(claims)}"
+    return f"{signing_input}.{_b64url(sign(signing_input.encode('ascii')))}"
+
+
+def _claims_of(ctx: Context, token: str, what: str) -> dict[str, Any]:
+    return dict(require_jwt(ctx, token, what).claims)
+
+
+def _header_of(ctx: Context, token: str, what: str) -> dict[str, Any]:
+    return dict(require_jwt(ctx, token, what).header)
+
+
+def _server_keys(ctx: Context) -> list[bytes]:
+    """The server's published Ed25519 public keys (raw), or skip saying why there are none."""
+    given = ctx.options.get("jwks_url")
+    url = given or ctx.base_url.rstrip("/") + JWKS_WELL_KNOWN_PATH
+    where = f"--jwks-url {url}" if given else f"{url} (no --jwks-url given)"
+    try:
+        response = ctx.client.get(url)
+    except httpx.HTTPError as exc:
+        raise CheckSkipped(f"server key unknown: {where} unreachable ({exc})") from exc
+    ctx.last = Exchange.from_response(response)
+    if response.status_code != 200:
+        raise CheckSkipped(f"server key unknown: {where} answered {response.status_code}")
+    try:
+        keys = response.json().get("keys", [])
+    except (ValueError, AttributeError) as exc:
+        raise CheckSkipped(f"server key unknown: {where} is not a JWK set") from exc
+    found = []
+    for key in keys if isinstance(keys, list) else []:
+        if not isinstance(key, dict) or key.get("kty") != "OKP" or key.get("crv") != "Ed25519":
+            continue
+        x = key.get("x")
+        try:
+            raw = base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))
+        except (TypeError, ValueError):
+            continue
+        if len(raw) == 32:
+            found.append(raw)
+    if not found:
+        raise CheckSkipped(f"server key unknown: {where} holds no Ed25519 (OKP) key")
+    return found
+
+
+def _hmac_secrets(raw: bytes) -> dict[str, bytes]:
+    """Forms of an Ed25519 public key a confused verifier might use as an HMAC secret."""
+    pem = Ed25519PublicKey.from_public_bytes(raw).public_bytes(
+        Encoding.PEM, PublicFormat.SubjectPublicKeyInfo
+    )
+    return {
+        "raw key bytes": raw,
+        "PEM": pem,
+        "PEM without final newline": pem.rstrip(b"\n"),
+        "hex": raw.hex().encode("ascii"),
+        "JWK x": _b64url(raw).encode("ascii"),
+    }
+
+
+def _hs256(secret: bytes):
+    return lambda data: hmac.new(secret, data, hashlib.sha256).digest()
+
+
+# --- checks: the lifecycle ------------------------------------------------------------
+
+
+@check("fib", group="lifecycle")
+@lifecycle("refresh")
+@requires_credentials
+def refresh_returns_new_token_pair(ctx: Context) -> None:
+    """PATCH with a refresh token returns a new pair whose refresh token works in turn."""
+    access, refresh_token = login_pair(ctx)
+    body = _expect_ok(ctx, refresh(ctx, refresh_token), "refresh with a fresh refresh token")
+    new_access, new_refresh = _pair_from(ctx, body, "refresh response")
+    data = body["data"]
+    if data["accessToken"] == access or data["refreshToken"] == refresh_token:
+        ctx.fail(
+            "refresh returned the same token(s) again",
+            received="accessToken unchanged"
+            if data["accessToken"] == access
+            else "refreshToken unchanged",
+            documented="a new token pair",
+        )
+    expiration = data.get("expirationTime")
+    if not isinstance(expiration, int) or isinstance(expiration, bool):
+        ctx.fail(
+            "refresh response lacks expirationTime",
+            received=repr(expiration),
+            documented="expirationTime: integer (same 200 body as the login)",
+        )
+    old_sub = _claims_of(ctx, access, "login accessToken").get("sub")
+    if new_access.claims.get("sub") != old_sub:
+        ctx.fail(
+            "refreshed access token names another subject",
+            received=repr(new_access.claims.get("sub")),
+            documented=f"sub {old_sub!r}",
+        )
+    if new_access.claims.get("jti") is not None and (
+        new_refresh.claims.get("acjti") not in (None, new_access.claims.get("jti"))
+    ):
+        ctx.fail(
+            "new refresh token belongs to another access token",
+            received=f"acjti {new_refresh.claims.get('acjti')!r}",
+            documented=f"acjti = the new access token's jti {new_access.claims['jti']!r}",
+        )
+    _expect_ok(ctx, refresh(ctx, data["refreshToken"]), "refresh with the new refresh token")
+
+
+@check("fib", group="lifecycle")
+@lifecycle("refresh")
+@requires_credentials
+def used_refresh_token_is_rejected(ctx: Context) -> None:
+    """A refresh token that has been used once is refused the second time (rotation)."""
+    _, refresh_token = login_pair(ctx)
+    _expect_ok(ctx, refresh(ctx, refresh_token), "first use of a refresh token")
+    _expect_refused(
+        ctx,
+        refresh(ctx, refresh_token),
+        "a used refresh token",
+        hint="rotate: revoke the refresh token when it is exchanged for a new pair",
+    )
+
+
+@check("fib", group="lifecycle")
+@lifecycle("refresh")
+@requires_credentials
+def access_token_is_not_a_refresh_token(ctx: Context) -> None:
+    """PATCH with an access token in place of the refresh token is refused."""
+    access, _ = login_pair(ctx)
+    _expect_refused(
+        ctx,
+        refresh(ctx, access),
+        "an access token offered for refresh",
+        hint="tell the kinds apart (refresh tokens carry acjti) before honouring one",
+    )
+
+
+@check("fib", group="lifecycle")
+@lifecycle("logout")
+@requires_credentials
+def refresh_token_is_not_an_access_token(ctx: Context) -> None:
+    """Logout with a refresh token in place of the access token is refused."""
+    _, refresh_token = login_pair(ctx)
+    _expect_refused(
+        ctx,
+        logout(ctx, refresh_token),
+        "a refresh token offered for logout",
+        hint="tell the kinds apart (access tokens carry acc/role) before honouring one",
+    )
+
+
+@check("fib", group="lifecycle")
+@lifecycle("logout")
+@requires_credentials
+def logout_succeeds(ctx: Context) -> None:
+    """Logout with a fresh access token answers 200 with the envelope and a data object."""
+    access, _ = login_pair(ctx)
+    body = _expect_ok(ctx, logout(ctx, access), "logout with a fresh access token")
+    if not isinstance(body.get("data"), dict):
+        ctx.fail(
+            "logout body's data is not an object",
+            received=repr(body.get("data"))[:200],
+            documented='{"status": {...}, "data": {}}',
+        )
+
+
+@check("fib", group="lifecycle")
+@lifecycle("logout")
+@requires_credentials
+def access_token_rejected_after_logout(ctx: Context) -> None:
+    """An access token is refused once its session has been logged out."""
+    access, _ = login_pair(ctx)
+    _expect_ok(ctx, logout(ctx, access), "logout with a fresh access token")
+    _expect_refused(
+        ctx,
+        logout(ctx, access),
+        "a logged-out access token",
+        hint="logout must revoke the access token, not only answer 200",
+    )
+
+
+@check("fib", group="lifecycle")
+@lifecycle("refresh", "logout")
+@requires_credentials
+def refresh_token_rejected_after_logout(ctx: Context) -> None:
+    """After logout the session's refresh token can no longer mint new tokens."""
+    access, refresh_token = login_pair(ctx)
+    _expect_ok(ctx, logout(ctx, access), "logout with a fresh access token")
+    _expect_refused(
+        ctx,
+        refresh(ctx, refresh_token),
+        "the refresh token of a logged-out session",
+        hint="logout must revoke the refresh token(s) issued with the access token",
+    )
+
+
+@check("fib", group="lifecycle")
+@lifecycle("refresh", "logout")
+@requires_credentials
+def bearer_prefix_is_optional(ctx: Context) -> None:
+    """Both routes take the token with and without a ``Bearer `` prefix, as the docs say."""
+    _, refresh_token = login_pair(ctx)
+    body = _expect_ok(
+        ctx,
+        refresh(ctx, refresh_token, bearer=True),
+        "refresh with 'Authorization: Bearer <refreshToken>'",
+    )
+    _pair_from(ctx, body, "refresh response")
+    body = _expect_ok(
+        ctx,
+        refresh(ctx, body["data"]["refreshToken"]),
+        "refresh with 'Authorization: <refreshToken>'",
+    )
+    _pair_from(ctx, body, "refresh response")
+    _expect_ok(
+        ctx,
+        logout(ctx, body["data"]["accessToken"], bearer=True),
+        "logout with 'Authorization: Bearer <accessToken>'",
+    )
+
+
+# --- checks: the Authorization header -------------------------------------------------
+
+_GARBAGE_HEADERS = (
+    "garbage",
+    "Bearer",
+    "Bearer ",
+    "Bearer a.b.c",
+    "Basic dXNlcjpwYXNzd29yZA==",
+    "eyJhbGciOiJFZERTQSJ9.bm90IGpzb24.c2ln",
+    "...",
+    "x" * 4096,
+)
+
+
+@check("fib", group="lifecycle")
+@lifecycle("refresh", "logout")
+def missing_authorization_gets_401(ctx: Context) -> None:
+    """Refresh and logout without an Authorization header get 401, never 5xx."""
+    _expect_401(ctx, ctx.request("PATCH", FIB_SESSION_PATH), "refresh without Authorization")
+    _expect_401(ctx, ctx.request("POST", FIB_LOGOUT_PATH), "logout without Authorization")
+
+
+@check("fib", group="lifecycle")
+@lifecycle("refresh", "logout")
+def garbage_authorization_gets_401(ctx: Context) -> None:
+    """Refresh and logout with an unreadable Authorization header get 401, never 5xx."""
+    for value in _GARBAGE_HEADERS:
+        shown = value if len(value) <= 40 else f"{value[:20]}… ({len(value)} characters)"
+        headers = {"Authorization": value}
+        _expect_401(
+            ctx,
+            ctx.request("PATCH", FIB_SESSION_PATH, headers=headers),
+            f"refresh with Authorization {shown!r}",
+        )
+        _expect_401(
+            ctx,
+            ctx.request("POST", FIB_LOGOUT_PATH, headers=headers),
+            f"logout with Authorization {shown!r}",
+        )
+
+
+# --- checks: forged tokens ------------------------------------------------------------
+
+
+def _refuse_forgeries(ctx: Context, make, what: str, hint: str) -> None:
+    """Send ``make(header, claims)`` built from a fresh pair to both routes; both must refuse."""
+    access, refresh_token = login_pair(ctx)
+    forged_refresh = make(
+        _header_of(ctx, refresh_token, "refreshToken"),
+        _claims_of(ctx, refresh_token, "refreshToken"),
+    )
+    _expect_refused(ctx, refresh(ctx, forged_refresh), f"refresh token {what}", hint=hint)
+    forged_access = make(
+        _header_of(ctx, access, "accessToken"), _claims_of(ctx, access, "accessToken")
+    )
+    _expect_refused(ctx, logout(ctx, forged_access), f"access token {what}", hint=hint)
+
+
+@check("fib", group="lifecycle")
+@lifecycle("refresh", "logout")
+@requires_credentials
+def unsigned_token_is_rejected(ctx: Context) -> None:
+    """A token re-issued with ``alg: none`` and no signature is refused on both routes."""
+
+    def make(header: dict[str, Any], claims: dict[str, Any]) -> str:
+        return forge_token({**header, "alg": "none"}, claims, lambda _data: b"")
+
+    _refuse_forgeries(
+        ctx,
+        make,
+        "with alg 'none' and no signature",
+        hint="pin the verification algorithm to EdDSA; never read it from the token",
+    )
+
+
+@check("fib", group="lifecycle")
+@lifecycle("refresh", "logout")
+@requires_credentials
+def tampered_payload_is_rejected(ctx: Context) -> None:
+    """A genuine token whose payload was altered (exp pushed back) but signature kept is refused."""
+    access, refresh_token = login_pair(ctx)
+    for token, what, send in (
+        (refresh_token, "refresh token", refresh),
+        (access, "access token", logout),
+    ):
+        head, _, signature = token.split(".")
+        claims = _claims_of(ctx, token, what)
+        if isinstance(claims.get("exp"), int):
+            claims["exp"] += 3600
+        else:
+            claims["exp"] = int(time.time()) + 3600
+        tampered = f"{head}.{_segment(claims)}.{signature}"
+        _expect_refused(
+            ctx,
+            send(ctx, tampered),
+            f"{what} with a tampered payload",
+            hint="verify the signature over header and payload before reading claims",
+        )
+
+
+@check("fib", group="lifecycle")
+@lifecycle("refresh", "logout")
+@requires_credentials
+def token_signed_by_another_key_is_rejected(ctx: Context) -> None:
+    """A token with genuine claims, EdDSA-signed by a key that is not the server's, is refused."""
+    stranger = nacl.signing.SigningKey.generate()
+
+    def make(header: dict[str, Any], claims: dict[str, Any]) -> str:
+        return forge_token(
+            {**header, "alg": "EdDSA"}, claims, lambda data: stranger.sign(data).signature
+        )
+
+    _refuse_forgeries(
+        ctx,
+        make,
+        "signed by a stranger's Ed25519 key",
+        hint="verify with the server's own public key",
+    )
+
+
+@check("fib", group="lifecycle")
+@lifecycle("refresh", "logout")
+@requires_credentials
+def hs256_token_keyed_with_public_key_is_rejected(ctx: Context) -> None:
+    """An HS256 token whose HMAC key is the server's published public key is refused."""
+    keys = _server_keys(ctx)
+    for raw in keys:
+        for form, secret in _hmac_secrets(raw).items():
+
+            def make(header: dict[str, Any], claims: dict[str, Any], secret=secret) -> str:
+                return forge_token({**header, "alg": "HS256"}, claims, _hs256(secret))
+
+            _refuse_forgeries(
+                ctx,
+                make,
+                f"HS256-signed with the public key ({form})",
+                hint="pin the algorithm to EdDSA; the public key is no HMAC secret",
+            )
+
+
+@check("fib", group="lifecycle")
+@lifecycle("logout")
+@requires_credentials
+def expired_access_token_is_rejected(ctx: Context) -> None:
+    """An access token sent past its exp is refused (waits out its lifetime; off by default).
+
+    A token past its exp cannot be forged without the server's key, and one signed by
+    another key proves only signature checking, so the check waits for a real token to
+    expire, at most ``expiry_wait`` seconds.
+    """
+    budget = ctx.options.get("expiry_wait") or 0
+    if budget <= 0:
+        raise CheckSkipped(
+            "an expired server-signed token can only be had by waiting out its lifetime; "
+            "give an expiry wait (seconds) to run it"
+        )
+    access, _ = login_pair(ctx)
+    exp = _claims_of(ctx, access, "accessToken").get("exp")
+    if not isinstance(exp, int | float):
+        ctx.fail(
+            "access token has no numeric exp", received=repr(exp), documented="exp: NumericDate"
+        )
+    wait = exp + EXPIRY_MARGIN_SECONDS - time.time()
+    if wait > budget:
+        raise CheckSkipped(
+            f"the access token expires in {wait - EXPIRY_MARGIN_SECONDS:.0f} s, "
+            f"past the expiry wait of {budget} s"
+        )
+    time.sleep(max(wait, 0))
+    _expect_refused(
+        ctx,
+        logout(ctx, access),
+        "an access token past its exp",
+        hint="check exp on every token, with at most a small leeway",
+    )
