@@ -1,0 +1,134 @@
+"""The one place request bodies are read and JSON responses are built.
+
+Rules (each failure is an ``HTTPError`` with a sentence saying what was wrong):
+the body is at most ``MAX_BODY_BYTES`` (413, judged on what actually arrives,
+never reading more than the limit plus one byte); the content type must be
+``application/json`` with no charset other than UTF-8 (415); the bytes must be
+UTF-8 and one JSON value without NaN/Infinity or lone surrogates (400).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from reference_impl.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from reference_impl.messages import Response, WSGIEnviron
+
+__all__ = ["MAX_BODY_BYTES", "json_response", "read_json"]
+
+# 64 KiB: a login body is a few hundred bytes; anything near this is abuse or a mistake.
+MAX_BODY_BYTES = 64 * 1024
+JSON_MEDIA_TYPE = "application/json"
+
+
+def read_json(environ: WSGIEnviron, *, limit: int = MAX_BODY_BYTES) -> Any:
+    """Parse the request body; raises 413, 415 or 400 as described in the module docstring."""
+    declared = _content_length(environ)
+    if declared is not None and declared > limit:
+        raise PayloadTooLarge(f"The request body must be at most {limit} bytes.")
+    _require_json_content_type(environ.get("CONTENT_TYPE"))
+    raw = _read_body(environ, declared, limit)
+    if len(raw) > limit:
+        raise PayloadTooLarge(f"The request body must be at most {limit} bytes.")
+    return parse_json_bytes(raw)
+
+
+def parse_json_bytes(raw: bytes) -> Any:
+    """Strict UTF-8 JSON to Python; every failure is a 400 that says why."""
+    if not raw.strip():
+        raise BadRequest("The request body is empty; a JSON object is required.")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest("The request body is not valid UTF-8.") from exc
+    try:
+        value = json.loads(text, parse_constant=_reject_constant)
+    except RecursionError as exc:
+        raise BadRequest("The request body nests JSON too deeply.") from exc
+    except ValueError as exc:  # JSONDecodeError, NaN/Infinity, over-long integers
+        raise BadRequest(f"The request body is not valid JSON: {exc}.") from exc
+    if _has_lone_surrogate(value):
+        raise BadRequest("The request body contains a string that is not valid Unicode.")
+    return value
+
+
+def json_response(
+    status: int, payload: Any, *, headers: Iterable[tuple[str, str]] = ()
+) -> Response:
+    body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+    out = [("Content-Type", JSON_MEDIA_TYPE), ("Content-Length", str(len(body)))]
+    out.extend(headers)
+    return Response(status, body, out)
+
+
+def _content_length(environ: WSGIEnviron) -> int | None:
+    value = str(environ.get("CONTENT_LENGTH") or "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise BadRequest("The Content-Length header is not a number.")
+    return int(value)
+
+
+def _require_json_content_type(value: str | None) -> None:
+    media_type, _, params = (value or "").partition(";")
+    if media_type.strip().lower() != JSON_MEDIA_TYPE:
+        raise UnsupportedMediaType(
+            f"The request body must be {JSON_MEDIA_TYPE}, got {media_type.strip() or 'no type'!r}."
+        )
+    for param in params.split(";"):
+        name, _, charset = param.partition("=")
+        charset = charset.strip(' "').lower()
+        if name.strip().lower() == "charset" and charset not in ("utf-8", "utf8"):
+            raise UnsupportedMediaType("JSON request bodies must be UTF-8.")
+
+
+def _read_body(environ: WSGIEnviron, declared: int | None, limit: int) -> bytes:
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return b""
+    if declared is not None:
+        # NOTE: read what was declared (bounded above), never "until EOF": on a
+        # kept-alive socket EOF would only come when the client gives up.
+        return _read_at_most(stream, declared)
+    if environ.get("wsgi.input_terminated"):
+        # The server decoded a chunked body and will end the stream for us;
+        # one byte past the limit is enough to know it is too large.
+        return _read_at_most(stream, limit + 1)
+    return b""  # no length, no terminated stream: HTTP says there is no body
+
+
+def _read_at_most(stream: Any, size: int) -> bytes:
+    chunks: list[bytes] = []
+    remaining = size
+    while remaining > 0:
+        chunk = stream.read(min(remaining, 16384))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """Walk iteratively: the parsed value may be as deep as the parser allowed."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False

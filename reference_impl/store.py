@@ -1,0 +1,334 @@
+"""SQLite storage shared by every worker: users of the three systems, server keys, revocations.
+
+One connection per thread and process, opened lazily, so a Store built before
+gunicorn forks is safe to use in each worker (the child opens its own). WAL mode
+lets readers run beside the single writer; ``BUSY_TIMEOUT_MS`` makes writers wait
+instead of failing. Rows are turned into records defensively: a row that does not
+parse is "no match", never an exception.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+__all__ = [
+    "ApiUser",
+    "DuktigUser",
+    "DuplicateUser",
+    "FibUser",
+    "Store",
+]
+
+# Writers queue behind each other under load; 10 s is far beyond any real wait.
+BUSY_TIMEOUT_MS = 10_000
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS server_keys (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS fib_users (
+    email      TEXT PRIMARY KEY,
+    public_key TEXT NOT NULL,          -- raw 32-byte Ed25519 key, hex
+    account_id TEXT NOT NULL           -- Iroha-style <name>@<domain>
+);
+CREATE TABLE IF NOT EXISTS api_users (
+    user_id       TEXT PRIMARY KEY,    -- 24 lowercase hex characters
+    name          TEXT NOT NULL,
+    email         TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    password_hash TEXT NOT NULL,
+    created_at    INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS duktig_users (
+    user_id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    first_name    TEXT NOT NULL,
+    last_name     TEXT NOT NULL,
+    email         TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    password_hash TEXT NOT NULL,
+    role_id       INTEGER NOT NULL,
+    active        INTEGER NOT NULL,
+    last_login    TEXT                 -- "YYYY-MM-DD HH:MM:SS" UTC, NULL before the first login
+);
+CREATE TABLE IF NOT EXISTS revoked_tokens (
+    jti        TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL        -- Unix time after which the row may be pruned
+);
+CREATE INDEX IF NOT EXISTS revoked_tokens_expiry ON revoked_tokens (expires_at);
+"""
+
+
+class DuplicateUser(Exception):
+    """Raised by ``create_*_user`` when the email is taken (case-insensitively).
+
+    The UNIQUE constraint decides, so of N concurrent signups for one email
+    exactly one row is created and the others get this error.
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class FibUser:
+    email: str
+    public_key: bytes
+    account_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ApiUser:
+    user_id: str
+    name: str
+    email: str
+    password_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class DuktigUser:
+    user_id: int
+    first_name: str
+    last_name: str
+    email: str
+    password_hash: str
+    role_id: int
+    active: bool
+    last_login: str | None
+
+
+class Store:
+    """All persistent state; safe to share between threads, and across a fork."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = os.fspath(path)
+        self._local = threading.local()
+        self._schema_lock = threading.Lock()
+        self._schema_ready_pid: int | None = None
+
+    # -- connections -------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None and self._local.pid == os.getpid():
+            return conn
+        # NOTE: a connection inherited across fork must never be used in the child.
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        self._local.conn, self._local.pid = conn, os.getpid()
+        self._ensure_schema(conn)
+        return conn
+
+    def _ensure_schema(self, conn: sqlite3.Connection) -> None:
+        with self._schema_lock:
+            if self._schema_ready_pid == os.getpid():
+                return
+            conn.executescript(SCHEMA)
+            self._schema_ready_pid = os.getpid()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One IMMEDIATE transaction: take the write lock up front, so no upgrade deadlock."""
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close this thread's connection (others close when their threads end)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None and self._local.pid == os.getpid():
+            conn.close()
+        self._local.conn = None
+
+    # -- server keys -------------------------------------------------------
+
+    def server_key(self, name: str, generate: Callable[[], str]) -> str:
+        """The persisted value for ``name``, created with ``generate()`` by whoever asks first.
+
+        INSERT OR IGNORE then SELECT: when workers race, all end up with the winner's value.
+        """
+        conn = self._connection()
+        row = conn.execute("SELECT value FROM server_keys WHERE name = ?", (name,)).fetchone()
+        if row is not None:
+            return str(row[0])
+        with self._write() as w:
+            w.execute(
+                "INSERT OR IGNORE INTO server_keys (name, value) VALUES (?, ?)", (name, generate())
+            )
+            row = w.execute("SELECT value FROM server_keys WHERE name = ?", (name,)).fetchone()
+        return str(row[0])
+
+    # -- FIB users ---------------------------------------------------------
+
+    def put_fib_user(self, email: str, public_key: bytes, account_id: str) -> None:
+        """Register or re-key a FIB user (FIB has no sign-up endpoint; this is seeding)."""
+        with self._write() as w:
+            w.execute(
+                "INSERT INTO fib_users (email, public_key, account_id) VALUES (?, ?, ?) "
+                "ON CONFLICT (email) DO UPDATE SET public_key = excluded.public_key, "
+                "account_id = excluded.account_id",
+                (email, public_key.hex(), account_id),
+            )
+
+    def fib_user(self, email: str) -> FibUser | None:
+        row = (
+            self._connection()
+            .execute(
+                "SELECT email, public_key, account_id FROM fib_users WHERE email = ?", (email,)
+            )
+            .fetchone()
+        )
+        if row is None:
+            return None
+        try:
+            key = bytes.fromhex(row[1])
+            if len(key) != 32 or not isinstance(row[2], str) or not row[2]:
+                return None
+            return FibUser(str(row[0]), key, row[2])
+        except (TypeError, ValueError):
+            return None
+
+    # -- User API users ----------------------------------------------------
+
+    def create_api_user(
+        self, name: str, email: str, password_hash: str, *, user_id: str | None = None
+    ) -> ApiUser:
+        """Insert a User API user; raises ``DuplicateUser`` if the email is taken.
+
+        ``password_hash`` comes from ``passwords.hash_password``; ``user_id``
+        defaults to 24 random lowercase hex characters.
+        """
+        user = ApiUser(user_id or secrets.token_hex(12), name, email, password_hash)
+        try:
+            with self._write() as w:
+                w.execute(
+                    "INSERT INTO api_users (user_id, name, email, password_hash, created_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (user.user_id, name, email, password_hash, int(time.time())),
+                )
+        except sqlite3.IntegrityError as exc:
+            raise DuplicateUser(email) from exc
+        return user
+
+    def api_user_by_email(self, email: str) -> ApiUser | None:
+        row = (
+            self._connection()
+            .execute(
+                "SELECT user_id, name, email, password_hash FROM api_users WHERE email = ?",
+                (email,),
+            )
+            .fetchone()
+        )
+        if row is None or not all(isinstance(v, str) for v in row):
+            return None
+        return ApiUser(*row)
+
+    def set_api_user_password(self, email: str, password_hash: str) -> None:
+        with self._write() as w:
+            w.execute(
+                "UPDATE api_users SET password_hash = ? WHERE email = ?", (password_hash, email)
+            )
+
+    # -- Duktig users ------------------------------------------------------
+
+    def create_duktig_user(
+        self,
+        *,
+        first_name: str,
+        last_name: str,
+        email: str,
+        password_hash: str,
+        role_id: int = 2,
+        active: bool = True,
+    ) -> DuktigUser:
+        """Insert a Duktig user; raises ``DuplicateUser`` if the email is taken."""
+        try:
+            with self._write() as w:
+                cursor = w.execute(
+                    "INSERT INTO duktig_users (first_name, last_name, email, password_hash, "
+                    "role_id, active) VALUES (?, ?, ?, ?, ?, ?)",
+                    (first_name, last_name, email, password_hash, role_id, int(active)),
+                )
+                user_id = int(cursor.lastrowid or 0)
+        except sqlite3.IntegrityError as exc:
+            raise DuplicateUser(email) from exc
+        return DuktigUser(
+            user_id, first_name, last_name, email, password_hash, role_id, active, None
+        )
+
+    def duktig_user_by_email(self, email: str) -> DuktigUser | None:
+        row = (
+            self._connection()
+            .execute(
+                "SELECT user_id, first_name, last_name, email, password_hash, role_id, active, "
+                "last_login FROM duktig_users WHERE email = ?",
+                (email,),
+            )
+            .fetchone()
+        )
+        if row is None:
+            return None
+        user_id, first, last, mail, pw_hash, role_id, active, last_login = row
+        if not (isinstance(user_id, int) and isinstance(role_id, int)):
+            return None
+        if not all(isinstance(v, str) for v in (first, last, mail, pw_hash)):
+            return None
+        if last_login is not None and not isinstance(last_login, str):
+            last_login = None
+        return DuktigUser(
+            user_id, first, last, mail, pw_hash, role_id, active in (1, True), last_login
+        )
+
+    def update_duktig_user(
+        self, email: str, *, password_hash: str | None = None, active: bool | None = None
+    ) -> None:
+        """Change a Duktig user's password hash and/or active flag (used by demo seeding)."""
+        with self._write() as w:
+            if password_hash is not None:
+                w.execute(
+                    "UPDATE duktig_users SET password_hash = ? WHERE email = ?",
+                    (password_hash, email),
+                )
+            if active is not None:
+                w.execute(
+                    "UPDATE duktig_users SET active = ? WHERE email = ?", (int(active), email)
+                )
+
+    def record_duktig_login(self, user_id: int, when: str) -> None:
+        """Store the time of this login (``YYYY-MM-DD HH:MM:SS`` UTC)."""
+        with self._write() as w:
+            w.execute("UPDATE duktig_users SET last_login = ? WHERE user_id = ?", (when, user_id))
+
+    # -- token revocation --------------------------------------------------
+
+    def revoke(self, jti: str, expires_at: int, *, now: float | None = None) -> bool:
+        """Revoke ``jti`` until ``expires_at``; True if this call revoked it, False if already.
+
+        The boolean is atomic across workers, so of two concurrent uses of one
+        refresh token exactly one wins. Expired rows are pruned on the way.
+        """
+        now = time.time() if now is None else now
+        with self._write() as w:
+            w.execute("DELETE FROM revoked_tokens WHERE expires_at < ?", (int(now),))
+            cursor = w.execute(
+                "INSERT OR IGNORE INTO revoked_tokens (jti, expires_at) VALUES (?, ?)",
+                (jti, int(expires_at)),
+            )
+            return cursor.rowcount == 1
+
+    def is_revoked(self, jti: str) -> bool:
+        row = (
+            self._connection()
+            .execute("SELECT 1 FROM revoked_tokens WHERE jti = ?", (jti,))
+            .fetchone()
+        )
+        return row is not None
