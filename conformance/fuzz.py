@@ -1,0 +1,210 @@
+"""Schemathesis against one system: property-based requests from its spec, one verdict per check.
+
+How it runs. The Schemathesis command line (``python -m schemathesis.cli run``) runs in a
+child process with a ``schemathesis.toml`` written for the run and an NDJSON event report,
+which :mod:`conformance.fuzz_report` folds into one result per check. The command line,
+not the Python API, because it is the one entry point that runs all four phases
+(examples, coverage, fuzzing, stateful) the way Schemathesis users know them, records
+every check applied to every response rather than stopping at the first failure, and
+keeps its global state (registered checks and hooks, Hypothesis settings, ``.hypothesis/``)
+out of our process. A child can also be killed when it overruns, so a hanging target
+cannot hang the suite. Cost: about half a second of start-up.
+
+Results: ``schemathesis.<check>`` (group ``schemathesis``) for every check that ran,
+passed or failed with each distinct failure and the request that showed it; checks a
+profile switches off are skipped with its reason; ``schemathesis.phase.<phase>`` is
+skipped with a reason for a phase that did not run; ``schemathesis.run`` appears only
+when the run itself went wrong (failed when the target stopped answering, error
+otherwise).
+
+Bounds: ``max_examples`` cases per operation per generating phase, ``stateful_max_steps``
+per stateful scenario, a per-request timeout, no retries or shrinking, and a wall-clock
+limit on the whole child process. With a ``seed`` the run is repeatable (one worker).
+
+Keys read from ``profile.schemathesis`` (all optional):
+
+``positive_data_acceptance``, ``negative_data_rejection``, ``not_a_server_error``,
+``missing_required_header``
+    ``{"expected_statuses": [200, "4xx", ...]}``: the statuses the documents allow for that
+    check, for every operation.
+``operations``
+    ``{operationId: {"positive_data_acceptance": {"expected_statuses": [...]}, ...}}``:
+    the same, for one operation.
+``disabled_checks``
+    ``{check_name: reason}``: checks not run; each is reported skipped with its reason.
+``disabled_phases``
+    ``{"examples"|"coverage"|"fuzzing"|"stateful": reason}``: phases not run, reported likewise.
+``unexpected_methods``
+    Methods the coverage phase sends to each path expecting 405 (Schemathesis's default
+    set when absent; ``[]`` sends none).
+``headers``
+    ``{name: value}`` sent with every request.
+``credential_headers``
+    ``{header: field}``: a header whose value is ``field`` of the system's credentials
+    section (e.g. Duktig ``{"X-Auth-Key": "authKey"}``); masked in evidence.
+``request_timeout``
+    Seconds per request (default 5).
+``stateful_max_steps``
+    Longest stateful chain (default 6).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from conformance.fuzz_config import build_plan, to_toml
+from conformance.fuzz_report import FuzzRun, read_events
+from conformance.registry import CheckResult, Outcome
+from conformance.specfiles import spec_path
+
+__all__ = ["run_schemathesis"]
+
+# Whole-run ceiling; a run that needs longer is stuck, not thorough.
+DEFAULT_RUN_TIMEOUT = 300.0
+POLL_INTERVAL = 0.2
+
+
+def run_schemathesis(
+    profile: Any,
+    base_url: str,
+    *,
+    max_examples: int,
+    seed: int | None,
+    progress: Callable[[str], None] | None = None,
+    credentials: Mapping[str, Any] | None = None,
+    run_timeout: float = DEFAULT_RUN_TIMEOUT,
+) -> list[CheckResult]:
+    """Run Schemathesis on ``profile``'s spec against ``base_url`` and return its verdicts.
+
+    ``credentials`` is the system's section of the credentials file, used only for
+    ``credential_headers``. Raises UsageError for bad profile settings.
+    """
+    say = progress or (lambda _message: None)
+    plan = build_plan(
+        profile.schemathesis or {},
+        max_examples=max_examples,
+        seed=seed,
+        credentials=credentials,
+    )
+    spec = spec_path(profile.name)
+    started = time.monotonic()
+    run = FuzzRun()
+    with tempfile.TemporaryDirectory(prefix="authconform-fuzz-") as workdir:
+        work = Path(workdir)
+        config_file = work / "schemathesis.toml"
+        config_file.write_text(to_toml(plan.config), encoding="utf-8")
+        events_file = work / "events.ndjson"
+        command = [
+            sys.executable,
+            "-m",
+            "schemathesis.cli",
+            "--config-file",
+            str(config_file),
+            "--no-color",
+            "run",
+            str(spec),
+            "--url",
+            base_url.rstrip("/"),
+            "--report",
+            "ndjson",
+            "--report-ndjson-path",
+            str(events_file),
+        ]
+        log_file = work / "output.txt"
+        with open(log_file, "w", encoding="utf-8") as log:
+            child = subprocess.Popen(
+                command,
+                cwd=work,  # .hypothesis/ and stray config files stay in the temp dir
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=_child_env(),
+            )
+            say(f"schemathesis: {profile.name}: started (max {max_examples} examples/operation)")
+            timed_out = _follow(child, events_file, run, say, profile.name, run_timeout)
+        output = log_file.read_text(encoding="utf-8", errors="replace")
+    duration = time.monotonic() - started
+    results = run.results(
+        profile.name,
+        disabled_checks=plan.disabled_checks,
+        disabled_phases=plan.disabled_phases,
+        duration=duration,
+        mask=plan.secrets,
+    )
+    if timed_out:
+        what = f"did not finish within {run_timeout:.0f} s"
+        results.append(_run_error(profile.name, what, output))
+    elif not run.checks_seen and not run.fatal and child.returncode not in (0, 1):
+        results.append(_run_error(profile.name, f"exited with code {child.returncode}", output))
+    say(f"schemathesis: {profile.name}: done in {duration:.1f} s")
+    return results
+
+
+def _follow(
+    child: subprocess.Popen[bytes],
+    events_file: Path,
+    run: FuzzRun,
+    say: Callable[[str], None],
+    system: str,
+    limit: float,
+) -> bool:
+    """Feed events to ``run`` as the child writes them; True if it had to be killed."""
+    deadline = time.monotonic() + limit
+    offset = 0
+    pending = ""
+    timed_out = False
+    while True:
+        finished = child.poll() is not None
+        if events_file.exists():
+            with open(events_file, encoding="utf-8", errors="replace") as stream:
+                stream.seek(offset)
+                chunk = stream.read()
+                offset = stream.tell()
+            pending += chunk
+            complete, _, pending = pending.rpartition("\n")
+            for name, payload in read_events(complete.splitlines()):
+                run.add(name, payload)
+                if name == "PhaseFinished":
+                    phase = payload.get("phase") or {}
+                    if phase.get("name") in ("examples", "coverage", "fuzzing", "stateful"):
+                        say(f"schemathesis: {system}: {phase['name']} {payload.get('status')}")
+        if finished:
+            if pending.strip():
+                for name, payload in read_events([pending]):
+                    run.add(name, payload)
+            return timed_out
+        if time.monotonic() > deadline:
+            child.kill()
+            child.wait(timeout=10)
+            timed_out = True
+            continue
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.wait(timeout=POLL_INTERVAL)
+
+
+def _child_env() -> dict[str, str]:
+    """The environment minus anything that would load user hooks or config into the run."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEMATHESIS_")}
+    env["NO_COLOR"] = "1"
+    return env
+
+
+def _run_error(system: str, what: str, output: str) -> CheckResult:
+    tail = "\n".join(output.strip().splitlines()[-30:])
+    return CheckResult(
+        system=system,
+        name="schemathesis.run",
+        group="schemathesis",
+        summary="Schemathesis could send every request and read every answer.",
+        outcome=Outcome.ERROR,
+        message=f"Schemathesis {what}",
+        details=tail,
+    )

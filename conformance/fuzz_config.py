@@ -1,0 +1,206 @@
+"""Turns a profile's ``schemathesis`` settings into a ``schemathesis.toml`` for one run.
+
+The keys a profile may set are listed in :mod:`conformance.fuzz`; anything else is
+refused here, so a typo in a profile fails loudly instead of silently testing less.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.errors import UsageError
+
+__all__ = [
+    "ALL_CHECKS",
+    "PHASES",
+    "STATUS_CHECKS",
+    "FuzzPlan",
+    "build_plan",
+    "to_toml",
+]
+
+# Every check Schemathesis 4.32 runs by default (max_response_time is off unless given a limit).
+ALL_CHECKS = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_headers_conformance",
+    "response_schema_conformance",
+    "negative_data_rejection",
+    "positive_data_acceptance",
+    "missing_required_header",
+    "unsupported_method",
+    "allow_header_conformance",
+    "use_after_free",
+    "ensure_resource_availability",
+    "ignored_auth",
+    "object_level_authorization",
+)
+# Checks that judge a response by a list of expected status codes.
+STATUS_CHECKS = (
+    "not_a_server_error",
+    "positive_data_acceptance",
+    "negative_data_rejection",
+    "missing_required_header",
+)
+PHASES = ("examples", "coverage", "fuzzing", "stateful")
+
+KNOWN_KEYS = frozenset(
+    {
+        *STATUS_CHECKS,
+        "disabled_checks",
+        "disabled_phases",
+        "unexpected_methods",
+        "operations",
+        "headers",
+        "credential_headers",
+        "request_timeout",
+        "stateful_max_steps",
+    }
+)
+
+# A generated request that takes longer than this is a hang, not a slow answer.
+DEFAULT_REQUEST_TIMEOUT = 5.0
+# Each stateful scenario is a short chain (login -> refresh -> logout is three steps).
+DEFAULT_STATEFUL_MAX_STEPS = 6
+
+
+@dataclass
+class FuzzPlan:
+    """What one run will do: the TOML to hand Schemathesis and what it leaves out, with reasons."""
+
+    config: dict[str, Any]
+    disabled_checks: dict[str, str] = field(default_factory=dict)
+    disabled_phases: dict[str, str] = field(default_factory=dict)
+    secrets: tuple[str, ...] = ()  # header values to mask in evidence
+
+
+def _reasons(settings: Mapping[str, Any], key: str, known: tuple[str, ...]) -> dict[str, str]:
+    value = settings.get(key) or {}
+    if not isinstance(value, Mapping):
+        raise UsageError(f"schemathesis.{key}", "must map a name to the reason it is off")
+    for name, reason in value.items():
+        if name not in known:
+            known_names = ", ".join(known)
+            raise UsageError(f"schemathesis.{key}", f"unknown name {name!r} (known: {known_names})")
+        if not isinstance(reason, str) or not reason.strip():
+            raise UsageError(f"schemathesis.{key}.{name}", "needs a reason, saying why it is off")
+    return dict(value)
+
+
+def _check_section(settings: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """The ``[checks]`` table for the status-list checks set in ``settings``."""
+    checks: dict[str, Any] = {}
+    for name in STATUS_CHECKS:
+        if name not in settings:
+            continue
+        statuses = (settings[name] or {}).get("expected_statuses")
+        if not statuses:
+            raise UsageError(f"{where}.{name}", "expects {'expected_statuses': [...]}")
+        checks[name] = {"expected-statuses": [str(status) for status in statuses]}
+    return checks
+
+
+def build_plan(
+    settings: Mapping[str, Any],
+    *,
+    max_examples: int,
+    seed: int | None,
+    credentials: Mapping[str, Any] | None = None,
+) -> FuzzPlan:
+    """Everything about the run that lives in ``schemathesis.toml``, from the profile's settings."""
+    unknown = set(settings) - KNOWN_KEYS
+    if unknown:
+        raise UsageError("profile schemathesis settings", f"unknown keys {sorted(unknown)}")
+    disabled_checks = _reasons(settings, "disabled_checks", ALL_CHECKS)
+    disabled_phases = _reasons(settings, "disabled_phases", PHASES)
+
+    checks = _check_section(settings, "schemathesis")
+    for name in disabled_checks:
+        checks.setdefault(name, {})["enabled"] = False
+
+    phases: dict[str, Any] = {name: {"enabled": name not in disabled_phases} for name in PHASES}
+    if "unexpected_methods" in settings:
+        methods = [method.upper() for method in settings["unexpected_methods"]]
+        phases["coverage"]["unexpected-methods"] = methods
+    phases["stateful"]["max-steps"] = int(
+        settings.get("stateful_max_steps", DEFAULT_STATEFUL_MAX_STEPS)
+    )
+
+    headers = {str(k): str(v) for k, v in (settings.get("headers") or {}).items()}
+    secrets = []
+    for header, field_name in (settings.get("credential_headers") or {}).items():
+        value = (credentials or {}).get(field_name)
+        if value:
+            headers[str(header)] = str(value)
+            secrets.append(str(value))
+
+    config: dict[str, Any] = {
+        "workers": 1,  # one worker keeps the order of requests, hence the results, seed-stable
+        "request-timeout": float(settings.get("request_timeout", DEFAULT_REQUEST_TIMEOUT)),
+        "request-retries": 0,
+        "max-redirects": 0,
+        "continue-on-failure": True,
+        "suppress-health-check": ["all"],
+        "generation": {
+            "max-examples": max_examples,
+            "database": "none",
+            # Shrinking re-sends many requests; the first failing example is evidence enough.
+            "no-shrink": True,
+        },
+        "output": {"sanitization": {"enabled": False}},
+        "checks": checks,
+        "phases": phases,
+    }
+    if seed is not None:
+        config["seed"] = seed
+    if headers:
+        config["headers"] = headers
+
+    operations = []
+    for operation_id, overrides in (settings.get("operations") or {}).items():
+        section = _check_section(overrides, f"schemathesis.operations.{operation_id}")
+        extra = set(overrides) - set(STATUS_CHECKS)
+        if extra:
+            where = f"schemathesis.operations.{operation_id}"
+            raise UsageError(where, f"unknown keys {sorted(extra)}")
+        # An operation's checks table replaces the global one, so carry the switched-off ones.
+        for name in disabled_checks:
+            section.setdefault(name, {})["enabled"] = False
+        operations.append({"include-operation-id": str(operation_id), "checks": section})
+    if operations:
+        config["operations"] = operations
+    return FuzzPlan(
+        config=config,
+        disabled_checks=disabled_checks,
+        disabled_phases=disabled_phases,
+        secrets=tuple(secrets),
+    )
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        # A JSON string with non-ASCII kept literal is a valid TOML basic string.
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_value(item) for item in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{_key(k)} = {_value(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"cannot write {type(value).__name__} as TOML")
+
+
+def _key(key: str) -> str:
+    bare = key.replace("-", "").replace("_", "").isalnum() and key.isascii()
+    return key if bare else json.dumps(key)
+
+
+def to_toml(config: Mapping[str, Any]) -> str:
+    """``config`` as TOML: one ``key = value`` line per top-level key, inline tables below."""
+    return "".join(f"{_key(key)} = {_value(value)}\n" for key, value in config.items())

@@ -1,0 +1,339 @@
+"""Reads a Schemathesis NDJSON event stream back into one verdict per check.
+
+Schemathesis records, for every generated request, each check it applied and whether
+it held. This module folds those records into one :class:`CheckResult` per check:
+passed when it held every time, failed with the distinct failures and the requests
+that showed them. Phases that did not run and errors of the run itself get their own
+results, so nothing that went untested looks like a pass.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.registry import CheckResult, Outcome
+
+__all__ = ["CHECK_SUMMARIES", "FuzzRun", "fold_events", "read_events"]
+
+GROUP = "schemathesis"
+# Distinct failures listed per check; past this a report only counts them.
+MAX_FAILURES_SHOWN = 8
+BODY_LIMIT = 600
+
+CHECK_SUMMARIES = {
+    "not_a_server_error": "No generated request makes the server answer 5xx.",
+    "status_code_conformance": "Every status code returned is documented for its operation.",
+    "content_type_conformance": "Every response has a documented Content-Type.",
+    "response_headers_conformance": "Documented required response headers are present and valid.",
+    "response_schema_conformance": "Every response body matches its documented schema.",
+    "negative_data_rejection": "Requests that break the schema are refused with a 4xx.",
+    "positive_data_acceptance": "Schema-valid requests get a status the documents allow.",
+    "missing_required_header": "A request without a required header is refused.",
+    "unsupported_method": "An undeclared method on a known path gets 405.",
+    "allow_header_conformance": "A 405 answer lists the allowed methods in Allow.",
+    "use_after_free": "A deleted resource stays gone.",
+    "ensure_resource_availability": "A created resource can be fetched.",
+    "ignored_auth": "Declared authentication is enforced.",
+    "object_level_authorization": "One user cannot reach another user's objects.",
+}
+PHASE_SUMMARIES = {
+    "examples": "Schemathesis sends the examples written in the spec.",
+    "coverage": "Schemathesis sends boundary and edge-case requests derived from the spec.",
+    "fuzzing": "Schemathesis sends randomly generated valid and invalid requests.",
+    "stateful": "Schemathesis follows the spec's links (login -> refresh -> logout).",
+}
+# Errors of the run that mean the target did not answer, which is its fault, not ours.
+TARGET_ERROR_MARKERS = ("timeout", "timed out", "connection", "remotedisconnected", "reset by peer")
+
+
+def read_events(lines: Iterable[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(event name, payload) per complete NDJSON line; a torn last line is left for later."""
+    for line in lines:
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            event = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(event, dict) and len(event) == 1:
+            ((name, payload),) = event.items()
+            if isinstance(payload, dict):
+                yield name, payload
+
+
+@dataclass
+class _Failure:
+    operation: str
+    title: str
+    message: str
+    phase: str
+    evidence: str
+    count: int = 1
+
+
+@dataclass
+class FuzzRun:
+    """What one Schemathesis run showed, accumulated event by event."""
+
+    seed: int | None = None
+    checks_seen: dict[str, int] = field(default_factory=dict)  # check -> times applied
+    failures: dict[str, dict[tuple[str, str, str], _Failure]] = field(default_factory=dict)
+    phases: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # name -> status, why
+    skip_reasons: dict[str, set[str]] = field(default_factory=dict)  # phase -> scenario reasons
+    errors: list[str] = field(default_factory=list)
+    fatal: list[str] = field(default_factory=list)
+    finished: bool = False
+
+    def add(self, name: str, payload: dict[str, Any]) -> None:
+        if name == "Initialize":
+            self.seed = payload.get("seed")
+        elif name == "ScenarioFinished":
+            self._add_scenario(payload)
+        elif name == "PhaseFinished":
+            phase = payload.get("phase") or {}
+            self.phases[phase.get("name", "?")] = (
+                payload.get("status", "?"),
+                payload.get("skip_reason") or phase.get("skip_reason"),
+            )
+        elif name == "NonFatalError":
+            self.errors.append(_error_text(payload))
+        elif name == "FatalError":
+            self.fatal.append(_error_text(payload))
+        elif name == "EngineFinished":
+            self.finished = True
+
+    def _add_scenario(self, payload: dict[str, Any]) -> None:
+        phase = payload.get("phase", "?")
+        if payload.get("status") == "skip" and payload.get("skip_reason"):
+            self.skip_reasons.setdefault(phase, set()).add(payload["skip_reason"])
+        recorder = payload.get("recorder") or {}
+        cases = recorder.get("cases") or {}
+        interactions = recorder.get("interactions") or {}
+        for case_id, checks in (recorder.get("checks") or {}).items():
+            for entry in checks:
+                check = entry.get("name", "?")
+                self.checks_seen[check] = self.checks_seen.get(check, 0) + 1
+                if entry.get("status") != "failure":
+                    continue
+                info = (entry.get("failure_info") or {}).get("failure") or {}
+                operation = info.get("operation") or recorder.get("label", "?")
+                title = info.get("title") or check
+                message = (info.get("message") or "").strip()
+                key = (operation, title, message)
+                seen = self.failures.setdefault(check, {})
+                if key in seen:
+                    seen[key].count += 1
+                    continue
+                seen[key] = _Failure(
+                    operation=operation,
+                    title=title,
+                    message=message,
+                    phase=phase,
+                    evidence=_evidence(case_id, cases, interactions),
+                )
+
+    def results(
+        self,
+        system: str,
+        *,
+        disabled_checks: dict[str, str],
+        disabled_phases: dict[str, str],
+        duration: float,
+        mask: tuple[str, ...] = (),
+    ) -> list[CheckResult]:
+        """One result per check that ran or was switched off, then phases and run errors."""
+        results: list[CheckResult] = []
+        seed_line = f"seed {self.seed}" if self.seed is not None else "no seed recorded"
+        ran = [name for name in CHECK_SUMMARIES if name in self.checks_seen]
+        ran += sorted(set(self.checks_seen) - set(CHECK_SUMMARIES))
+        share = duration / max(len(ran), 1)
+        for name in ran:
+            failures = list(self.failures.get(name, {}).values())
+            result = CheckResult(
+                system=system,
+                name=f"schemathesis.{name}",
+                group=GROUP,
+                summary=CHECK_SUMMARIES.get(name, f"Schemathesis check {name} holds."),
+                outcome=Outcome.FAILED if failures else Outcome.PASSED,
+                duration=share,
+            )
+            if failures:
+                total = sum(f.count for f in failures)
+                result.message = (
+                    f"{failures[0].title}: {len(failures)} distinct failure(s) "
+                    f"in {total} request(s)"
+                )
+                result.details = _mask(_render_failures(failures, seed_line), mask)
+            else:
+                result.details = f"held for {self.checks_seen[name]} response(s); {seed_line}"
+            results.append(result)
+        for name, reason in disabled_checks.items():
+            results.append(
+                CheckResult(
+                    system=system,
+                    name=f"schemathesis.{name}",
+                    group=GROUP,
+                    summary=CHECK_SUMMARIES.get(name, name),
+                    outcome=Outcome.SKIPPED,
+                    message=reason,
+                )
+            )
+        results.extend(self._phase_results(system, disabled_phases))
+        results.extend(self._error_results(system, mask))
+        return results
+
+    def _phase_results(self, system: str, disabled: dict[str, str]) -> Iterator[CheckResult]:
+        for name, summary in PHASE_SUMMARIES.items():
+            status, why = self.phases.get(name, ("not reached", None))
+            if name in disabled:
+                reason = disabled[name]
+            elif status in ("success", "failure"):
+                continue
+            elif status == "skip":
+                reasons = sorted(self.skip_reasons.get(name, ()))
+                reason = "; ".join(reasons) or _phase_reason(why)
+            elif status == "error":
+                reason = "the phase stopped on an error (see schemathesis.run)"
+            else:
+                reason = "the run ended before this phase"
+            yield CheckResult(
+                system=system,
+                name=f"schemathesis.phase.{name}",
+                group=GROUP,
+                summary=summary,
+                outcome=Outcome.SKIPPED,
+                message=reason,
+            )
+
+    def _error_results(self, system: str, mask: tuple[str, ...]) -> Iterator[CheckResult]:
+        problems = self.fatal + self.errors
+        if not problems and self.finished:
+            return
+        if not problems:
+            problems = ["Schemathesis stopped before the end of the run"]
+        target_fault = (
+            all(any(marker in text.lower() for marker in TARGET_ERROR_MARKERS) for text in problems)
+            and not self.fatal
+        )
+        yield CheckResult(
+            system=system,
+            name="schemathesis.run",
+            group=GROUP,
+            summary="Schemathesis could send every request and read every answer.",
+            outcome=Outcome.FAILED if target_fault else Outcome.ERROR,
+            message=problems[0].splitlines()[0][:200],
+            details=_mask("\n\n".join(dict.fromkeys(problems)), mask),
+        )
+
+
+def fold_events(lines: Iterable[str]) -> FuzzRun:
+    """A :class:`FuzzRun` from a complete NDJSON event stream."""
+    run = FuzzRun()
+    for name, payload in read_events(lines):
+        run.add(name, payload)
+    return run
+
+
+def _phase_reason(why: str | None) -> str:
+    return {
+        "disabled": "switched off",
+        "not_supported": "not supported for this spec",
+        "not_applicable": "the spec has no links between operations",
+        None: "nothing to run",
+    }.get(why, str(why))
+
+
+def _error_text(payload: dict[str, Any]) -> str:
+    value = payload.get("value") or payload.get("exception") or payload.get("info") or payload
+    label = payload.get("label")
+    if isinstance(value, dict):
+        kind = value.get("type") or value.get("class") or ""
+        text = value.get("message") or value.get("exception_with_traceback") or json.dumps(value)
+        text = f"{kind}: {text}" if kind else str(text)
+    else:
+        text = str(value)
+    return f"{label}: {text}" if label else text
+
+
+def _body_text(body: Any) -> str:
+    if isinstance(body, dict) and set(body) == {"$base64"}:
+        raw = base64.b64decode(body["$base64"])
+        text = raw.decode("utf-8", "replace")
+        return text if text.isprintable() or text.strip() else f"(bytes) {raw!r}"
+    if isinstance(body, str):
+        return body
+    return json.dumps(body, ensure_ascii=False)
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= BODY_LIMIT else f"{text[:BODY_LIMIT]}… ({len(text)} characters)"
+
+
+def _evidence(case_id: str, cases: dict[str, Any], interactions: dict[str, Any]) -> str:
+    """The failing request (after the steps that led to it, in stateful runs) and its answer."""
+    chain = []
+    current: str | None = case_id
+    while current and current in cases and len(chain) < 10:
+        chain.append(current)
+        current = cases[current].get("parent_id")
+    lines = []
+    for step, cid in enumerate(reversed(chain), start=1):
+        if len(chain) > 1:
+            lines.append(f"step {step}:")
+        lines.extend(_request_lines(cases[cid].get("value") or {}, interactions.get(cid)))
+    return "\n".join(lines) if lines else f"case {case_id} (not recorded)"
+
+
+def _request_lines(case: dict[str, Any], interaction: dict[str, Any] | None) -> list[str]:
+    method = case.get("method", "?")
+    path = case.get("formatted_path") or case.get("path", "?")
+    for name, value in (case.get("path_parameters") or {}).items():
+        path = path.replace("{" + name + "}", str(value))
+    query = case.get("query") or {}
+    if query:
+        path += "?" + "&".join(f"{k}={v}" for k, v in query.items())
+    lines = [f"> {method} {path}"]
+    request = (interaction or {}).get("request") or {}
+    headers = request.get("headers") or case.get("headers") or {}
+    for name, value in headers.items():
+        value = ", ".join(value) if isinstance(value, list) else value
+        lines.append(f"> {name}: {value}")
+    if "media_type" in case and case.get("body") is not None:
+        lines.append(f"> Content-Type: {case['media_type']}")
+    if "body" in case:
+        lines.append(f"> {_clip(_body_text(case['body']))}")
+    response = (interaction or {}).get("response")
+    if response:
+        lines.append(f"< {response.get('status_code')}")
+        content = response.get("content")
+        if content is not None:
+            lines.append(f"< {_clip(_body_text(content))}")
+    elif interaction is not None:
+        lines.append("< (no response)")
+    return lines
+
+
+def _render_failures(failures: list[_Failure], seed_line: str) -> str:
+    blocks = []
+    for number, failure in enumerate(failures[:MAX_FAILURES_SHOWN], start=1):
+        times = f" (seen {failure.count}x)" if failure.count > 1 else ""
+        blocks.append(
+            f"{number}. {failure.title}{times}: {failure.operation}, {failure.phase} phase\n"
+            f"{failure.message}\n{failure.evidence}"
+        )
+    hidden = len(failures) - MAX_FAILURES_SHOWN
+    if hidden > 0:
+        blocks.append(f"... and {hidden} more distinct failure(s)")
+    blocks.append(f"Reproduce the run with the same {seed_line}.")
+    return "\n\n".join(blocks)
+
+
+def _mask(text: str, secrets: tuple[str, ...]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text
