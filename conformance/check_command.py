@@ -1,0 +1,174 @@
+"""`authconform check`: check a target (or the embedded reference server) against the docs."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from conformance.credentials import load_credentials
+from conformance.errors import TargetError, UsageError
+from conformance.profiles import Profile, discover_profiles
+from conformance.runner import RunResult, RunSettings, format_summary, run_suite
+
+__all__ = ["configure", "probe", "run"]
+
+# Connecting is quick or it is not going to work: fail fast with a plain message.
+PROBE_TIMEOUT_SECONDS = 5.0
+EMBEDDED_DEMO_USERS = 3
+JWKS_PATH = "/.well-known/jwks.json"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Check a login/session API against its documents: the protocol checks of each "
+        "system (named claims such as correctly_signed_login_succeeds), then "
+        "Schemathesis property-based tests generated from spec/<system>.openapi.yaml. "
+        "With no URL, the reference server is started on a free loopback port with demo "
+        "users, checked, and stopped."
+    )
+    parser.epilog = (
+        "Exit status: 0 conformant, 1 not conformant (a check failed or broke), "
+        "2 usage error or unreachable target."
+    )
+    parser.add_argument(
+        "url",
+        nargs="?",
+        metavar="URL",
+        help="base URL of the server to check, e.g. http://127.0.0.1:8000 "
+        "(default: start the embedded reference server)",
+    )
+    parser.add_argument(
+        "--api",
+        metavar="SYSTEM",
+        help="which system to check: fib, user-api, duktig or all "
+        "(default: all without a URL, fib with a URL)",
+    )
+    parser.add_argument(
+        "--credentials",
+        metavar="FILE",
+        help="JSON credentials file (users and keys the target knows; see `authconform serve "
+        "--credentials-out`). Without it, checks that must log in are skipped. "
+        "Only with a URL: the embedded server brings its own",
+    )
+    parser.add_argument(
+        "--report",
+        metavar="DIR",
+        help="write junit.xml, report.md and report.json into DIR (created if missing)",
+    )
+    parser.add_argument(
+        "--max-examples",
+        type=int,
+        default=20,
+        metavar="N",
+        help="Schemathesis examples per operation and phase (default: 20)",
+    )
+    parser.add_argument(
+        "--seed", type=int, metavar="N", help="Schemathesis random seed, to repeat a run"
+    )
+    parser.add_argument(
+        "--no-fuzz",
+        action="store_true",
+        help="protocol checks only: skip the Schemathesis stage",
+    )
+    parser.add_argument(
+        "--no-lifecycle",
+        action="store_true",
+        help="skip the session lifecycle checks (refresh, logout, revocation)",
+    )
+    parser.add_argument(
+        "--jwks-url",
+        metavar="URL",
+        help="where the target publishes its token signing key (default: "
+        f"URL{JWKS_PATH}; used by the lifecycle checks to verify token signatures)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="per-request timeout (default: 10)",
+    )
+
+
+def probe(url: str) -> None:
+    """Make sure something answers HTTP at ``url``; any status will do."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UsageError(f"URL {url}", "expected http://host[:port] or https://host[:port]")
+    try:
+        httpx.get(url, timeout=PROBE_TIMEOUT_SECONDS, follow_redirects=False)
+    except httpx.TimeoutException as exc:
+        raise TargetError(f"target {url}", f"no answer within {PROBE_TIMEOUT_SECONDS:g} s") from exc
+    except httpx.TransportError as exc:
+        raise TargetError(f"target {url}", f"cannot connect ({exc or type(exc).__name__})") from exc
+
+
+def _choose_profiles(api: str) -> list[Profile]:
+    profiles = discover_profiles()
+    if api == "all":
+        return list(profiles.values())
+    if api not in profiles:
+        known = ", ".join([*sorted(profiles), "all"])
+        raise UsageError(f"--api {api}", f"no such system (known: {known})")
+    return [profiles[api]]
+
+
+@contextlib.contextmanager
+def _target(args: argparse.Namespace) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The base URL and credentials to check: the given URL, or the embedded server."""
+    if args.url:
+        url = args.url.rstrip("/")
+        probe(url)
+        yield url, load_credentials(args.credentials) if args.credentials else {}
+        return
+    if args.credentials:
+        raise UsageError(
+            "--credentials", "only used with a URL; the embedded server brings its own users"
+        )
+    try:
+        from reference_impl.embedded import running_server
+    except ModuleNotFoundError as exc:
+        raise UsageError(
+            "embedded reference server", f"{exc.name} is not available; give a URL to check"
+        ) from exc
+    with running_server(demo_users=EMBEDDED_DEMO_USERS) as server:
+        print(f"started the reference server at {server.url}", file=sys.stderr)
+        yield server.url, server.credentials
+
+
+def _progress(line: str) -> None:
+    print(line, flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.max_examples < 1:
+        raise UsageError("--max-examples", "must be at least 1")
+    if args.timeout <= 0:
+        raise UsageError("--timeout", "must be positive")
+    api = args.api or ("fib" if args.url else "all")
+    profiles = _choose_profiles(api)
+    with _target(args) as (url, credentials):
+        settings = RunSettings(
+            fuzz=not args.no_fuzz,
+            max_examples=args.max_examples,
+            seed=args.seed,
+            timeout=args.timeout,
+            options={
+                "lifecycle": not args.no_lifecycle,
+                "jwks_url": args.jwks_url or f"{url}{JWKS_PATH}",
+            },
+        )
+        result: RunResult = run_suite(url, profiles, credentials, settings, _progress)
+    print(format_summary(result))
+    if args.report:
+        from conformance.report import write_reports
+
+        paths = write_reports(result, args.report)
+        print(f"reports: {', '.join(str(p) for p in paths)}")
+    return 0 if result.conformant else 1

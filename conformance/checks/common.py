@@ -1,0 +1,193 @@
+"""Helpers shared by check modules: JWT reading, envelope checks, FIB request bodies.
+
+Nothing here verifies a token's signature: the checks judge what a client can see,
+and a server's signing key is not part of the documents.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import time
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from conformance import signing
+from conformance.context import Context
+from conformance.registry import CheckSkipped
+
+__all__ = [
+    "FIB_LOGOUT_PATH",
+    "FIB_SESSION_PATH",
+    "JwtParts",
+    "check_envelope",
+    "decode_jwt",
+    "fib_login",
+    "fib_login_body",
+    "first_user",
+    "require_jwt",
+    "response_schema",
+    "schema_errors",
+]
+
+FIB_SESSION_PATH = "/auth/api/v1/authentication-management/session"
+FIB_LOGOUT_PATH = "/auth/api/v1/authentication-management/logout"
+
+# Clock skew allowed between this machine and the target when comparing times.
+CLOCK_TOLERANCE_SECONDS = 30
+
+
+class JwtParts(dict):
+    """A decoded JWT: ``header`` and ``claims`` dicts (the signature is not checked)."""
+
+    @property
+    def header(self) -> dict[str, Any]:
+        return self["header"]
+
+    @property
+    def claims(self) -> dict[str, Any]:
+        return self["claims"]
+
+
+def _b64url(segment: str) -> bytes:
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+def decode_jwt(token: str) -> JwtParts:
+    """Split and decode a compact JWT; ValueError says what is wrong with it."""
+    if not isinstance(token, str):
+        raise ValueError(f"not a string but {type(token).__name__}")
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise ValueError(f"{len(parts)} dot-separated parts instead of 3")
+    try:
+        header = json.loads(_b64url(parts[0]))
+        claims = json.loads(_b64url(parts[1]))
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"header or payload is not base64url JSON ({exc})") from exc
+    if not isinstance(header, dict) or not isinstance(claims, dict):
+        raise ValueError("header or payload is not a JSON object")
+    return JwtParts(header=header, claims=claims, signature=parts[2])
+
+
+def require_jwt(ctx: Context, token: Any, what: str) -> JwtParts:
+    """Decode ``token`` or fail the check naming ``what`` it was meant to be."""
+    try:
+        return decode_jwt(token)
+    except ValueError as exc:
+        ctx.fail(
+            f"{what} is not a JWT",
+            received=f"{str(token)[:120]!r}: {exc}",
+            documented="a compact JWT (header.payload.signature, base64url JSON)",
+        )
+
+
+def response_schema(spec: dict[str, Any], path: str, method: str, status: str) -> dict | None:
+    """The JSON schema the spec documents for one response, with the spec's components."""
+    try:
+        operation = spec["paths"][path][method.lower()]
+        response = operation["responses"][status]
+    except (KeyError, TypeError):
+        return None
+    if "$ref" in response:  # a shared response object
+        name = response["$ref"].rsplit("/", 1)[-1]
+        response = spec.get("components", {}).get("responses", {}).get(name, {})
+    content = response.get("content", {})
+    media = content.get("application/json") or next(iter(content.values()), None)
+    if not media or "schema" not in media:
+        return None
+    # Keep the spec's components at the root so "#/components/..." references resolve.
+    return {"components": spec.get("components", {}), "allOf": [media["schema"]]}
+
+
+def schema_errors(schema: dict[str, Any], instance: Any) -> list[str]:
+    """Every way ``instance`` breaks ``schema``, one readable line each."""
+    validator = Draft202012Validator(schema)
+    return [
+        f"{'/'.join(str(p) for p in error.absolute_path) or '(root)'}: {error.message}"
+        for error in sorted(validator.iter_errors(instance), key=lambda e: list(e.path))
+    ]
+
+
+def check_envelope(ctx: Context, body: Any, status: int) -> None:
+    """FIB's ``status`` envelope: code (= HTTP status) and name required, message optional."""
+    documented = (
+        '{"status": {"code": <HTTP status>, "name": "<string>", "message"?: "<string>"}, '
+        '"data": ...} (message is in seed 000, absent in seed 002: optional)'
+    )
+    envelope = body.get("status") if isinstance(body, dict) else None
+    if not isinstance(envelope, dict):
+        ctx.fail("body lacks the status envelope", received=repr(body)[:300], documented=documented)
+    code, name = envelope.get("code"), envelope.get("name")
+    if not isinstance(code, int) or isinstance(code, bool) or code != status:
+        ctx.fail(
+            "status.code does not repeat the HTTP status",
+            received=f"HTTP {status}, status.code={code!r}",
+            documented=documented,
+        )
+    if not isinstance(name, str) or not name:
+        ctx.fail("status.name is missing or empty", received=repr(name), documented=documented)
+    if "message" in envelope and not isinstance(envelope["message"], str | None):
+        ctx.fail(
+            "status.message is not a string",
+            received=repr(envelope["message"]),
+            documented=documented,
+        )
+
+
+def first_user(ctx: Context) -> dict[str, str]:
+    """The first user of this system's credentials section, or skip the check."""
+    users = (ctx.credentials or {}).get("users") or []
+    if not users:
+        raise CheckSkipped(f"no users in the {ctx.system!r} credentials section")
+    return users[0]
+
+
+def fib_login_body(email: str, private_key_hex: str, public_key_hex: str | None = None) -> dict:
+    """A correctly signed FIB login body (hash-then-sign, see conformance.signing)."""
+    return {
+        "email": email,
+        "signature": signing.sign_email(email, private_key_hex),
+        "authPublicKeyHex": public_key_hex or signing.public_key_for(private_key_hex),
+    }
+
+
+def fib_login(ctx: Context, *, fresh: bool = False) -> dict[str, Any]:
+    """Log the first FIB user in and return ``{"body", "sent_at", "received_at"}``.
+
+    The result is cached in ``ctx.cache`` unless ``fresh``; a login that does not give
+    200 with accessToken/refreshToken fails the calling check (its evidence kept).
+    """
+    if not fresh and "fib_login" in ctx.cache:
+        cached = ctx.cache["fib_login"]
+        ctx.last = cached["exchange"]  # a failure about this login shows this login
+        return cached
+    user = first_user(ctx)
+    body = fib_login_body(user["email"], user["privateKeyHex"], user.get("publicKeyHex"))
+    sent_at = time.time()
+    response = ctx.post(FIB_SESSION_PATH, body)
+    received_at = time.time()
+    if response.status_code != 200:
+        ctx.fail(
+            "correctly signed login was refused",
+            received=f"HTTP {response.status_code}",
+            documented="200 for a registered email signed with its Authorization key",
+            hint="check the credentials file, then the signature scheme (Ed25519 over the "
+            "Iroha hash of the email)",
+        )
+    payload = ctx.json_of(response)
+    data = payload.get("data") if isinstance(payload, dict) else None
+    if not isinstance(data, dict) or not all(
+        isinstance(data.get(k), str) and data.get(k) for k in ("accessToken", "refreshToken")
+    ):
+        ctx.fail(
+            "login response lacks the tokens",
+            received=repr(payload)[:300],
+            documented='data: {"accessToken": str, "refreshToken": str, "expirationTime": int}',
+        )
+    result = {"body": payload, "sent_at": sent_at, "received_at": received_at, "exchange": ctx.last}
+    if not fresh:
+        ctx.cache["fib_login"] = result
+    return result

@@ -1,0 +1,241 @@
+"""Run a profile's protocol checks, then Schemathesis, against one target.
+
+Each check runs once with its own timing; its outcome is decided here and only here:
+CheckFailure -> failed, CheckSkipped -> skipped, anything else -> error (a bug in the
+suite, shown with its traceback so it can be fixed, never blamed on the target).
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from conformance.context import Context
+from conformance.errors import AuthconformError, UsageError
+from conformance.profiles import Profile, load_checks
+from conformance.registry import Check, CheckFailure, CheckResult, CheckSkipped, Outcome, checks_for
+
+__all__ = [
+    "RunResult",
+    "RunSettings",
+    "format_line",
+    "format_summary",
+    "run_check",
+    "run_suite",
+    "run_system",
+]
+
+Progress = Callable[[str], None]
+
+# Per-request timeout: long enough for a slow target, short enough that a hang is a finding.
+DEFAULT_TIMEOUT_SECONDS = 10.0
+
+_LABELS = {
+    Outcome.PASSED: "PASS",
+    Outcome.FAILED: "FAIL",
+    Outcome.SKIPPED: "SKIP",
+    Outcome.ERROR: "ERR ",
+}
+
+
+@dataclass
+class RunSettings:
+    """Switches for one run; ``options`` reaches every check as ``ctx.options``."""
+
+    fuzz: bool = True
+    max_examples: int = 20
+    seed: int | None = None
+    timeout: float = DEFAULT_TIMEOUT_SECONDS
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunResult:
+    """Everything a report needs about one run."""
+
+    target: str
+    systems: list[str]
+    results: list[CheckResult]
+    date: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def conformant(self) -> bool:
+        return not any(r.outcome in (Outcome.FAILED, Outcome.ERROR) for r in self.results)
+
+    def counts(self, system: str | None = None) -> dict[str, int]:
+        chosen = [r for r in self.results if system is None or r.system == system]
+        counts = {outcome.value: 0 for outcome in Outcome}
+        for result in chosen:
+            counts[result.outcome.value] += 1
+        counts["total"] = len(chosen)
+        return counts
+
+
+def _failure_details(failure: CheckFailure) -> str:
+    lines = []
+    if failure.received is not None:
+        lines.append(f"received:   {failure.received}")
+    if failure.documented is not None:
+        lines.append(f"documented: {failure.documented}")
+    if failure.hint:
+        lines.append(f"hint:       {failure.hint}")
+    if failure.exchange is not None:
+        lines.append("evidence:")
+        lines.extend(f"  {line}" for line in failure.exchange.render().splitlines())
+    return "\n".join(lines)
+
+
+def run_check(chk: Check, ctx: Context) -> CheckResult:
+    """Run one check and turn whatever happens into a CheckResult."""
+    ctx.last = None
+    started = time.perf_counter()
+    message, details = "", ""
+    try:
+        chk.func(ctx)
+        outcome = Outcome.PASSED
+    except CheckFailure as failure:
+        outcome, message, details = Outcome.FAILED, failure.title, _failure_details(failure)
+    except CheckSkipped as skipped:
+        outcome, message = Outcome.SKIPPED, skipped.reason
+    except Exception as exc:  # a broken check must not stop the run
+        outcome, message = Outcome.ERROR, f"{type(exc).__name__}: {exc}"
+        details = traceback.format_exc()
+    return CheckResult(
+        system=chk.system,
+        name=chk.name,
+        group=chk.group,
+        summary=chk.summary,
+        outcome=outcome,
+        message=message,
+        details=details,
+        duration=time.perf_counter() - started,
+    )
+
+
+def format_line(result: CheckResult) -> str:
+    """One progress line: ``  PASS fib  login  correctly_signed_login_succeeds  0.02s``."""
+    line = f"  {_LABELS[result.outcome]} {result.system}  {result.group}  {result.name}"
+    line += f"  {result.duration:.2f}s"
+    if result.outcome is Outcome.SKIPPED and result.message:
+        line += f"  ({result.message})"
+    return line
+
+
+def _load_spec(profile: Profile) -> dict[str, Any]:
+    from conformance.specfiles import load_spec
+
+    return load_spec(profile.name)
+
+
+def _fuzz(
+    profile: Profile, base_url: str, settings: RunSettings, progress: Progress | None
+) -> list[CheckResult]:
+    try:
+        from conformance.fuzz import run_schemathesis
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("conformance.fuzz", "schemathesis"):
+            raise
+        raise UsageError(
+            "schemathesis stage", f"{exc.name} is not available; run with --no-fuzz"
+        ) from exc
+    started = time.perf_counter()
+    try:
+        return run_schemathesis(
+            profile,
+            base_url,
+            max_examples=settings.max_examples,
+            seed=settings.seed,
+            progress=progress,
+        )
+    except AuthconformError:
+        raise
+    except Exception as exc:  # Schemathesis breaking is the suite's problem, not the target's
+        return [
+            CheckResult(
+                system=profile.name,
+                name="schemathesis_run_completes",
+                group="schemathesis",
+                summary="Schemathesis ran to the end",
+                outcome=Outcome.ERROR,
+                message=f"{type(exc).__name__}: {exc}",
+                details=traceback.format_exc(),
+                duration=time.perf_counter() - started,
+            )
+        ]
+
+
+def run_system(
+    profile: Profile,
+    base_url: str,
+    credentials: dict[str, Any] | None,
+    settings: RunSettings,
+    progress: Progress | None = None,
+) -> list[CheckResult]:
+    """The protocol checks of one system, then (unless turned off) its Schemathesis run."""
+    load_checks(profile)
+    spec = _load_spec(profile)
+    results: list[CheckResult] = []
+    with httpx.Client(timeout=settings.timeout, follow_redirects=False) as client:
+        ctx = Context(
+            base_url=base_url.rstrip("/"),
+            system=profile.name,
+            client=client,
+            spec=spec,
+            credentials=(credentials or {}).get(profile.credentials_key),
+            options=dict(settings.options),
+        )
+        for chk in checks_for(profile.name):
+            result = run_check(chk, ctx)
+            results.append(result)
+            if progress:
+                progress(format_line(result))
+    if settings.fuzz:
+        for result in _fuzz(profile, base_url, settings, progress):
+            results.append(result)
+            if progress:
+                progress(format_line(result))
+    return results
+
+
+def run_suite(
+    base_url: str,
+    profiles: Iterable[Profile],
+    credentials: dict[str, Any] | None,
+    settings: RunSettings,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Check every given system on one target, in order."""
+    profiles = list(profiles)
+    results: list[CheckResult] = []
+    for profile in profiles:
+        if progress:
+            progress(f"{profile.name}: {profile.title}")
+        results.extend(run_system(profile, base_url, credentials, settings, progress))
+    return RunResult(target=base_url, systems=[p.name for p in profiles], results=results)
+
+
+def format_summary(run: RunResult) -> str:
+    """Per-system counts, then each failure and error with its details."""
+    lines = ["", f"Summary for {run.target}"]
+    for system in run.systems:
+        c = run.counts(system)
+        lines.append(
+            f"  {system}: {c['passed']} passed, {c['failed']} failed, "
+            f"{c['error']} errors, {c['skipped']} skipped ({c['total']} checks)"
+        )
+    bad = [r for r in run.results if r.outcome in (Outcome.FAILED, Outcome.ERROR)]
+    for result in bad:
+        lines.append("")
+        lines.append(f"{_LABELS[result.outcome].strip()} {result.system} {result.name}")
+        lines.append(f"  claim: {result.summary}")
+        lines.append(f"  {result.message}")
+        lines.extend(f"  {line}" for line in result.details.splitlines())
+    lines.append("")
+    lines.append("conformant" if run.conformant else "NOT conformant")
+    return "\n".join(lines)
