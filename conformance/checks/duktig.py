@@ -1,0 +1,470 @@
+"""Duktig checks (seed 004): the X-Auth-Key gate, the 422 map, 401/403, the token pair.
+
+Seed 004 gives exact messages and shapes, so these checks hold the target to them.
+Where it is silent (how a missing X-Auth-Key is refused, what lastLogin means on a
+first login, token lifetimes beyond "in the example"), a check demands only what the
+documents imply and says so. Every check needs the ``duktig`` credentials section
+(``authKey``; ``users`` or ``inactiveUsers`` where named) and skips without it.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from conformance.checks.common import (
+    CLOCK_TOLERANCE_SECONDS,
+    require_jwt,
+    response_schema,
+    schema_errors,
+)
+from conformance.context import Context
+from conformance.registry import CheckSkipped, check, requires_credentials
+
+TOKEN_PATH = "/auth/token"
+AUTH_HEADER = "X-Auth-Key"
+
+# Seed 004's messages, word for word.
+REQUIRED_VALUE = "Required value"
+VALID_EMAIL = "Required valid email address"
+PASSWORD_STRENGTH = "Required not weak Password Strength between 6 - 256 chars"
+EXACT_KEYS = "Required exact values as: email, password"
+INCORRECT_CREDENTIALS = "Incorrect credentials"
+INACTIVE_MESSAGE = "Due to the status of your account, you are not able to access this resource"
+SIGNED_IN = "Signed in successfully"
+
+PASSWORD_MIN, PASSWORD_MAX = 6, 256
+LAST_LOGIN_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
+LAST_LOGIN_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+ACCESS_CLAIMS = ("iss", "aud", "sub", "jti", "nbf", "iat", "exp", "account")
+ACCOUNT_FIELDS = ("userId", "firstName", "lastName", "email", "roleId")
+TIME_CLAIMS = ("nbf", "iat", "exp")
+DOCUMENTED_OK = (
+    '200 {"status": "OK", "message": "Signed in successfully", "lastLogin": '
+    '"YYYY-MM-DD HH:MM:SS", "access_token": str, "expires_in": <Unix time>, '
+    '"refresh_token": str}'
+)
+
+
+def auth_key(ctx: Context) -> str:
+    key = (ctx.credentials or {}).get("authKey")
+    if not isinstance(key, str) or not key:
+        raise CheckSkipped("no authKey in the 'duktig' credentials section")
+    return key
+
+
+def _user(ctx: Context, section: str) -> dict[str, str]:
+    users = (ctx.credentials or {}).get(section) or []
+    if not users:
+        raise CheckSkipped(f"no {section} in the 'duktig' credentials section")
+    return users[0]
+
+
+def active_user(ctx: Context) -> dict[str, str]:
+    return _user(ctx, "users")
+
+
+def inactive_user(ctx: Context) -> dict[str, str]:
+    return _user(ctx, "inactiveUsers")
+
+
+def request_token(
+    ctx: Context, body: Any, *, key: str | None = None, send_key: bool = True
+) -> httpx.Response:
+    """POST /auth/token with the configured X-Auth-Key unless told otherwise."""
+    headers = {AUTH_HEADER: key if key is not None else auth_key(ctx)} if send_key else {}
+    if isinstance(body, bytes):
+        headers["Content-Type"] = "application/json"
+        return ctx.request("POST", TOKEN_PATH, content=body, headers=headers)
+    return ctx.post(TOKEN_PATH, body, headers=headers)
+
+
+def sign_in(ctx: Context, *, fresh: bool = False) -> dict[str, Any]:
+    """Log the first active user in; return the 200 body, or fail the calling check."""
+    if not fresh and "duktig_login" in ctx.cache:
+        ctx.last = ctx.cache["duktig_login"]["exchange"]
+        return ctx.cache["duktig_login"]["body"]
+    user = active_user(ctx)
+    response = request_token(ctx, {"email": user["email"], "password": user["password"]})
+    if response.status_code != 200:
+        ctx.fail(
+            "sign-in with valid credentials was refused",
+            received=f"HTTP {response.status_code}",
+            documented=DOCUMENTED_OK,
+            hint="check authKey and users in the credentials file",
+        )
+    body = ctx.json_of(response)
+    if not isinstance(body, dict):
+        ctx.fail(
+            "sign-in body is not an object", received=repr(body)[:200], documented=DOCUMENTED_OK
+        )
+    if not fresh:
+        ctx.cache["duktig_login"] = {"body": body, "exchange": ctx.last}
+    return body
+
+
+def _refused_for_key(ctx: Context, response: httpx.Response, what: str) -> None:
+    documented = (
+        "401 or 403 and no token (seed 004 only says the key is required; this project answers 401)"
+    )
+    if response.status_code not in (401, 403):
+        ctx.fail(
+            f"{what} was not refused",
+            received=f"HTTP {response.status_code}",
+            documented=documented,
+        )
+    try:
+        body = response.json()
+    except ValueError:
+        return
+    if isinstance(body, dict) and (body.get("access_token") or body.get("refresh_token")):
+        ctx.fail(
+            f"{what} was answered with tokens",
+            received="a body carrying tokens",
+            documented=documented,
+        )
+
+
+@check("duktig", group="auth-key")
+@requires_credentials
+def missing_auth_key_rejected(ctx: Context) -> None:
+    """Valid credentials without an X-Auth-Key header get 401/403 and no tokens."""
+    user = active_user(ctx)
+    response = request_token(
+        ctx, {"email": user["email"], "password": user["password"]}, send_key=False
+    )
+    _refused_for_key(ctx, response, "a request without X-Auth-Key")
+
+
+@check("duktig", group="auth-key")
+@requires_credentials
+def wrong_auth_key_rejected(ctx: Context) -> None:
+    """Valid credentials with a wrong X-Auth-Key (near miss and random) get 401/403."""
+    user = active_user(ctx)
+    body = {"email": user["email"], "password": user["password"]}
+    real = auth_key(ctx)
+    for wrong in (real[:-1] + ("x" if real[-1:] != "x" else "y"), secrets.token_urlsafe(16)):
+        response = request_token(ctx, body, key=wrong)
+        _refused_for_key(ctx, response, "a request with a wrong X-Auth-Key")
+
+
+def _expect_422_message(ctx: Context, body: Any, field: str, message: str, what: str) -> None:
+    """Fail unless ``body`` sent with the right key gets 422 listing ``message`` under ``field``."""
+    response = request_token(ctx, body)
+    documented = f'422 {{"{field}": [..., "{message}", ...], ...}} (seed 004)'
+    if response.status_code != 422:
+        ctx.fail(
+            f"{what} did not get 422",
+            received=f"HTTP {response.status_code}",
+            documented=documented,
+        )
+    errors = ctx.json_of(response)
+    messages = errors.get(field) if isinstance(errors, dict) else None
+    if not isinstance(messages, list) or message not in messages:
+        ctx.fail(
+            f"{what}: 422 body lacks the documented {field} message",
+            received=repr(errors)[:300],
+            documented=documented,
+        )
+
+
+def _stranger() -> str:
+    return f"conformance-{secrets.token_hex(6)}@example.com"
+
+
+@check("duktig", group="validation")
+@requires_credentials
+def missing_email_gets_required_value(ctx: Context) -> None:
+    """A body without email gets 422 with "Required value" under email."""
+    auth_key(ctx)
+    _expect_422_message(
+        ctx, {"password": "Secret-123"}, "email", REQUIRED_VALUE, "a body without email"
+    )
+
+
+@check("duktig", group="validation")
+@requires_credentials
+def invalid_email_gets_valid_email_message(ctx: Context) -> None:
+    """An email that is not an address gets 422 with "Required valid email address"."""
+    auth_key(ctx)
+    _expect_422_message(
+        ctx,
+        {"email": "not-an-email", "password": "Secret-123"},
+        "email",
+        VALID_EMAIL,
+        "an invalid email",
+    )
+
+
+@check("duktig", group="validation")
+@requires_credentials
+def missing_password_gets_required_value(ctx: Context) -> None:
+    """A body without password gets 422 with "Required value" under password."""
+    auth_key(ctx)
+    _expect_422_message(
+        ctx, {"email": _stranger()}, "password", REQUIRED_VALUE, "a body without password"
+    )
+
+
+@check("duktig", group="validation")
+@requires_credentials
+def short_password_gets_strength_message(ctx: Context) -> None:
+    """A 5-character password gets 422 with the 6 - 256 chars strength message."""
+    auth_key(ctx)
+    body = {"email": _stranger(), "password": "x" * (PASSWORD_MIN - 1)}
+    _expect_422_message(ctx, body, "password", PASSWORD_STRENGTH, "a 5-character password")
+
+
+@check("duktig", group="validation")
+@requires_credentials
+def long_password_gets_strength_message(ctx: Context) -> None:
+    """A 257-character password gets 422 with the 6 - 256 chars strength message."""
+    auth_key(ctx)
+    body = {"email": _stranger(), "password": "x" * (PASSWORD_MAX + 1)}
+    _expect_422_message(ctx, body, "password", PASSWORD_STRENGTH, "a 257-character password")
+
+
+@check("duktig", group="validation")
+@requires_credentials
+def extra_key_gets_account_message(ctx: Context) -> None:
+    """A body with a key besides email and password gets 422 with the account message."""
+    auth_key(ctx)
+    body = {"email": _stranger(), "password": "Secret-123", "remember": True}
+    _expect_422_message(ctx, body, "account", EXACT_KEYS, "a body with an extra key")
+
+
+def _expect_error_body(
+    ctx: Context, response: httpx.Response, status: int, message: str, what: str
+) -> None:
+    documented = f'{status} {{"status": "error", "message": "{message}"}} (seed 004)'
+    if response.status_code != status:
+        ctx.fail(
+            f"{what} did not get {status}",
+            received=f"HTTP {response.status_code}",
+            documented=documented,
+        )
+    body = ctx.json_of(response)
+    if (
+        not isinstance(body, dict)
+        or body.get("status") != "error"
+        or body.get("message") != message
+    ):
+        ctx.fail(
+            f"{what}: {status} body differs from the documented one",
+            received=repr(body)[:300],
+            documented=documented,
+        )
+
+
+@check("duktig", group="login")
+@requires_credentials
+def incorrect_credentials_get_401(ctx: Context) -> None:
+    """A wrong password for a known user, and an unknown email, both get the documented 401."""
+    user = active_user(ctx)
+    wrong = request_token(ctx, {"email": user["email"], "password": user["password"] + "-x"})
+    _expect_error_body(ctx, wrong, 401, INCORRECT_CREDENTIALS, "a wrong password")
+    unknown = request_token(ctx, {"email": _stranger(), "password": "Secret-123"})
+    _expect_error_body(ctx, unknown, 401, INCORRECT_CREDENTIALS, "an unknown email")
+
+
+@check("duktig", group="login")
+@requires_credentials
+def inactive_account_gets_403(ctx: Context) -> None:
+    """An inactive account with its correct password gets the documented 403 and no tokens."""
+    user = inactive_user(ctx)
+    response = request_token(ctx, {"email": user["email"], "password": user["password"]})
+    _expect_error_body(ctx, response, 403, INACTIVE_MESSAGE, "an inactive account")
+
+
+@check("duktig", group="login")
+@requires_credentials
+def success_body_has_documented_fields(ctx: Context) -> None:
+    """A successful sign-in answers status "OK", the documented message and every field."""
+    body = sign_in(ctx)
+    problems = []
+    if body.get("status") != "OK":
+        problems.append(f"status={body.get('status')!r}")
+    if body.get("message") != SIGNED_IN:
+        problems.append(f"message={body.get('message')!r}")
+    for name in ("lastLogin", "access_token", "refresh_token"):
+        if not isinstance(body.get(name), str) or not body.get(name):
+            problems.append(f"{name}={body.get(name)!r}")
+    expires = body.get("expires_in")
+    if not isinstance(expires, int) or isinstance(expires, bool):
+        problems.append(f"expires_in={expires!r}")
+    if problems:
+        ctx.fail(
+            "sign-in body differs from the documented one",
+            received=", ".join(problems),
+            documented=DOCUMENTED_OK,
+        )
+
+
+@check("duktig", group="tokens")
+@requires_credentials
+def expires_in_matches_access_exp(ctx: Context) -> None:
+    """expires_in is a Unix time in the future, equal to the access token's exp."""
+    body = sign_in(ctx)
+    expires = body.get("expires_in")
+    exp = require_jwt(ctx, body.get("access_token"), "access_token").claims.get("exp")
+    documented = (
+        "expires_in = access token exp, a Unix time (seed 004: 'expiration time in unix format')"
+    )
+    if not isinstance(expires, int) or isinstance(expires, bool) or expires != exp:
+        ctx.fail(
+            "expires_in is not the access token's exp",
+            received=f"expires_in={expires!r}, exp={exp!r}",
+            documented=documented,
+        )
+    if expires < time.time() - CLOCK_TOLERANCE_SECONDS:
+        ctx.fail(
+            "expires_in is in the past",
+            received=f"{expires} (now {int(time.time())})",
+            documented=documented,
+            hint="a lifetime in seconds is not a Unix time",
+        )
+
+
+@check("duktig", group="login")
+@requires_credentials
+def last_login_has_documented_format(ctx: Context) -> None:
+    """lastLogin is a real date and time written "YYYY-MM-DD HH:MM:SS"."""
+    value = sign_in(ctx).get("lastLogin")
+    documented = '"YYYY-MM-DD HH:MM:SS", e.g. "2019-11-15 11:55:37" (seed 004)'
+    try:
+        ok = isinstance(value, str) and bool(LAST_LOGIN_SHAPE.match(value))
+        if ok:
+            datetime.strptime(value, LAST_LOGIN_FORMAT)
+    except ValueError:
+        ok = False
+    if not ok:
+        ctx.fail(
+            "lastLogin is not in the documented format", received=repr(value), documented=documented
+        )
+
+
+def _claim_problems(claims: dict[str, Any], names: tuple[str, ...]) -> list[str]:
+    problems = [f"{name} missing" for name in names if name not in claims]
+    problems += [
+        f"{name}={claims[name]!r} is not an integer"
+        for name in TIME_CLAIMS
+        if name in claims and (not isinstance(claims[name], int) or isinstance(claims[name], bool))
+    ]
+    problems += [
+        f"{name}={claims[name]!r} is not a string"
+        for name in ("iss", "aud", "sub", "jti")
+        if name in claims and not isinstance(claims[name], str)
+    ]
+    return problems
+
+
+@check("duktig", group="tokens")
+@requires_credentials
+def tokens_have_documented_claims(ctx: Context) -> None:
+    """Both tokens are HS256 JWTs with typ/cty JWT and the claims of seed 004's example."""
+    body = sign_in(ctx)
+    documented = (
+        'header {"typ": "JWT", "cty": "JWT", "alg": "HS256"}; claims iss, aud, sub, jti '
+        "(strings), nbf, iat, exp (integers), account {userId, firstName, lastName, email, "
+        "roleId} (refresh token: account {userId}); exp after nbf/iat, refresh exp after "
+        "access exp (lifetimes of 1 and 30 days are only the example's, not required)"
+    )
+    access = require_jwt(ctx, body.get("access_token"), "access_token")
+    refresh = require_jwt(ctx, body.get("refresh_token"), "refresh_token")
+    problems: list[str] = []
+    for label, token in (("access", access), ("refresh", refresh)):
+        header = token.header
+        if header.get("alg") != "HS256" or header.get("typ") != "JWT" or header.get("cty") != "JWT":
+            problems.append(f"{label} header {header!r}")
+        problems += [f"{label} {p}" for p in _claim_problems(token.claims, ACCESS_CLAIMS)]
+    account = access.claims.get("account")
+    if not isinstance(account, dict):
+        problems.append(f"access account={account!r}")
+    else:
+        problems += [f"access account.{f} missing" for f in ACCOUNT_FIELDS if f not in account]
+    refresh_account = refresh.claims.get("account")
+    if not isinstance(refresh_account, dict) or "userId" not in refresh_account:
+        problems.append(f"refresh account={refresh_account!r}")
+    if not problems:
+        a, r = access.claims, refresh.claims
+        if not a["exp"] > a["iat"] >= a["nbf"] - CLOCK_TOLERANCE_SECONDS:
+            problems.append(f"access nbf/iat/exp out of order: {a['nbf']}/{a['iat']}/{a['exp']}")
+        if not r["exp"] > a["exp"]:
+            problems.append(f"refresh exp {r['exp']} is not after access exp {a['exp']}")
+        if isinstance(account, dict) and account.get("userId") != refresh_account.get("userId"):
+            problems.append("access and refresh tokens name different users")
+    if problems:
+        ctx.fail(
+            "tokens lack documented parts", received="; ".join(problems), documented=documented
+        )
+
+
+# Malformed bodies, each sent with the right key: (what it is, JSON body or raw bytes).
+BAD_INPUTS: tuple[tuple[str, Any], ...] = (
+    ("body that is not JSON", b"{not json"),
+    ("JSON array instead of an object", [1, 2]),
+    ("JSON string instead of an object", "email"),
+    ("empty object", {}),
+    ("email as a number", {"email": 12345, "password": "Secret-123"}),
+    ("email as null", {"email": None, "password": "Secret-123"}),
+    ("password as a list", {"email": "a@example.com", "password": ["Secret-123"]}),
+    ("password as an object", {"email": "a@example.com", "password": {"p": 1}}),
+    ("10 000-character email", {"email": "a" * 10_000 + "@example.com", "password": "Secret-123"}),
+)
+
+
+@check("duktig", group="robustness")
+@requires_credentials
+def no_server_error_on_bad_input(ctx: Context) -> None:
+    """Malformed bodies with the right key get a 4xx, never a 5xx or tokens."""
+    auth_key(ctx)
+    for what, payload in BAD_INPUTS:
+        response = request_token(ctx, payload)
+        if not 400 <= response.status_code < 500:
+            ctx.fail(
+                f"{what} was not refused with a 4xx",
+                received=f"HTTP {response.status_code}",
+                documented="a 4xx (seed 004's 422 covers bad fields; it is silent on bodies "
+                "that are not JSON objects; this project answers 400 for unparsable JSON and "
+                "422 with the account message for other non-objects)",
+                hint="check types before formats, formats before the store",
+            )
+
+
+@check("duktig", group="schema")
+@requires_credentials
+def response_bodies_match_the_spec(ctx: Context) -> None:
+    """200, 401, 403 and 422 answers validate against the spec's schemas."""
+    if not ctx.spec.get("paths"):
+        raise CheckSkipped("no spec loaded for duktig")
+    user = active_user(ctx)
+    bodies: list[tuple[Any, dict[str, str] | None]] = [
+        ({"email": user["email"], "password": user["password"]}, None),
+        ({"email": user["email"], "password": user["password"] + "-x"}, None),
+        ({"email": "not-an-email", "password": "x"}, None),
+        ({"email": user["email"], "password": user["password"]}, {}),
+    ]
+    inactive = (ctx.credentials or {}).get("inactiveUsers") or []
+    if inactive:
+        bodies.append(({"email": inactive[0]["email"], "password": inactive[0]["password"]}, None))
+    for payload, headers in bodies:
+        if headers is None:
+            response = request_token(ctx, payload)
+        else:
+            response = request_token(ctx, payload, send_key=False)
+        schema = response_schema(ctx.spec, TOKEN_PATH, "post", str(response.status_code))
+        if schema is None:
+            continue  # an undocumented status is Schemathesis' status_code_conformance's call
+        problems = schema_errors(schema, ctx.json_of(response))
+        if problems:
+            ctx.fail(
+                f"POST {TOKEN_PATH} {response.status_code} body breaks the spec's schema",
+                received="; ".join(problems[:5]),
+                documented=f"spec/duktig.openapi.yaml, POST {TOKEN_PATH} {response.status_code}",
+            )

@@ -1,0 +1,318 @@
+"""User API checks (seed 003): signup and login, the one-hour HS256 token, refusals.
+
+Seed 003 documents only the 200 answers. Where it is silent (error codes, validation)
+a check demands only what any careful server does, "a 4xx", and says so; the
+project's own choices (400/401/409) are named as one accepted reading, never required.
+Every signup uses a fresh random email, so the checks can run again and again
+against the same server.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+import httpx
+
+from conformance.checks.common import (
+    CLOCK_TOLERANCE_SECONDS,
+    require_jwt,
+    response_schema,
+    schema_errors,
+)
+from conformance.context import Context
+from conformance.registry import CheckSkipped, check
+
+SIGNUP_PATH = "/api/user/signup"
+LOGIN_PATH = "/api/user/login"
+
+# Seed 003: "Token is only valid for 1 hour."
+TOKEN_LIFETIME_SECONDS = 3600
+
+USER_FIELDS = ("userId", "email", "userName", "token")
+DOCUMENTED_BODY = '200 {"userId": str, "email": str, "userName": str, "token": "<HS256 JWT>"}'
+SILENT_ON_ERRORS = "a 4xx (seed 003 documents no error codes; this project answers {})"
+
+
+def new_user() -> dict[str, str]:
+    """A user no server has seen: random email, name and a password inside every sane limit."""
+    tag = secrets.token_hex(6)
+    return {
+        "name": f"conformance-{tag}",
+        "email": f"conformance-{tag}@example.com",
+        "password": f"Pw-{secrets.token_urlsafe(12)}",
+    }
+
+
+def _is_4xx(response: httpx.Response) -> bool:
+    return 400 <= response.status_code < 500
+
+
+def user_body_problems(body: Any) -> list[str]:
+    """What a 200 body lacks of ``{userId, email, userName, token}``, each a string."""
+    if not isinstance(body, dict):
+        return [f"body is {type(body).__name__}, not an object"]
+    return [
+        f"{name} is {body.get(name)!r}"
+        for name in USER_FIELDS
+        if not isinstance(body.get(name), str) or not body.get(name)
+    ]
+
+
+def signup(ctx: Context, user: dict[str, str]) -> dict[str, Any]:
+    """Sign ``user`` up and return the 200 body, or fail the calling check."""
+    response = ctx.post(SIGNUP_PATH, user)
+    if response.status_code != 200:
+        ctx.fail(
+            "signup of a new user was refused",
+            received=f"HTTP {response.status_code}",
+            documented=DOCUMENTED_BODY,
+            hint="the email is random and unused; name, email and password are all plain",
+        )
+    body = ctx.json_of(response)
+    problems = user_body_problems(body)
+    if problems:
+        ctx.fail(
+            "signup answer lacks documented fields",
+            received="; ".join(problems),
+            documented=DOCUMENTED_BODY,
+        )
+    return body
+
+
+def login(ctx: Context, email: str, password: str) -> httpx.Response:
+    return ctx.post(LOGIN_PATH, {"email": email, "password": password})
+
+
+def fresh_session(ctx: Context) -> dict[str, Any]:
+    """One signup shared by the token checks of a run (kept in ``ctx.cache``)."""
+    if "user_api_session" not in ctx.cache:
+        user = new_user()
+        ctx.cache["user_api_session"] = {"user": user, "body": signup(ctx, user)}
+    return ctx.cache["user_api_session"]
+
+
+def _refused_without_token(ctx: Context, response: httpx.Response, what: str, ours: str) -> None:
+    """Fail unless ``response`` is a 4xx that hands out no token."""
+    if not _is_4xx(response):
+        ctx.fail(
+            f"{what} was not refused",
+            received=f"HTTP {response.status_code}",
+            documented=SILENT_ON_ERRORS.format(ours),
+        )
+    try:
+        body = response.json()
+    except ValueError:
+        return
+    if isinstance(body, dict) and body.get("token"):
+        ctx.fail(
+            f"{what} was answered with a token",
+            received=f"HTTP {response.status_code} with a token",
+            documented="no token on a refusal",
+        )
+
+
+@check("user-api", group="login")
+def signup_then_login_round_trip(ctx: Context) -> None:
+    """A new user can sign up, then log in with the same email and password."""
+    user = new_user()
+    created = signup(ctx, user)
+    if created["email"].lower() != user["email"].lower() or created["userName"] != user["name"]:
+        ctx.fail(
+            "signup answer describes another user",
+            received=f"email={created['email']!r}, userName={created['userName']!r}",
+            documented=f"email={user['email']!r}, userName={user['name']!r} (the signup's own)",
+        )
+    response = login(ctx, user["email"], user["password"])
+    if response.status_code != 200:
+        ctx.fail(
+            "login right after signup was refused",
+            received=f"HTTP {response.status_code}",
+            documented=DOCUMENTED_BODY,
+        )
+    body = ctx.json_of(response)
+    problems = user_body_problems(body)
+    if problems:
+        ctx.fail(
+            "login answer lacks documented fields",
+            received="; ".join(problems),
+            documented=DOCUMENTED_BODY,
+        )
+    if body["userId"] != created["userId"]:
+        ctx.fail(
+            "login names another userId than signup did",
+            received=f"signup userId={created['userId']!r}, login userId={body['userId']!r}",
+            documented="the same user both times",
+        )
+
+
+@check("user-api", group="login")
+def token_is_hs256_jwt_with_documented_claims(ctx: Context) -> None:
+    """The token is an HS256 JWT whose userId, userName and email match the body."""
+    body = fresh_session(ctx)["body"]
+    jwt = require_jwt(ctx, body["token"], "token")
+    documented = (
+        'header {"alg": "HS256", "typ": "JWT"}; claims userId, userName, email (strings), '
+        "iat, exp (integers), as in seed 003's example token"
+    )
+    if jwt.header.get("alg") != "HS256" or jwt.header.get("typ", "JWT").upper() != "JWT":
+        ctx.fail("token header is not HS256/JWT", received=repr(jwt.header), documented=documented)
+    claims = jwt.claims
+    wrong = [
+        f"{k}={claims.get(k)!r}"
+        for k in ("userId", "userName", "email")
+        if not isinstance(claims.get(k), str)
+    ]
+    wrong += [
+        f"{k}={claims.get(k)!r}"
+        for k in ("iat", "exp")
+        if not isinstance(claims.get(k), int) or isinstance(claims.get(k), bool)
+    ]
+    if wrong:
+        ctx.fail(
+            "token claims are missing or mistyped", received=", ".join(wrong), documented=documented
+        )
+    mismatched = [
+        f"{claim}={claims[claim]!r} but body {field}={body[field]!r}"
+        for claim, field in (("userId", "userId"), ("userName", "userName"), ("email", "email"))
+        if claims[claim] != body[field]
+    ]
+    if mismatched:
+        ctx.fail(
+            "token claims disagree with the body",
+            received="; ".join(mismatched),
+            documented="the token describes the user the body names",
+        )
+
+
+@check("user-api", group="login")
+def token_lives_one_hour(ctx: Context) -> None:
+    """The token's exp is one hour after its iat, and that hour has not already passed."""
+    body = fresh_session(ctx)["body"]
+    claims = require_jwt(ctx, body["token"], "token").claims
+    iat, exp = claims.get("iat"), claims.get("exp")
+    if not isinstance(iat, int) or not isinstance(exp, int):
+        ctx.fail(
+            "token lacks integer iat/exp",
+            received=f"iat={iat!r}, exp={exp!r}",
+            documented="iat and exp as Unix times",
+        )
+    if exp - iat != TOKEN_LIFETIME_SECONDS:
+        ctx.fail(
+            "token does not live one hour",
+            received=f"exp - iat = {exp - iat} s",
+            documented=f"{TOKEN_LIFETIME_SECONDS} s (seed 003: 'only valid for 1 hour')",
+        )
+    if exp < time.time() - CLOCK_TOLERANCE_SECONDS:
+        ctx.fail(
+            "token is already expired",
+            received=f"exp={exp}, now={int(time.time())}",
+            documented="exp one hour after issue",
+            hint="is the server's clock right?",
+        )
+
+
+@check("user-api", group="login")
+def wrong_password_rejected(ctx: Context) -> None:
+    """Login with the right email and a wrong password is refused with a 4xx and no token."""
+    user = fresh_session(ctx)["user"]
+    response = login(ctx, user["email"], user["password"] + "-wrong")
+    _refused_without_token(ctx, response, "login with a wrong password", "401")
+
+
+@check("user-api", group="login")
+def unknown_email_rejected(ctx: Context) -> None:
+    """Login with an email nobody signed up with is refused with a 4xx and no token."""
+    stranger = new_user()
+    response = login(ctx, stranger["email"], stranger["password"])
+    _refused_without_token(ctx, response, "login with an unknown email", "401")
+
+
+@check("user-api", group="signup")
+def duplicate_signup_rejected(ctx: Context) -> None:
+    """A second signup with a taken email is refused, and the first account is unchanged."""
+    user = new_user()
+    first = signup(ctx, user)
+    intruder = {"name": "someone-else", "email": user["email"], "password": "Other-pass-123"}
+    response = ctx.post(SIGNUP_PATH, intruder)
+    _refused_without_token(ctx, response, "a second signup with the same email", "409")
+    again = login(ctx, user["email"], user["password"])
+    if again.status_code != 200 or ctx.json_of(again).get("userId") != first["userId"]:
+        ctx.fail(
+            "the first account changed after a refused duplicate signup",
+            received=f"HTTP {again.status_code} for the original password",
+            documented="the original user still logs in, with the same userId",
+        )
+    stolen = login(ctx, intruder["email"], intruder["password"])
+    if stolen.status_code == 200:
+        ctx.fail(
+            "the duplicate signup's password logs in",
+            received="HTTP 200 for the second signup's password",
+            documented="a refused signup leaves no account behind",
+            hint="the email is not unique in the user table, or signup overwrote the password",
+        )
+
+
+# Malformed requests for both endpoints: (what it is, JSON body or raw bytes).
+BAD_INPUTS: tuple[tuple[str, Any], ...] = (
+    ("body that is not JSON", b"{not json"),
+    ("JSON array instead of an object", []),
+    ("empty object", {}),
+    ("email as a number", {"name": "n", "email": 12345, "password": "Pass-word-1"}),
+    ("email as null", {"name": "n", "email": None, "password": "Pass-word-1"}),
+    ("password as a list", {"name": "n", "email": "a@example.com", "password": ["x"]}),
+    ("name as an object", {"name": {"x": 1}, "email": "a@example.com", "password": "Pass-word-1"}),
+    ("email without @", {"name": "n", "email": "not-an-email", "password": "Pass-word-1"}),
+    (
+        "10 000-character email",
+        {"name": "n", "email": "a" * 10_000 + "@example.com", "password": "Pass-word-1"},
+    ),
+)
+
+
+@check("user-api", group="robustness")
+def no_server_error_on_bad_input(ctx: Context) -> None:
+    """Malformed signup and login bodies get a 4xx, never a 5xx or a 2xx."""
+    for path in (SIGNUP_PATH, LOGIN_PATH):
+        for what, payload in BAD_INPUTS:
+            if isinstance(payload, bytes):
+                response = ctx.request(
+                    "POST", path, content=payload, headers={"Content-Type": "application/json"}
+                )
+            else:
+                response = ctx.post(path, payload)
+            if not _is_4xx(response):
+                ctx.fail(
+                    f"{what} to {path} was not refused with a 4xx",
+                    received=f"HTTP {response.status_code}",
+                    documented=SILENT_ON_ERRORS.format("400"),
+                    hint="validate types and formats before touching the store",
+                )
+
+
+@check("user-api", group="schema")
+def response_bodies_match_the_spec(ctx: Context) -> None:
+    """Signup and login answers, success and refusal, validate against the spec's schemas."""
+    if not ctx.spec.get("paths"):
+        raise CheckSkipped("no spec loaded for user-api")
+    user = new_user()
+    requests = (
+        (SIGNUP_PATH, user),
+        (LOGIN_PATH, {"email": user["email"], "password": user["password"]}),
+        (SIGNUP_PATH, user),  # duplicate
+        (LOGIN_PATH, {"email": user["email"], "password": user["password"] + "-wrong"}),
+        (LOGIN_PATH, {"email": 1}),  # malformed
+    )
+    for path, payload in requests:
+        response = ctx.post(path, payload)
+        schema = response_schema(ctx.spec, path, "post", str(response.status_code))
+        if schema is None:
+            continue  # an undocumented status is Schemathesis' status_code_conformance's call
+        problems = schema_errors(schema, ctx.json_of(response))
+        if problems:
+            ctx.fail(
+                f"POST {path} {response.status_code} body breaks the spec's schema",
+                received="; ".join(problems[:5]),
+                documented=f"spec/user-api.openapi.yaml, POST {path} {response.status_code}",
+            )

@@ -1,0 +1,135 @@
+"""User API handlers (seed 003): sign up and log in, each answering with a one-hour HS256 token.
+
+Seed 003 documents only the 200 answers; the error codes are the project's own
+(see docs/apis/user-api): 400 for a malformed body or field, 409 for a taken email,
+401 for an unknown email or a wrong password (one message for both), and the
+shared 413/415 from ``jsonio``. Error bodies are ``{"error": <code>, "message": <sentence>}``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+from reference_impl import passwords, server_keys
+from reference_impl.errors import BadRequest, Conflict, HTTPError, Unauthorized
+from reference_impl.jsonio import json_response
+from reference_impl.messages import Response
+from reference_impl.request import Request
+from reference_impl.router import Rule
+from reference_impl.store import ApiUser, DuplicateUser, Store
+from reference_impl.tokens_hs256 import issue_user_api_token
+
+__all__ = ["LOGIN_PATH", "ROUTES", "SIGNUP_PATH", "login", "render_error", "signup"]
+
+SIGNUP_PATH = "/api/user/signup"
+LOGIN_PATH = "/api/user/login"
+
+ROUTES = (
+    Rule("POST", SIGNUP_PATH, "user_api.signup"),
+    Rule("POST", LOGIN_PATH, "user_api.login"),
+)
+
+# Project limits (seed 003 gives none): generous for people, small enough to bound the work.
+NAME_MAX = 64
+EMAIL_MAX = 254  # RFC 5321's path limit
+PASSWORD_MIN = 8
+PASSWORD_MAX = 128
+# One @, no spaces, a dot in the domain: a shape check, not RFC 5322.
+EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
+
+BAD_CREDENTIALS = "The email or password is incorrect."
+
+
+def render_error(err: HTTPError) -> Response:
+    """``{"error": code, "message": sentence}``; the code is the error's detail or its slug."""
+    code = err.detail if isinstance(err.detail, str) else err.slug
+    return json_response(err.code, {"error": code, "message": err.message}, headers=err.headers)
+
+
+def _object_body(request: Request) -> dict[str, Any]:
+    body = request.json()
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object.", detail="invalid_body")
+    return body
+
+
+def _string_field(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if value is None:
+        raise BadRequest(f"The field {name!r} is required.", detail="missing_field")
+    if not isinstance(value, str):
+        raise BadRequest(f"The field {name!r} must be a string.", detail="invalid_field")
+    return value
+
+
+def _email(body: dict[str, Any]) -> str:
+    email = _string_field(body, "email")
+    if len(email) > EMAIL_MAX or not EMAIL_SHAPE.fullmatch(email):
+        raise BadRequest(
+            f"The field 'email' must be an email address of at most {EMAIL_MAX} characters.",
+            detail="invalid_field",
+        )
+    return email
+
+
+def _password(body: dict[str, Any]) -> str:
+    password = _string_field(body, "password")
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        raise BadRequest(
+            f"The field 'password' must be {PASSWORD_MIN} to {PASSWORD_MAX} characters long.",
+            detail="invalid_field",
+        )
+    return password
+
+
+def _name(body: dict[str, Any]) -> str:
+    name = _string_field(body, "name")
+    if not name.strip() or len(name) > NAME_MAX:
+        raise BadRequest(
+            f"The field 'name' must be 1 to {NAME_MAX} characters and not blank.",
+            detail="invalid_field",
+        )
+    return name
+
+
+def _user_answer(store: Store, user: ApiUser) -> Response:
+    token = issue_user_api_token(
+        server_keys.user_api_jwt_secret(store),
+        user_id=user.user_id,
+        user_name=user.name,
+        email=user.email,
+    )
+    body = {"userId": user.user_id, "email": user.email, "userName": user.name, "token": token}
+    return json_response(200, body)
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    """A hash to verify against when the email is unknown, so both refusals cost the same."""
+    return passwords.hash_password("decoy password, never valid")
+
+
+def signup(request: Request, store: Store) -> Response:
+    """Create the user; the store's UNIQUE email decides races, so a duplicate is always 409."""
+    body = _object_body(request)
+    name, email, password = _name(body), _email(body), _password(body)
+    try:
+        user = store.create_api_user(name, email, passwords.hash_password(password))
+    except DuplicateUser:
+        raise Conflict("An account with this email already exists.", detail="email_taken") from None
+    return _user_answer(store, user)
+
+
+def login(request: Request, store: Store) -> Response:
+    """Check the password against the stored scrypt hash; one 401 for every kind of mismatch."""
+    body = _object_body(request)
+    email, password = _email(body), _password(body)
+    user = store.api_user_by_email(email)
+    if user is None:
+        passwords.verify_password(password, _decoy_hash())
+        raise Unauthorized(BAD_CREDENTIALS, detail="invalid_credentials", challenge=None)
+    if not passwords.verify_password(password, user.password_hash):
+        raise Unauthorized(BAD_CREDENTIALS, detail="invalid_credentials", challenge=None)
+    return _user_answer(store, user)
