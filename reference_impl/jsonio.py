@@ -104,7 +104,10 @@ def _read_at_most(stream: Any, size: int) -> bytes:
     chunks: list[bytes] = []
     remaining = size
     while remaining > 0:
-        chunk = stream.read(min(remaining, 16384))
+        try:
+            chunk = stream.read(min(remaining, 16384))
+        except OSError as exc:  # the server's socket timeout: the client stopped sending
+            raise BadRequest("The request body ended before its Content-Length.") from exc
         if not chunk:
             break
         chunks.append(chunk)

@@ -1,0 +1,134 @@
+"""The WSGI application: route, handle, render errors. No framework.
+
+Build it with ``create_app(db_path, **options)``. Systems join by being listed
+in ``SYSTEM_MODULES``; each such module provides
+
+* ``SYSTEM``: its name, used in endpoint names (``"fib.login"``);
+* ``ROUTES``: ``[(method, path, handler), ...]`` with
+  ``handler(request: Request, services: Services) -> Response``;
+* ``render_error(err: HTTPError) -> Response``: its own error body shape;
+* ``OPTIONS`` (optional): names of the components it lets ``create_app`` replace.
+
+Options (all keyword-only; an unknown name is a ``TypeError``, so typos fail loudly):
+
+``clock``
+    ``() -> float`` Unix time, used to issue and to check token expiry
+    (e.g. ``clock=lambda: now[0]`` to jump past ``exp`` without sleeping).
+``signature_verifier``
+    ``(email: str, public_key: bytes, signature: bytes) -> bool`` replacing the
+    Iroha-hash Ed25519 check (e.g. ``lambda *a: True`` accepts any signature,
+    or a verifier over the raw email bytes).
+``fib_tokens``
+    a ``tokens_fib.FibTokens`` (or anything with ``issue``/``verify``/``jwks``),
+    e.g. ``FibTokens.from_seed(os.urandom(32), access_lifetime=60)`` or a
+    subclass that issues malformed claims; keep the server's key with
+    ``FibTokens.from_seed(server_keys.fib_jwt_seed(Store(db_path)))``.
+plus whatever the other system modules list in their ``OPTIONS``.
+
+For faults outside any component, wrap the app in WSGI middleware:
+``embedded.running_server(wrap=lambda app: my_middleware(app))``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
+from types import ModuleType
+from typing import Any, NamedTuple
+
+from reference_impl.errors import HTTPError, InternalServerError, render_envelope
+from reference_impl.messages import Response, WSGIEnviron
+from reference_impl.request import Request
+from reference_impl.router import Router, Rule
+from reference_impl.services import Services
+from reference_impl.store import Store
+
+__all__ = ["SYSTEM_MODULES", "App", "create_app"]
+
+log = logging.getLogger("reference_impl")
+
+# The systems this server speaks. Adding one is adding its module name here.
+SYSTEM_MODULES: tuple[str, ...] = ("reference_impl.fib",)
+
+# Options read by the app itself rather than by a system module.
+APP_OPTIONS = frozenset({"clock"})
+
+Handler = Callable[[Request, Services], Response]
+ErrorRenderer = Callable[[HTTPError], Response]
+StartResponse = Callable[..., Any]
+
+
+class Endpoint(NamedTuple):
+    handler: Handler
+    render_error: ErrorRenderer
+
+
+def load_systems(names: Iterable[str] = SYSTEM_MODULES) -> list[ModuleType]:
+    return [importlib.import_module(name) for name in names]
+
+
+def build_routes(systems: Iterable[ModuleType]) -> tuple[Router, dict[str, Endpoint]]:
+    """One router over every system's ROUTES; duplicates and bad paths fail here, at startup."""
+    rules: list[Rule] = []
+    endpoints: dict[str, Endpoint] = {}
+    for system in systems:
+        for method, path, handler in system.ROUTES:
+            name = f"{system.SYSTEM}.{handler.__name__}"
+            if name in endpoints:
+                raise ValueError(f"duplicate endpoint name {name!r}")
+            rules.append(Rule(method, path, name))
+            endpoints[name] = Endpoint(handler, system.render_error)
+    return Router(rules), endpoints
+
+
+class App:
+    """A WSGI callable; one per server, shared by all its threads."""
+
+    def __init__(self, services: Services, router: Router, endpoints: dict[str, Endpoint]) -> None:
+        self.services = services
+        self.router = router
+        self.endpoints = endpoints
+
+    @property
+    def store(self) -> Store:
+        return self.services.store
+
+    def __call__(self, environ: WSGIEnviron, start_response: StartResponse) -> Iterable[bytes]:
+        request = Request(environ)
+        render_error: ErrorRenderer = render_envelope  # paths no system owns
+        try:
+            endpoint = self.endpoints[self.router.match(request.method, request.path)]
+            render_error = endpoint.render_error
+            response = endpoint.handler(request, self.services)
+        except HTTPError as err:
+            response = render_error(err)
+        except Exception:
+            # NOTE: the traceback goes to the log; the client gets only the envelope.
+            log.exception("unhandled error in %s %s", request.method, request.path)
+            response = render_error(InternalServerError())
+        start_response(_status_line(response.status), response.headers)
+        return [response.body]
+
+
+def create_app(db_path: str | os.PathLike[str], **options: Any) -> App:
+    """The reference server over the SQLite file ``db_path``; options as in the module docstring."""
+    systems = load_systems()
+    known = APP_OPTIONS.union(*(getattr(s, "OPTIONS", frozenset()) for s in systems))
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise TypeError(f"create_app: unknown option(s) {unknown}; known: {sorted(known)}")
+    clock = options.pop("clock", None)
+    store = Store(db_path)
+    services = Services(store, options=options, **({"clock": clock} if clock else {}))
+    router, endpoints = build_routes(systems)
+    return App(services, router, endpoints)
+
+
+def _status_line(code: int) -> str:
+    try:
+        return f"{code} {HTTPStatus(code).phrase}"
+    except ValueError:
+        return f"{code} Unknown"

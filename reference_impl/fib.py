@@ -1,0 +1,156 @@
+"""FIB: login by signed email, token refresh (rotation), logout, and the JWKS.
+
+Login validates in a fixed order, so each kind of mistake has one answer:
+shape (400) -> hex and length (422) -> user lookup (404) -> key match and
+signature (422). Tokens come from ``tokens_fib``; revocations live in the store,
+so every worker sees them and they survive restarts.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from reference_impl import iroha, server_keys
+from reference_impl.errors import (
+    BadRequest,
+    NotFound,
+    Unauthorized,
+    UnprocessableEntity,
+    render_envelope,
+)
+from reference_impl.jsonio import json_response
+from reference_impl.messages import Response
+from reference_impl.request import Request
+from reference_impl.services import Services
+from reference_impl.tokens_fib import REFRESH_LIFETIME, FibTokens, TokenError, TokenPair
+
+__all__ = ["OPTIONS", "ROUTES", "SYSTEM", "render_error"]
+
+SYSTEM = "fib"
+SESSION_PATH = "/auth/api/v1/authentication-management/session"
+LOGOUT_PATH = "/auth/api/v1/authentication-management/logout"
+JWKS_PATH = "/.well-known/jwks.json"
+
+# Replaceable components (create_app options) this module reads; see reference_impl.app.
+OPTIONS = frozenset({"fib_tokens", "signature_verifier"})
+
+LOGIN_FIELDS = ("email", "signature", "authPublicKeyHex")
+LOGIN_OK = "User authorization has been successful."
+LOGOUT_OK = "User has been logged out."
+BEARER_PREFIX = "bearer "
+
+render_error = render_envelope
+
+
+def tokens(services: Services) -> FibTokens:
+    """The app's FIB token issuer/verifier, keyed by the persisted server key."""
+    return services.component(
+        "fib_tokens",
+        lambda s: FibTokens.from_seed(server_keys.fib_jwt_seed(s.store), clock=s.clock),
+    )
+
+
+def login(request: Request, services: Services) -> Response:
+    email, signature_hex, key_hex = _login_fields(request.json())
+    public_key = iroha.parse_public_key(key_hex)
+    if public_key is None:
+        raise UnprocessableEntity(
+            "authPublicKeyHex must be a 32-byte Ed25519 key as 64 hex digits "
+            "(optionally prefixed with ed0120)."
+        )
+    signature = iroha.parse_hex(signature_hex)
+    if signature is None or len(signature) != iroha.SIGNATURE_BYTES:
+        raise UnprocessableEntity(
+            "signature must be a 64-byte Ed25519 signature as 128 hex digits."
+        )
+    user = services.store.fib_user(email)
+    if user is None:
+        raise NotFound("User has not been found.")
+    if not hmac.compare_digest(user.public_key, public_key):
+        raise UnprocessableEntity("authPublicKeyHex is not the key registered for this user.")
+    verify = services.component("signature_verifier", lambda s: iroha.verify)
+    if not verify(email, public_key, signature):
+        raise UnprocessableEntity("The signature does not verify for this email and key.")
+    return _token_response(tokens(services).issue(email=user.email, account_id=user.account_id))
+
+
+def refresh(request: Request, services: Services) -> Response:
+    """Exchange a refresh token for a new pair; the old refresh token is revoked (rotation)."""
+    claims = _verified(request, services, "refresh")
+    store = services.store
+    if store.is_revoked(claims["acjti"]):
+        raise Unauthorized("This session has been logged out.")
+    user = store.fib_user(claims["sub"])
+    if user is None:
+        raise Unauthorized("The token's user no longer exists.")
+    if not store.revoke(claims["jti"], claims["exp"], now=services.clock()):
+        raise Unauthorized("This refresh token has already been used.")
+    return _token_response(tokens(services).issue(email=user.email, account_id=user.account_id))
+
+
+def logout(request: Request, services: Services) -> Response:
+    """Revoke the access token; refresh tokens naming it (acjti) are refused from now on."""
+    claims = _verified(request, services, "access")
+    # NOTE: keep the row as long as any paired refresh token could still be presented.
+    lifetime = getattr(tokens(services), "refresh_lifetime", REFRESH_LIFETIME)
+    if not services.store.revoke(claims["jti"], claims["exp"] + lifetime, now=services.clock()):
+        raise Unauthorized("This session has already been logged out.")
+    body = {"status": {"code": 200, "name": "OK", "message": LOGOUT_OK}, "data": {}}
+    return json_response(200, body)
+
+
+def jwks(request: Request, services: Services) -> Response:
+    """The token signing key as a JWK Set, so clients can verify tokens themselves."""
+    return json_response(200, tokens(services).jwks(), headers=[("Cache-Control", "max-age=300")])
+
+
+ROUTES = [
+    ("POST", SESSION_PATH, login),
+    ("PATCH", SESSION_PATH, refresh),
+    ("POST", LOGOUT_PATH, logout),
+    ("GET", JWKS_PATH, jwks),
+]
+
+
+def _login_fields(body: Any) -> tuple[str, str, str]:
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object.")
+    missing = [name for name in LOGIN_FIELDS if name not in body]
+    if missing:
+        raise BadRequest(f"Missing required field(s): {', '.join(missing)}.")
+    wrong = [name for name in LOGIN_FIELDS if not isinstance(body[name], str)]
+    if wrong:
+        raise BadRequest(f"Field(s) must be strings: {', '.join(wrong)}.")
+    return body["email"], body["signature"], body["authPublicKeyHex"]
+
+
+def _verified(request: Request, services: Services, kind: str) -> dict[str, Any]:
+    token = _bearer_token(request)
+    try:
+        claims = tokens(services).verify(token, kind)  # type: ignore[arg-type]
+    except TokenError as exc:
+        raise Unauthorized(f"The {kind} token is invalid or expired.") from exc
+    if services.store.is_revoked(claims["jti"]):
+        raise Unauthorized(f"The {kind} token has been revoked.")
+    return claims
+
+
+def _bearer_token(request: Request) -> str:
+    """The Authorization header's token, with or without a ``Bearer`` prefix."""
+    value = (request.header("Authorization") or "").strip()
+    if value.lower().startswith(BEARER_PREFIX):
+        value = value[len(BEARER_PREFIX) :].strip()
+    if not value:
+        raise Unauthorized("The Authorization header with a token is required.")
+    return value
+
+
+def _token_response(pair: TokenPair) -> Response:
+    data = {
+        "accessToken": pair.access_token,
+        "refreshToken": pair.refresh_token,
+        "expirationTime": pair.expires_in,
+    }
+    body = {"status": {"code": 200, "name": "OK", "message": LOGIN_OK}, "data": data}
+    return json_response(200, body, headers=[("Cache-Control", "no-store")])

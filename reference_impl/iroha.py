@@ -1,0 +1,56 @@
+"""The server's own reading of FIB login signatures: Ed25519 over the Iroha 2 hash of the email.
+
+Written independently of the client's signing code on purpose: the two sides
+agree only through the documents (and the seed example), so a shared mistake
+could not pass both.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import nacl.exceptions
+import nacl.signing
+
+__all__ = ["PUBLIC_KEY_BYTES", "SIGNATURE_BYTES", "iroha_hash", "parse_public_key", "verify"]
+
+PUBLIC_KEY_BYTES = 32
+SIGNATURE_BYTES = 64
+# Iroha's multihash form of an Ed25519 public key: code "ed", then length 0x20.
+MULTIHASH_PREFIX = "ed0120"
+
+
+def iroha_hash(data: bytes) -> bytes:
+    """Blake2b with a 32-byte digest, lowest bit of the last byte set (Iroha 2's Hash)."""
+    digest = bytearray(hashlib.blake2b(data, digest_size=32).digest())
+    digest[31] |= 0x01
+    return bytes(digest)
+
+
+def parse_public_key(text: str) -> bytes | None:
+    """32 raw key bytes from 64 hex digits or ``ed0120`` + 64 hex digits; None otherwise."""
+    lowered = text.lower()
+    if len(lowered) == len(MULTIHASH_PREFIX) + 2 * PUBLIC_KEY_BYTES and lowered.startswith(
+        MULTIHASH_PREFIX
+    ):
+        lowered = lowered[len(MULTIHASH_PREFIX) :]
+    raw = parse_hex(lowered)
+    return raw if raw is not None and len(raw) == PUBLIC_KEY_BYTES else None
+
+
+def parse_hex(text: str) -> bytes | None:
+    """Strict hex (no spaces, even length) to bytes; None when it is not that."""
+    if len(text) % 2 or not all(c in "0123456789abcdefABCDEF" for c in text):
+        return None
+    return bytes.fromhex(text)
+
+
+def verify(email: str, public_key: bytes, signature: bytes) -> bool:
+    """True when ``signature`` is Ed25519(sk, iroha_hash(utf8(email))) for ``public_key``."""
+    if len(public_key) != PUBLIC_KEY_BYTES or len(signature) != SIGNATURE_BYTES:
+        return False
+    try:
+        nacl.signing.VerifyKey(public_key).verify(iroha_hash(email.encode("utf-8")), signature)
+    except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError, UnicodeEncodeError):
+        return False
+    return True

@@ -1,0 +1,132 @@
+"""FIB access and refresh tokens: EdDSA (Ed25519) JWTs, and the JWKS that publishes the key.
+
+Access claims: ``acc`` (Iroha account id), ``sub`` (email), ``role``, ``exp``, ``jti``.
+Refresh claims: ``sub``, ``acjti`` (the paired access token's ``jti``), ``exp``, ``jti``.
+Verification pins the algorithm and checks expiry against the injected clock;
+every reason to refuse a token is one exception, ``TokenError``.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+__all__ = [
+    "ACCESS_LIFETIME",
+    "ALGORITHM",
+    "REFRESH_LIFETIME",
+    "FibTokens",
+    "TokenError",
+    "TokenPair",
+]
+
+ALGORITHM = "EdDSA"
+ACCESS_LIFETIME = 300  # seconds; the FIB examples' expirationTime
+REFRESH_LIFETIME = 86_400  # seconds; the FIB example refresh token lives one day
+ROLE = "ROLE_PEER"
+
+Kind = Literal["access", "refresh"]
+Clock = Callable[[], float]
+
+
+class TokenError(Exception):
+    """The token is unusable: undecodable, bad signature, wrong algorithm, expired or wrong kind."""
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    access_jti: str
+    expires_in: int  # the access token's lifetime in seconds: FIB's expirationTime
+
+
+class FibTokens:
+    """Issues and verifies FIB tokens with one Ed25519 key; replaceable as a whole in tests."""
+
+    def __init__(
+        self,
+        private_key: Ed25519PrivateKey,
+        *,
+        clock: Clock = time.time,
+        access_lifetime: int = ACCESS_LIFETIME,
+        refresh_lifetime: int = REFRESH_LIFETIME,
+    ) -> None:
+        self._private_key = private_key
+        self._public_key = private_key.public_key()
+        self._clock = clock
+        self.access_lifetime = access_lifetime
+        self.refresh_lifetime = refresh_lifetime
+
+    @classmethod
+    def from_seed(cls, seed: bytes, **kw: Any) -> FibTokens:
+        return cls(Ed25519PrivateKey.from_private_bytes(seed), **kw)
+
+    def issue(self, *, email: str, account_id: str) -> TokenPair:
+        now = int(self._clock())
+        access_jti, refresh_jti = str(uuid.uuid4()), str(uuid.uuid4())
+        access = {
+            "acc": account_id,
+            "sub": email,
+            "role": ROLE,
+            "exp": now + self.access_lifetime,
+            "jti": access_jti,
+        }
+        refresh = {
+            "sub": email,
+            "acjti": access_jti,
+            "exp": now + self.refresh_lifetime,
+            "jti": refresh_jti,
+        }
+        return TokenPair(
+            self._encode(access), self._encode(refresh), access_jti, self.access_lifetime
+        )
+
+    def verify(self, token: str, kind: Kind) -> dict[str, Any]:
+        """The claims of a valid, unexpired token of ``kind``; else ``TokenError``."""
+        try:
+            claims = jwt.decode(
+                token,
+                self._public_key,
+                algorithms=[ALGORITHM],
+                options={"verify_exp": False, "require": ["sub", "exp", "jti"]},
+            )
+        except (jwt.PyJWTError, ValueError, TypeError) as exc:
+            raise TokenError(f"token rejected: {exc}") from exc
+        exp, jti, sub = claims.get("exp"), claims.get("jti"), claims.get("sub")
+        if not isinstance(exp, int) or isinstance(exp, bool):
+            raise TokenError("token rejected: exp is not an integer")
+        if not (isinstance(jti, str) and jti and isinstance(sub, str) and sub):
+            raise TokenError("token rejected: jti or sub missing")
+        if exp <= self._clock():
+            raise TokenError("token rejected: expired")
+        if _kind_of(claims) != kind:
+            raise TokenError(f"token rejected: not a {kind} token")
+        return claims
+
+    def jwks(self) -> dict[str, Any]:
+        """The public key as a JSON Web Key Set (RFC 8037 OKP, crv Ed25519)."""
+        raw = self._public_key.public_bytes_raw()
+        x = base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+        return {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": x, "alg": ALGORITHM, "use": "sig"}]}
+
+    def _encode(self, claims: dict[str, Any]) -> str:
+        return jwt.encode(claims, self._private_key, algorithm=ALGORITHM, headers={"typ": "JWT"})
+
+
+def _kind_of(claims: dict[str, Any]) -> Kind | None:
+    """Access tokens carry acc and role; refresh tokens carry acjti; never both."""
+    is_access = isinstance(claims.get("acc"), str) and isinstance(claims.get("role"), str)
+    is_refresh = isinstance(claims.get("acjti"), str)
+    if is_access and not is_refresh:
+        return "access"
+    if is_refresh and not is_access:
+        return "refresh"
+    return None
