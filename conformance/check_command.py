@@ -124,8 +124,10 @@ def _target(args: argparse.Namespace) -> Iterator[tuple[str, dict[str, Any]]]:
     """The base URL and credentials to check: the given URL, or the embedded server."""
     if args.url:
         url = args.url.rstrip("/")
+        # The user's own mistakes first: a bad file is reported even if the target is down.
+        credentials = load_credentials(args.credentials) if args.credentials else {}
         probe(url)
-        yield url, load_credentials(args.credentials) if args.credentials else {}
+        yield url, credentials
         return
     if args.credentials:
         raise UsageError(
@@ -161,7 +163,8 @@ def run(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             options={
                 "lifecycle": not args.no_lifecycle,
-                "jwks_url": args.jwks_url or f"{url}{JWKS_PATH}",
+                # None: the lifecycle checks try URL/.well-known/jwks.json and say so.
+                "jwks_url": args.jwks_url,
             },
         )
         result: RunResult = run_suite(url, profiles, credentials, settings, _progress)

@@ -134,7 +134,11 @@ def _load_spec(profile: Profile) -> dict[str, Any]:
 
 
 def _fuzz(
-    profile: Profile, base_url: str, settings: RunSettings, progress: Progress | None
+    profile: Profile,
+    base_url: str,
+    credentials: dict[str, Any] | None,
+    settings: RunSettings,
+    progress: Progress | None,
 ) -> list[CheckResult]:
     try:
         from conformance.fuzz import run_schemathesis
@@ -152,6 +156,7 @@ def _fuzz(
             max_examples=settings.max_examples,
             seed=settings.seed,
             progress=progress,
+            credentials=credentials,
         )
     except AuthconformError:
         raise
@@ -180,6 +185,7 @@ def run_system(
     """The protocol checks of one system, then (unless turned off) its Schemathesis run."""
     load_checks(profile)
     spec = _load_spec(profile)
+    section = (credentials or {}).get(profile.credentials_key)
     results: list[CheckResult] = []
     with httpx.Client(timeout=settings.timeout, follow_redirects=False) as client:
         ctx = Context(
@@ -187,7 +193,7 @@ def run_system(
             system=profile.name,
             client=client,
             spec=spec,
-            credentials=(credentials or {}).get(profile.credentials_key),
+            credentials=section,
             options=dict(settings.options),
         )
         for chk in checks_for(profile.name):
@@ -196,7 +202,7 @@ def run_system(
             if progress:
                 progress(format_line(result))
     if settings.fuzz:
-        for result in _fuzz(profile, base_url, settings, progress):
+        for result in _fuzz(profile, base_url, section, settings, progress):
             results.append(result)
             if progress:
                 progress(format_line(result))
