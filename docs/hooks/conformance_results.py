@@ -1,0 +1,183 @@
+"""MkDocs hook: fill the conformance page with a real check run of the reference server.
+
+Where ``docs/conformance.md`` holds the marker below, the hook runs
+``authconform check --api all --report DIR`` (embedded reference server, a small
+``--max-examples`` so the build stays quick) and renders ``DIR/report.json`` as tables.
+
+What a run can end in, and what the build does:
+
+* exit 0 (conformant) or 1 (non-conformant): the page shows every result, failures first
+  and in full; the build goes on. The page is a record, not a gate: the test suite is
+  where the reference server's conformance is enforced.
+* anything else (usage/target error, crash, timeout, no report): the page says the check
+  could not run and shows the end of its output, and the hook logs a warning, so
+  ``mkdocs build --strict`` still writes the site but exits non-zero: a site without a
+  real result is not published as if it had one.
+
+``AUTHCONFORM_SITE_REPORT=DIR`` renders an existing ``DIR/report.json`` instead of
+running the check (a CI job that has just produced one); ``AUTHCONFORM_SITE_MAX_EXAMPLES``
+changes the example budget.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
+
+log = logging.getLogger("mkdocs.hooks.conformance_results")
+
+MARKER = "<!-- conformance-results -->"
+DEFAULT_MAX_EXAMPLES = 5
+# Bounds the whole check run; the embedded server answers in milliseconds, so a run this
+# long means something hangs.
+CHECK_TIMEOUT_SECONDS = 300
+# Mirrors the console script, so the build needs nothing on PATH.
+RUN_CLI = "import sys; from conformance.cli import main; sys.exit(main())"
+
+# Material's icons are inline SVG (pymdownx.emoji): no emoji font or network needed.
+OUTCOME_LABELS = {
+    "passed": ":material-check-circle: passed",
+    "failed": ":material-close-circle: **failed**",
+    "error": ":material-alert-octagon: **error**",
+    "skipped": ":material-skip-next-circle: skipped",
+}
+# Failures first: they are why anyone reads this page.
+OUTCOME_ORDER = ("failed", "error", "skipped", "passed")
+
+
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    if MARKER not in markdown:
+        return markdown
+    return markdown.replace(MARKER, results_markdown(Path(config.config_file_path).parent))
+
+
+def results_markdown(repo: Path) -> str:
+    """The results section: from ``AUTHCONFORM_SITE_REPORT`` or from a fresh run."""
+    existing = os.environ.get("AUTHCONFORM_SITE_REPORT")
+    if existing:
+        report = Path(existing) / "report.json"
+        return report_or_problem(report, f"existing report {report}", "")
+    with tempfile.TemporaryDirectory(prefix="authconform-site-") as tmp:
+        command, exit_code, output = run_check(repo, Path(tmp))
+        report = Path(tmp) / "report.json"
+        if exit_code in (0, 1):
+            return report_or_problem(report, command, output)
+        log.warning("conformance check failed to run (%s): %s", exit_code, tail(output, 3))
+        return problem_markdown(command, f"exit code {exit_code}", output)
+
+
+def run_check(repo: Path, report_dir: Path) -> tuple[str, int | str, str]:
+    """Run the check as a subprocess, bounded in time; returns (command, exit, output)."""
+    max_examples = os.environ.get("AUTHCONFORM_SITE_MAX_EXAMPLES", str(DEFAULT_MAX_EXAMPLES))
+    args = ["check", "--api", "all", "--report", str(report_dir), "--max-examples", max_examples]
+    shown = "authconform " + " ".join(a if a != str(report_dir) else "DIR" for a in args)
+    log.info("running %s", shown)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", RUN_CLI, *args],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            timeout=CHECK_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        return shown, f"timed out after {CHECK_TIMEOUT_SECONDS} s", _text(exc.stdout, exc.stderr)
+    return shown, done.returncode, done.stdout + done.stderr
+
+
+def _text(*parts: str | bytes | None) -> str:
+    return "".join(p.decode(errors="replace") if isinstance(p, bytes) else p or "" for p in parts)
+
+
+def report_or_problem(report: Path, command: str, output: str) -> str:
+    try:
+        data = json.loads(report.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        log.warning("no readable conformance report at %s: %s", report, exc)
+        return problem_markdown(command, f"no readable report.json ({exc})", output)
+    return report_markdown(data, command)
+
+
+def problem_markdown(command: str, what: str, output: str) -> str:
+    """Shown instead of results when there are none: says so plainly, with the evidence."""
+    return (
+        '!!! danger "The conformance check did not produce a result"\n'
+        f"    `{command}` ended with {what}. This build has no conformance result to show.\n\n"
+        f"```text\n{tail(output, 40)}\n```\n"
+    )
+
+
+def tail(text: str, lines: int) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:]) or "(no output)"
+
+
+def report_markdown(report: dict, command: str) -> str:
+    """Header facts and totals, then the failures in full, then one table per system."""
+    results = report.get("results", [])
+    counts = {o: sum(r.get("outcome") == o for r in results) for o in OUTCOME_ORDER}
+    bad = [r for r in results if r.get("outcome") in ("failed", "error")]
+    out = [
+        "| Run | |\n|---|---|",
+        f"| Date (UTC) | {cell(report.get('date', '?'))} |",
+        f"| authconform version | {cell(report.get('version', '?'))} |",
+        f"| Target | {cell(report.get('target', '?'))} |",
+        f"| Systems | {cell(', '.join(report.get('systems', [])))} |",
+        f"| Produced by | `{cell(command)}` |",
+        "",
+        "**Totals:** " + ", ".join(f"{counts[o]} {o}" for o in OUTCOME_ORDER) + "\n",
+    ]
+    if bad:
+        out.append(
+            f'!!! failure "{len(bad)} check(s) did not pass"\n'
+            "    Each is shown in full under *Failures*, and marked in the tables.\n"
+        )
+        out.append("### Failures\n")
+        out.extend(failure_markdown(r) for r in bad)
+    else:
+        out.append('!!! success "Every check that ran passed"\n')
+    systems = report.get("systems") or sorted({r.get("system", "?") for r in results})
+    for system in systems:
+        rows = sorted((r for r in results if r.get("system") == system), key=_rank)
+        out.append(f"### {system}\n")
+        out.append("| Check | Group | Outcome | Claim | Message |")
+        out.append("|---|---|---|---|---|")
+        for r in rows:
+            outcome = r.get("outcome", "?")
+            out.append(
+                f"| `{cell(r.get('name', '?'))}` | {cell(r.get('group', ''))} "
+                f"| {OUTCOME_LABELS.get(outcome, cell(outcome))} "
+                f"| {cell(r.get('summary', ''))} | {cell(r.get('message', ''))} |"
+            )
+        out.append("")
+    return "\n".join(out) + "\n"
+
+
+def _rank(result: dict) -> int:
+    outcome = result.get("outcome")
+    return OUTCOME_ORDER.index(outcome) if outcome in OUTCOME_ORDER else 0
+
+
+def failure_markdown(result: dict) -> str:
+    """One failed or broken check, with its full details in a block."""
+    title = f"{result.get('system', '?')} / {result.get('name', '?')}"
+    lines = [f"#### {cell(title)}\n", f"{cell(result.get('message', ''))}\n"]
+    details = (result.get("details") or "").strip()
+    if details:
+        lines.append(f"```text\n{details.replace('```', '` ` `')}\n```\n")
+    return "\n".join(lines)
+
+
+def cell(value: object) -> str:
+    """Text safe inside a Markdown table cell: one line, no column breaks."""
+    text = " ".join(str(value).split())
+    return text.replace("|", "\\|").replace("<", "&lt;")

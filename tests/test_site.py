@@ -1,0 +1,268 @@
+"""The published site: it builds strictly with no network, and a real browser can read it.
+
+The site is built once for this module (the build runs a real conformance check of the
+embedded reference server for the conformance page). The browser tests serve the build
+over a loopback HTTP server and drive Debian's Chromium through Playwright, refusing and
+recording every request that would leave 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+ARTIFACTS = REPO / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+]
+BUILD_TIMEOUT_SECONDS = 420
+APT_TIMEOUT_SECONDS = 900
+# Bounds every wait in the browser; Swagger UI renders in well under a second here.
+BROWSER_WAIT_MS = 30_000
+FIB_LOGIN_PATH = "/auth/api/v1/authentication-management/session"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site built from this working tree with ``mkdocs build --strict``, as `make docs` does."""
+    out = tmp_path_factory.mktemp("site")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    env.pop("AUTHCONFORM_SITE_REPORT", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT_SECONDS,
+        check=False,
+    )
+    assert done.returncode == 0, f"mkdocs build --strict failed:\n{done.stderr[-4000:]}"
+    return out
+
+
+def test_strict_build_publishes_every_section(site: Path) -> None:
+    for page in (
+        "index.html",
+        "conformance/index.html",
+        "sources-disagree/index.html",
+        "benchmarks/index.html",
+        "guides/running-conformance/index.html",
+        "guides/credentials/index.html",
+        "guides/signing/index.html",
+        "guides/load-testing/index.html",
+        "guides/reference-server/index.html",
+    ):
+        assert (site / page).is_file(), page
+    for system in ("fib", "user-api", "duktig"):
+        assert (site / "spec" / f"{system}.openapi.yaml").is_file()
+        assert (site / "reference" / system / "index.html").is_file()
+        assert (site / "reference" / f"{system}-explorer" / "index.html").is_file()
+        assert any((site / "apis" / system).glob("*/index.html")), f"no docs pages for {system}"
+    # The hooks are build code, not pages.
+    assert not (site / "hooks").exists()
+
+
+def test_published_specs_are_the_repository_files(site: Path) -> None:
+    for spec in (REPO / "spec").glob("*.openapi.yaml"):
+        assert (site / "spec" / spec.name).read_bytes() == spec.read_bytes()
+
+
+def test_pages_load_nothing_from_other_hosts(site: Path) -> None:
+    """No fonts, scripts or styles from a CDN: the site must work with no network."""
+    for html in site.rglob("*.html"):
+        text = html.read_text(encoding="utf-8")
+        for marker in ('src="http', "src='http", '<link href="http', "fonts.googleapis"):
+            assert marker not in text, f"{html.relative_to(site)} loads {marker!r}"
+
+
+def test_reference_page_renders_fib_login_without_javascript(site: Path) -> None:
+    html = (site / "reference" / "fib" / "index.html").read_text(encoding="utf-8")
+    assert FIB_LOGIN_PATH in html
+    for code in ("200", "400", "401", "404", "422"):
+        assert f">{code}<" in html or f"Response {code}" in html, code
+
+
+def test_conformance_page_shows_a_real_run(site: Path) -> None:
+    html = (site / "conformance" / "index.html").read_text(encoding="utf-8")
+    assert "<!-- conformance-results -->" not in html
+    assert "did not produce a result" not in html
+    assert "authconform version" in html
+    for system in ("fib", "user-api", "duktig"):
+        assert f'id="{system}"' in html, f"no results table for {system}"
+    assert "<table>" in html and "Outcome" in html
+
+
+def _load_hook(name: str):
+    spec = importlib.util.spec_from_file_location(name, REPO / "docs" / "hooks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_failed_checks_are_shown_in_full_and_first() -> None:
+    hook = _load_hook("conformance_results")
+    report = {
+        "tool": "authconform",
+        "version": "9.9.9",
+        "date": "2026-01-02T03:04:05Z",
+        "target": "http://127.0.0.1:1",
+        "systems": ["fib"],
+        "results": [
+            {
+                "system": "fib",
+                "name": "seed_example_logs_in",
+                "group": "login",
+                "summary": "The seed example logs in",
+                "outcome": "passed",
+                "message": "",
+                "details": "",
+                "duration": 0.1,
+            },
+            {
+                "system": "fib",
+                "name": "rejects_wrong_signature",
+                "group": "login",
+                "summary": "A bad | signature is refused",
+                "outcome": "failed",
+                "message": "got 200",
+                "details": "received: 200\ndocumented: 422",
+                "duration": 0.1,
+            },
+        ],
+        "totals": {"passed": 1, "failed": 1},
+    }
+    page = hook.report_markdown(report, "authconform check")
+    assert "1 check(s) did not pass" in page
+    assert "documented: 422" in page  # details in full
+    assert "9.9.9" in page and "2026-01-02T03:04:05Z" in page
+    table = page[page.index("### fib") :]
+    assert table.index("rejects_wrong_signature") < table.index("seed_example_logs_in")
+    assert "A bad \\| signature" in page  # a pipe cannot break the table
+
+
+# --- in a real browser -------------------------------------------------------------------
+
+
+def _chromium() -> Path:
+    """Debian's Chromium; installed with apt when missing and we are root, else skip."""
+    if not CHROMIUM.exists() and os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(
+            "apt-get update && apt-get install -y chromium",
+            shell=True,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+            capture_output=True,
+            timeout=APT_TIMEOUT_SECONDS,
+            check=False,
+        )
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing and cannot be installed here (not root, or no apt)")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def site_url(site: Path) -> Iterator[str]:
+    """The built site over HTTP on a free loopback port (Swagger UI cannot load from file://)."""
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser_context(site_url: str):
+    """A Chromium context that aborts, and records, any request not to 127.0.0.1."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    executable = _chromium()
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(executable), args=CHROMIUM_FLAGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(BROWSER_WAIT_MS)
+        context.outside = []  # type: ignore[attr-defined]
+
+        def route(route) -> None:
+            host = urlsplit(route.request.url).hostname
+            if route.request.url.startswith(("data:", "blob:")) or host == "127.0.0.1":
+                route.continue_()
+            else:
+                context.outside.append(route.request.url)  # type: ignore[attr-defined]
+                route.abort()
+
+        context.route("**/*", route)
+        try:
+            yield context
+        finally:
+            context.close()
+            browser.close()
+
+
+@pytest.mark.browser
+def test_browser_reference_page_shows_fib_login_and_codes(browser_context, site_url) -> None:
+    page = browser_context.new_page()
+    page.goto(f"{site_url}/reference/fib/")
+    heading = page.locator("h3", has_text=FIB_LOGIN_PATH).first
+    heading.wait_for()
+    assert "POST" in heading.inner_text()
+    text = page.locator("article").inner_text()
+    for code in ("200", "400", "401", "404", "422", "500"):
+        assert f"Response {code}" in text or f"\n{code}" in text, code
+    page.screenshot(path=str(ARTIFACTS / "site-fib-reference.png"), full_page=False)
+    page.close()
+    assert browser_context.outside == []
+
+
+@pytest.mark.browser
+def test_browser_explorer_renders_fib_login_operation(browser_context, site_url) -> None:
+    page = browser_context.new_page()
+    page.goto(f"{site_url}/reference/fib-explorer/")
+    frame = page.frame_locator("iframe.swagger-ui-iframe")
+    operation = frame.locator(".opblock-post", has_text=FIB_LOGIN_PATH).first
+    operation.wait_for(state="visible")
+    operation.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "site-fib-explorer.png"), full_page=True)
+    page.close()
+    assert browser_context.outside == []
+
+
+@pytest.mark.browser
+def test_browser_conformance_page_has_results_table(browser_context, site_url) -> None:
+    page = browser_context.new_page()
+    page.goto(f"{site_url}/conformance/")
+    table = page.locator("article table", has_text="Outcome").first
+    table.wait_for()
+    rows = table.locator("tbody tr").count()
+    page.screenshot(path=str(ARTIFACTS / "site-conformance.png"), full_page=False)
+    page.close()
+    assert rows >= 1
+    assert browser_context.outside == []
