@@ -4,6 +4,11 @@ Order of judgement: the key first (nothing else is read without it), then the bo
 (413/415/400 from ``jsonio``, then the seed's 422 field map), then the credentials
 (401), then the account's status (403, only once the password is right, so it
 reveals nothing to a guesser). Success stores this login's time as ``lastLogin``.
+
+Replaceable components (``create_app`` options, see ``reference_impl.app``):
+``duktig_password_verifier`` ``(password, stored_hash) -> bool``;
+``duktig_may_sign_in`` ``(DuktigUser) -> bool`` (default: the account is active);
+``duktig_last_login_format`` a ``time.strftime`` format.
 """
 
 from __future__ import annotations
@@ -20,15 +25,16 @@ from reference_impl.jsonio import json_response
 from reference_impl.messages import Response
 from reference_impl.request import Request
 from reference_impl.router import Rule
+from reference_impl.services import Services
 from reference_impl.store import DuktigUser, Store
 from reference_impl.tokens_hs256 import issue_duktig_tokens
 
-__all__ = ["ROUTES", "TOKEN_PATH", "render_error", "token"]
+__all__ = ["OPTIONS", "ROUTES", "TOKEN_PATH", "field_errors", "render_error"]
 
 TOKEN_PATH = "/auth/token"
 AUTH_HEADER = "X-Auth-Key"
 
-ROUTES = (Rule("POST", TOKEN_PATH, "duktig.token"),)
+OPTIONS = frozenset({"duktig_password_verifier", "duktig_may_sign_in", "duktig_last_login_format"})
 
 # Seed 004's messages, word for word.
 REQUIRED_VALUE = "Required value"
@@ -99,23 +105,31 @@ def _account(user: DuktigUser) -> dict[str, Any]:
     }
 
 
-def token(request: Request, store: Store) -> Response:
+def _is_active(user: DuktigUser) -> bool:
+    return user.active
+
+
+def token(request: Request, services: Services) -> Response:
     """Sign in: the documented 200 body with an HS256 access/refresh pair."""
+    store, options = services.store, services.options
     _require_auth_key(request, store)
     body = request.json()
     errors = field_errors(body)
     if errors:
         raise UnprocessableEntity("The request body has invalid fields.", detail=errors)
+    verify = options.get("duktig_password_verifier", passwords.verify_password)
     user = store.duktig_user_by_email(body["email"])
     if user is None:
-        passwords.verify_password(body["password"], _decoy_hash())
+        verify(body["password"], _decoy_hash())
         raise Unauthorized(INCORRECT_CREDENTIALS, challenge=None)
-    if not passwords.verify_password(body["password"], user.password_hash):
+    if not verify(body["password"], user.password_hash):
         raise Unauthorized(INCORRECT_CREDENTIALS, challenge=None)
-    if not user.active:
+    if not options.get("duktig_may_sign_in", _is_active)(user):
         raise Forbidden(INACTIVE)
-    now = int(time.time())
-    last_login = time.strftime(LAST_LOGIN_FORMAT, time.gmtime(now))
+    now = int(services.clock())
+    last_login = time.strftime(
+        options.get("duktig_last_login_format", LAST_LOGIN_FORMAT), time.gmtime(now)
+    )
     store.record_duktig_login(user.user_id, last_login)
     pair = issue_duktig_tokens(
         server_keys.duktig_jwt_secret(store), account=_account(user), now=now
@@ -131,3 +145,6 @@ def token(request: Request, store: Store) -> Response:
             "refresh_token": pair.refresh_token,
         },
     )
+
+
+ROUTES = (Rule("POST", TOKEN_PATH, "duktig.token"),)

@@ -59,7 +59,13 @@ def _now(now: int | None) -> int:
 
 
 def issue_user_api_token(
-    secret: bytes, *, user_id: str, user_name: str, email: str, now: int | None = None
+    secret: bytes,
+    *,
+    user_id: str,
+    user_name: str,
+    email: str,
+    now: int | None = None,
+    lifetime: int = USER_API_TOKEN_LIFETIME,
 ) -> str:
     """The seed 003 login token: HS256, claims userId, userName, email, iat, exp = iat + 1 hour."""
     issued = _now(now)
@@ -68,7 +74,7 @@ def issue_user_api_token(
         "userName": user_name,
         "email": email,
         "iat": issued,
-        "exp": issued + USER_API_TOKEN_LIFETIME,
+        "exp": issued + lifetime,
     }
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 

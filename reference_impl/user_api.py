@@ -4,6 +4,11 @@ Seed 003 documents only the 200 answers; the error codes are the project's own
 (see docs/apis/user-api): 400 for a malformed body or field, 409 for a taken email,
 401 for an unknown email or a wrong password (one message for both), and the
 shared 413/415 from ``jsonio``. Error bodies are ``{"error": <code>, "message": <sentence>}``.
+
+Replaceable components (``create_app`` options, see ``reference_impl.app``):
+``user_api_password_verifier`` ``(password, stored_hash) -> bool``;
+``user_api_create_user`` ``(store, name, email, password_hash) -> ApiUser``, raising
+``DuplicateUser`` for a taken email; ``user_api_token_lifetime`` seconds (int).
 """
 
 from __future__ import annotations
@@ -18,17 +23,17 @@ from reference_impl.jsonio import json_response
 from reference_impl.messages import Response
 from reference_impl.request import Request
 from reference_impl.router import Rule
+from reference_impl.services import Services
 from reference_impl.store import ApiUser, DuplicateUser, Store
-from reference_impl.tokens_hs256 import issue_user_api_token
+from reference_impl.tokens_hs256 import USER_API_TOKEN_LIFETIME, issue_user_api_token
 
-__all__ = ["LOGIN_PATH", "ROUTES", "SIGNUP_PATH", "login", "render_error", "signup"]
+__all__ = ["LOGIN_PATH", "OPTIONS", "ROUTES", "SIGNUP_PATH", "render_error"]
 
 SIGNUP_PATH = "/api/user/signup"
 LOGIN_PATH = "/api/user/login"
 
-ROUTES = (
-    Rule("POST", SIGNUP_PATH, "user_api.signup"),
-    Rule("POST", LOGIN_PATH, "user_api.login"),
+OPTIONS = frozenset(
+    {"user_api_password_verifier", "user_api_create_user", "user_api_token_lifetime"}
 )
 
 # Project limits (seed 003 gives none): generous for people, small enough to bound the work.
@@ -94,12 +99,18 @@ def _name(body: dict[str, Any]) -> str:
     return name
 
 
-def _user_answer(store: Store, user: ApiUser) -> Response:
+def _create_user(store: Store, name: str, email: str, password_hash: str) -> ApiUser:
+    return store.create_api_user(name, email, password_hash)
+
+
+def _user_answer(services: Services, user: ApiUser) -> Response:
     token = issue_user_api_token(
-        server_keys.user_api_jwt_secret(store),
+        server_keys.user_api_jwt_secret(services.store),
         user_id=user.user_id,
         user_name=user.name,
         email=user.email,
+        now=int(services.clock()),
+        lifetime=services.options.get("user_api_token_lifetime", USER_API_TOKEN_LIFETIME),
     )
     body = {"userId": user.user_id, "email": user.email, "userName": user.name, "token": token}
     return json_response(200, body)
@@ -111,25 +122,33 @@ def _decoy_hash() -> str:
     return passwords.hash_password("decoy password, never valid")
 
 
-def signup(request: Request, store: Store) -> Response:
+def signup(request: Request, services: Services) -> Response:
     """Create the user; the store's UNIQUE email decides races, so a duplicate is always 409."""
     body = _object_body(request)
     name, email, password = _name(body), _email(body), _password(body)
+    create = services.options.get("user_api_create_user", _create_user)
     try:
-        user = store.create_api_user(name, email, passwords.hash_password(password))
+        user = create(services.store, name, email, passwords.hash_password(password))
     except DuplicateUser:
         raise Conflict("An account with this email already exists.", detail="email_taken") from None
-    return _user_answer(store, user)
+    return _user_answer(services, user)
 
 
-def login(request: Request, store: Store) -> Response:
+def login(request: Request, services: Services) -> Response:
     """Check the password against the stored scrypt hash; one 401 for every kind of mismatch."""
     body = _object_body(request)
     email, password = _email(body), _password(body)
-    user = store.api_user_by_email(email)
+    verify = services.options.get("user_api_password_verifier", passwords.verify_password)
+    user = services.store.api_user_by_email(email)
     if user is None:
-        passwords.verify_password(password, _decoy_hash())
+        verify(password, _decoy_hash())
         raise Unauthorized(BAD_CREDENTIALS, detail="invalid_credentials", challenge=None)
-    if not passwords.verify_password(password, user.password_hash):
+    if not verify(password, user.password_hash):
         raise Unauthorized(BAD_CREDENTIALS, detail="invalid_credentials", challenge=None)
-    return _user_answer(store, user)
+    return _user_answer(services, user)
+
+
+ROUTES = (
+    Rule("POST", SIGNUP_PATH, "user_api.signup"),
+    Rule("POST", LOGIN_PATH, "user_api.login"),
+)
