@@ -2,9 +2,9 @@
 
 The pages mark what the spec must mirror with one-line HTML comments, invisible when rendered:
 
-    <!-- fields: POST /path -->       a request-body table: first column the field, a "Required" column
-    <!-- headers: PATCH /path -->     a request-header table: first column the header, a "Required" column
-    <!-- responses: POST /path -->    a response table: first column the status code
+    <!-- fields: POST /path -->      request-body table: first column the field, plus "Required"
+    <!-- headers: PATCH /path -->    request-header table: first column the header, plus "Required"
+    <!-- responses: POST /path -->   response table: first column the status code
     <!-- example: POST /path request -->   the next ```json block is a request body
     <!-- example: POST /path 200 -->       the next ```json block is a 200 response body
     <!-- example: illustration -->         the next ```json block is not checked
@@ -273,10 +273,12 @@ def spec_operations(spec: dict[str, Any]) -> dict[tuple[str, str], SpecOperation
                     required = set(schema.get("required") or [])
                     fields = {name: name in required for name in schema.get("properties") or {}}
             responses = {
-                str(code): _json_schema_pointer(spec, f"{op_pointer}/responses/{_escape(str(code))}")
+                str(code): _json_schema_pointer(spec, f"{op_pointer}/responses/{code}")
                 for code in op.get("responses") or {}
             }
-            operations[(method, api_path)] = SpecOperation(fields, headers, responses, request_schema)
+            operations[(method, api_path)] = SpecOperation(
+                fields, headers, responses, request_schema
+            )
     return operations
 
 
@@ -303,22 +305,16 @@ def schema_errors(spec: dict[str, Any], pointer: str, instance: Any) -> list[str
 def _spec_examples(spec: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
     """(where, schema pointer, value) for each example inside the spec's media types."""
     for (method, api_path), op in spec_operations(spec).items():
-        targets = [("request", op.request_schema)] + list(op.responses.items())
+        targets = [("request", op.request_schema), *op.responses.items()]
         for which, schema_pointer in targets:
             if schema_pointer is None:
                 continue
-            media = _pointer_get(spec, schema_pointer.rsplit("/", 1)[0])
-            for name, example in (media.get("examples") or {}).items():
-                _, example = _follow_value(spec, example)
+            media_pointer = schema_pointer.rsplit("/", 1)[0]
+            for name in _pointer_get(spec, media_pointer).get("examples") or {}:
+                _, example = _follow(spec, f"{media_pointer}/examples/{_escape(name)}")
                 if "value" in example:
                     where = f"{method.upper()} {api_path} {which} example {name!r}"
                     yield where, schema_pointer, example["value"]
-
-
-def _follow_value(spec: dict[str, Any], node: Any) -> tuple[str, Any]:
-    if isinstance(node, dict) and isinstance(node.get("$ref"), str):
-        return _follow(spec, node["$ref"][1:])
-    return "", node
 
 
 # --- comparing -----------------------------------------------------------------------------
