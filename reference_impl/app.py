@@ -3,9 +3,10 @@
 Build it with ``create_app(db_path, **options)``. Systems join by being listed
 in ``SYSTEM_MODULES``; each such module provides
 
-* ``SYSTEM``: its name, used in endpoint names (``"fib.login"``);
-* ``ROUTES``: ``[(method, path, handler), ...]`` with
-  ``handler(request: Request, services: Services) -> Response``;
+* ``ROUTES``: ``Rule(method, path, "<system>.<function>")`` entries; the function
+  named after the dot is the module's handler, ``handler(request, services)``
+  returning a ``Response`` (a handler whose second parameter is named ``store``
+  gets just the ``Store``; decided once, at build time);
 * ``render_error(err: HTTPError) -> Response``: its own error body shape;
 * ``OPTIONS`` (optional): names of the components it lets ``create_app`` replace.
 
@@ -32,6 +33,7 @@ For faults outside any component, wrap the app in WSGI middleware:
 from __future__ import annotations
 
 import importlib
+import inspect
 import logging
 import os
 from collections.abc import Callable, Iterable
@@ -64,23 +66,28 @@ StartResponse = Callable[..., Any]
 class Endpoint(NamedTuple):
     handler: Handler
     render_error: ErrorRenderer
+    wants_store: bool  # the handler's second parameter is ``store``, not ``services``
 
 
-def load_systems(names: Iterable[str] = SYSTEM_MODULES) -> list[ModuleType]:
-    return [importlib.import_module(name) for name in names]
+def load_systems(names: Iterable[str] | None = None) -> list[ModuleType]:
+    return [importlib.import_module(name) for name in (names or SYSTEM_MODULES)]
 
 
 def build_routes(systems: Iterable[ModuleType]) -> tuple[Router, dict[str, Endpoint]]:
-    """One router over every system's ROUTES; duplicates and bad paths fail here, at startup."""
+    """One router over every system's ROUTES; duplicates and bad names fail here, at startup."""
     rules: list[Rule] = []
     endpoints: dict[str, Endpoint] = {}
     for system in systems:
-        for method, path, handler in system.ROUTES:
-            name = f"{system.SYSTEM}.{handler.__name__}"
-            if name in endpoints:
-                raise ValueError(f"duplicate endpoint name {name!r}")
-            rules.append(Rule(method, path, name))
-            endpoints[name] = Endpoint(handler, system.render_error)
+        for rule in system.ROUTES:
+            handler = getattr(system, rule.endpoint.rpartition(".")[2], None)
+            if not callable(handler):
+                raise ValueError(f"{system.__name__}: no handler for endpoint {rule.endpoint!r}")
+            if rule.endpoint in endpoints:
+                raise ValueError(f"duplicate endpoint name {rule.endpoint!r}")
+            params = list(inspect.signature(handler).parameters)
+            wants_store = len(params) > 1 and params[1] == "store"
+            endpoints[rule.endpoint] = Endpoint(handler, system.render_error, wants_store)
+            rules.append(rule)
     return Router(rules), endpoints
 
 
@@ -102,7 +109,8 @@ class App:
         try:
             endpoint = self.endpoints[self.router.match(request.method, request.path)]
             render_error = endpoint.render_error
-            response = endpoint.handler(request, self.services)
+            context = self.services.store if endpoint.wants_store else self.services
+            response = endpoint.handler(request, context)
         except HTTPError as err:
             response = render_error(err)
         except Exception:

@@ -22,12 +22,12 @@ from reference_impl.errors import (
 from reference_impl.jsonio import json_response
 from reference_impl.messages import Response
 from reference_impl.request import Request
+from reference_impl.router import Rule
 from reference_impl.services import Services
 from reference_impl.tokens_fib import REFRESH_LIFETIME, FibTokens, TokenError, TokenPair
 
-__all__ = ["OPTIONS", "ROUTES", "SYSTEM", "render_error"]
+__all__ = ["OPTIONS", "ROUTES", "jwks", "login", "logout", "refresh", "render_error"]
 
-SYSTEM = "fib"
 SESSION_PATH = "/auth/api/v1/authentication-management/session"
 LOGOUT_PATH = "/auth/api/v1/authentication-management/logout"
 JWKS_PATH = "/.well-known/jwks.json"
@@ -105,12 +105,12 @@ def jwks(request: Request, services: Services) -> Response:
     return json_response(200, tokens(services).jwks(), headers=[("Cache-Control", "max-age=300")])
 
 
-ROUTES = [
-    ("POST", SESSION_PATH, login),
-    ("PATCH", SESSION_PATH, refresh),
-    ("POST", LOGOUT_PATH, logout),
-    ("GET", JWKS_PATH, jwks),
-]
+ROUTES = (
+    Rule("POST", SESSION_PATH, "fib.login"),
+    Rule("PATCH", SESSION_PATH, "fib.refresh"),
+    Rule("POST", LOGOUT_PATH, "fib.logout"),
+    Rule("GET", JWKS_PATH, "fib.jwks"),
+)
 
 
 def _login_fields(body: Any) -> tuple[str, str, str]:
