@@ -53,7 +53,11 @@ __all__ = ["SYSTEM_MODULES", "App", "create_app"]
 log = logging.getLogger("reference_impl")
 
 # The systems this server speaks. Adding one is adding its module name here.
-SYSTEM_MODULES: tuple[str, ...] = ("reference_impl.fib",)
+SYSTEM_MODULES: tuple[str, ...] = (
+    "reference_impl.fib",
+    "reference_impl.user_api",
+    "reference_impl.duktig",
+)
 
 # Options read by the app itself rather than by a system module.
 APP_OPTIONS = frozenset({"clock"})
