@@ -168,13 +168,20 @@ def _rank(result: dict) -> int:
 
 
 def failure_markdown(result: dict) -> str:
-    """One failed or broken check, with its full details in a block."""
+    """One failed or broken check as an open block (a ``<details>``: readable without JS)."""
     title = f"{result.get('system', '?')} / {result.get('name', '?')}"
-    lines = [f"#### {cell(title)}\n", f"{cell(result.get('message', ''))}\n"]
+    lines = [f'???+ failure "{quoted(title)}"', f"    {cell(result.get('message', ''))}", ""]
     details = (result.get("details") or "").strip()
     if details:
-        lines.append(f"```text\n{details.replace('```', '` ` `')}\n```\n")
-    return "\n".join(lines)
+        # A four-backtick fence: a ``` in the evidence cannot close it early.
+        fence = "    ````"
+        lines += [f"{fence}text", *(f"    {line}" for line in details.splitlines()), fence, ""]
+    return "\n".join(lines) + "\n"
+
+
+def quoted(text: str) -> str:
+    """Text safe inside an admonition's double-quoted title."""
+    return cell(text).replace('"', "'")
 
 
 def cell(value: object) -> str:
