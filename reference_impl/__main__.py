@@ -1,0 +1,7 @@
+"""``python -m reference_impl``: the same as ``authconform serve``."""
+
+import sys
+
+from reference_impl.cli import main
+
+sys.exit(main())

@@ -1,0 +1,165 @@
+"""``authconform serve``: the reference server under gunicorn, optionally with demo users.
+
+Demo users are seeded in the master before workers fork; each worker then
+builds its own app and opens its own SQLite connections. One line on stdout
+says where the server listens and where the credentials went.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import os
+import sys
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from reference_impl.app import create_app
+from reference_impl.demo import seed_demo_users
+from reference_impl.store import Store
+
+__all__ = ["configure", "main", "run"]
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+DEFAULT_DB = "authconform.db"
+# gthread: a login is mostly scrypt/Ed25519 work plus a short SQLite write, so a
+# couple of processes with a few threads each keep two cores busy without
+# many idle processes; the benchmarks may tune these.
+DEFAULT_WORKERS = 2
+DEFAULT_WORKER_CLASS = "gthread"
+DEFAULT_THREADS = 4
+WORKER_CLASSES = ("sync", "gthread")
+# A worker stuck this long is restarted; shutdown waits this long for requests in flight.
+WORKER_TIMEOUT = 30
+GRACEFUL_TIMEOUT = 5
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--host", default=DEFAULT_HOST, help="address to bind (default: %(default)s)"
+    )
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="default: %(default)s")
+    parser.add_argument("--workers", type=_positive, default=DEFAULT_WORKERS)
+    parser.add_argument("--worker-class", choices=WORKER_CLASSES, default=DEFAULT_WORKER_CLASS)
+    parser.add_argument(
+        "--threads",
+        type=_positive,
+        default=DEFAULT_THREADS,
+        help="threads per worker (gthread only; default: %(default)s)",
+    )
+    parser.add_argument(
+        "--db", default=DEFAULT_DB, help="SQLite file; created if missing (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--demo-users",
+        type=_non_negative,
+        metavar="N",
+        help="seed alice plus N demo users per system before starting",
+    )
+    parser.add_argument(
+        "--credentials-out", metavar="FILE", help="write the demo users' credentials here (JSON)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.demo_users and not args.credentials_out:
+        print("error: serve: --demo-users needs --credentials-out FILE", file=sys.stderr)
+        return 2
+    if not 0 <= args.port <= 65535:
+        print(f"error: serve: --port {args.port} is not a TCP port", file=sys.stderr)
+        return 2
+    if not _is_loopback(args.host):
+        print(f"warning: serving on {args.host}, reachable beyond this machine", file=sys.stderr)
+    where = "no demo users seeded"
+    if args.demo_users is not None:
+        store = Store(args.db)
+        credentials = seed_demo_users(store, args.demo_users)
+        store.close()
+        if args.credentials_out:
+            _write_private_json(args.credentials_out, credentials)
+            where = f"credentials in {args.credentials_out}"
+    server = GunicornServer(args, banner=f"db {args.db}; {where}")
+    try:
+        server.run()
+    except SystemExit as stop:  # the arbiter exits the process its own way
+        return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+    return 0
+
+
+class GunicornServer(BaseApplication):
+    """gunicorn's arbiter running ``create_app(db)`` in each worker."""
+
+    def __init__(self, args: argparse.Namespace, *, banner: str) -> None:
+        self._args = args
+        self._banner = banner
+        super().__init__()
+
+    def load_config(self) -> None:
+        args = self._args
+        settings: dict[str, Any] = {
+            "bind": f"{_bracket(args.host)}:{args.port}",
+            "workers": args.workers,
+            "worker_class": args.worker_class,
+            "threads": args.threads,
+            "timeout": WORKER_TIMEOUT,
+            "graceful_timeout": GRACEFUL_TIMEOUT,
+            "accesslog": None,
+            "errorlog": "-",
+            "loglevel": "warning",
+            "proc_name": "authconform-serve",
+            "when_ready": self._announce,
+        }
+        for key, value in settings.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        return create_app(self._args.db)
+
+    def _announce(self, arbiter: Any) -> None:
+        for listener in arbiter.LISTENERS:
+            host, port = listener.getsockname()[:2]
+            print(f"serving on http://{_bracket(host)}:{port} ({self._banner})", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m reference_impl", description=__doc__)
+    configure(parser)
+    return run(parser.parse_args(argv))
+
+
+def _write_private_json(path: str, payload: Any) -> None:
+    """Credentials hold keys and passwords: owner-only permissions from the start."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(payload, out, indent=2)
+        out.write("\n")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _bracket(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _non_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
