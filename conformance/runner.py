@@ -175,6 +175,21 @@ def _fuzz(
         ]
 
 
+def _spec_missing(profile: Profile, why: str, progress: Progress | None) -> CheckResult:
+    result = CheckResult(
+        system=profile.name,
+        name="spec_file_is_available",
+        group="setup",
+        summary=f"spec/{profile.spec_file} is installed and readable",
+        outcome=Outcome.ERROR,
+        message=why,
+        details="protocol checks ran without the spec's schemas; Schemathesis did not run",
+    )
+    if progress:
+        progress(format_line(result))
+    return result
+
+
 def run_system(
     profile: Profile,
     base_url: str,
@@ -184,9 +199,14 @@ def run_system(
 ) -> list[CheckResult]:
     """The protocol checks of one system, then (unless turned off) its Schemathesis run."""
     load_checks(profile)
-    spec = _load_spec(profile)
     section = (credentials or {}).get(profile.credentials_key)
     results: list[CheckResult] = []
+    try:
+        spec = _load_spec(profile)
+    except UsageError as exc:
+        # A missing spec is the installation's fault: say so once, still run what can run.
+        spec = {}
+        results.append(_spec_missing(profile, str(exc), progress))
     with httpx.Client(timeout=settings.timeout, follow_redirects=False) as client:
         ctx = Context(
             base_url=base_url.rstrip("/"),
@@ -201,7 +221,7 @@ def run_system(
             results.append(result)
             if progress:
                 progress(format_line(result))
-    if settings.fuzz:
+    if settings.fuzz and spec:
         for result in _fuzz(profile, base_url, section, settings, progress):
             results.append(result)
             if progress:

@@ -296,6 +296,24 @@ def rejects_other_keypair_for_registered_email(ctx: Context) -> None:
 
 @check("fib", group="login")
 @requires_credentials
+def rejects_random_signature_for_registered_key(ctx: Context) -> None:
+    """Well-formed random bytes as the signature, with the email's own key, do not log in."""
+    user = first_user(ctx)
+    body = fib_login_body(user["email"], user["privateKeyHex"], user.get("publicKeyHex"))
+    body["signature"] = uuid.uuid4().hex * 4  # 64 bytes of hex that sign nothing
+    response = ctx.post(FIB_SESSION_PATH, body)
+    _expect(
+        ctx,
+        response,
+        WRONG_SIGNATURE,
+        title="a random signature was accepted for a registered email and key",
+        documented=WRONG_SIGNATURE_DOC,
+        hint="the server must verify the signature, not only the key",
+    )
+
+
+@check("fib", group="login")
+@requires_credentials
 def rejects_signature_over_raw_email(ctx: Context) -> None:
     """A signature over the raw email bytes (no Iroha hash) does not log in."""
     user = first_user(ctx)

@@ -1,0 +1,74 @@
+"""FIB protocol checks against the reference server and against deliberately broken ones.
+
+The runner is called in-process (fast); each broken variant must fail its named check,
+and the variant that takes the documents' other readings must pass.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from broken_fib import BROKEN, OTHER_READING
+
+from conformance.profiles import get_profile
+from conformance.registry import CheckResult, Outcome
+from conformance.runner import RunSettings, run_system
+from reference_impl.embedded import running_server
+
+# Lifecycle checks are another module's subject; these tests judge login and robustness.
+LOGIN_GROUPS = {"login", "robustness"}
+
+
+def check_fib(**server_options: Any) -> dict[str, CheckResult]:
+    with running_server(demo_users=1, **server_options) as server:
+        results = run_system(
+            get_profile("fib"),
+            server.url,
+            server.credentials,
+            RunSettings(fuzz=False, timeout=10.0, options={"lifecycle": False}),
+        )
+    return {r.name: r for r in results}
+
+
+def _not_passed(results: dict[str, CheckResult], groups: set[str]) -> dict[str, str]:
+    return {
+        name: f"{r.outcome}: {r.message}\n{r.details}"
+        for name, r in results.items()
+        if r.group in groups and r.outcome is not Outcome.PASSED
+    }
+
+
+def test_reference_server_passes_every_login_check() -> None:
+    results = check_fib()
+    assert _not_passed(results, LOGIN_GROUPS) == {}
+    # The example request is alice's, whom the reference server registers: a real 200.
+    assert results["seed_example_request_gets_a_documented_answer"].outcome is Outcome.PASSED
+    assert len([r for r in results.values() if r.group in LOGIN_GROUPS]) >= 20
+
+
+@pytest.mark.parametrize("variant", sorted(BROKEN))
+def test_broken_variant_fails_its_named_check(variant: str) -> None:
+    options, must_fail = BROKEN[variant]
+    results = check_fib(**options)
+    result = results[must_fail]
+    assert result.outcome is Outcome.FAILED, f"{variant}: {must_fail} {result.outcome}"
+    # A failure carries what the reader needs: what came back, what is allowed, the exchange.
+    assert "received:" in result.details
+    assert "documented:" in result.details
+    assert "evidence:" in result.details
+
+
+def test_other_documented_readings_pass() -> None:
+    results = check_fib(**OTHER_READING)
+    assert _not_passed(results, LOGIN_GROUPS) == {}
+
+
+def test_without_credentials_login_checks_skip_and_the_rest_run() -> None:
+    with running_server(demo_users=1) as server:
+        results = run_system(get_profile("fib"), server.url, {}, RunSettings(fuzz=False))
+    by_name = {r.name: r for r in results}
+    assert by_name["correctly_signed_login_succeeds"].outcome is Outcome.SKIPPED
+    assert "credentials" in by_name["correctly_signed_login_succeeds"].message
+    for name in ("unknown_email_gets_404", "rejects_non_hex_signature", "malformed_json_gets_4xx"):
+        assert by_name[name].outcome is Outcome.PASSED, by_name[name]
