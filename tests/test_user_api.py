@@ -1,0 +1,103 @@
+"""User API (seed 003): the reference server passes every check; each broken variant fails its own.
+
+Real HTTP on loopback against ``running_server``; checks run through the suite's runner.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import httpx
+import pytest
+from broken_user_api import BROKEN, OTHER_READING
+
+from conformance.profiles import get_profile
+from conformance.registry import CheckResult, Outcome
+from conformance.runner import RunSettings, run_system
+from reference_impl.embedded import running_server
+
+SIGNUP = "/api/user/signup"
+LOGIN = "/api/user/login"
+
+
+def run_checks(url: str, credentials: dict[str, Any] | None) -> dict[str, CheckResult]:
+    profile = get_profile("user-api")
+    results = run_system(profile, url, credentials, RunSettings(fuzz=False))
+    return {result.name: result for result in results}
+
+
+def describe(results: dict[str, CheckResult]) -> str:
+    return "\n".join(
+        f"{r.outcome.value} {r.name}: {r.message}\n{r.details}"
+        for r in results.values()
+        if r.outcome is not Outcome.PASSED
+    )
+
+
+def test_reference_server_passes_every_user_api_check() -> None:
+    """Signup makes its own users, so no credentials are needed: none are given."""
+    with running_server(demo_users=0) as server:
+        results = run_checks(server.url, None)
+    assert len(results) >= 7
+    assert all(r.outcome is Outcome.PASSED for r in results.values()), describe(results)
+
+
+def test_checks_pass_where_seed_003_allows_other_statuses() -> None:
+    with running_server(demo_users=1, **OTHER_READING) as server:
+        results = run_checks(server.url, server.credentials)
+    assert all(r.outcome is Outcome.PASSED for r in results.values()), describe(results)
+
+
+@pytest.mark.parametrize("variant", sorted(BROKEN))
+def test_broken_variant_fails_its_check(variant: str) -> None:
+    options, expected = BROKEN[variant]
+    with running_server(demo_users=1, **options) as server:
+        results = run_checks(server.url, server.credentials)
+    assert results[expected].outcome is Outcome.FAILED, describe(results)
+    assert results[expected].details, "a failure must carry its evidence"
+
+
+def test_duplicate_signup_is_409_and_leaves_one_row() -> None:
+    user = {"name": "dup", "email": "dup@example.com", "password": "Pass-word-1"}
+    with running_server(demo_users=0) as server, httpx.Client(base_url=server.url) as client:
+        first = client.post(SIGNUP, json=user)
+        second = client.post(SIGNUP, json={**user, "email": "DUP@example.com"})
+        login = client.post(LOGIN, json={"email": user["email"], "password": user["password"]})
+        with sqlite3.connect(server.db_path) as db:
+            rows = db.execute(
+                "SELECT password_hash FROM api_users WHERE email = ?", (user["email"],)
+            ).fetchall()
+    assert (first.status_code, second.status_code, login.status_code) == (200, 409, 200)
+    assert second.json()["error"] == "email_taken"
+    assert login.json()["userId"] == first.json()["userId"]
+    assert len(rows) == 1
+    assert rows[0][0].startswith("scrypt$") and user["password"] not in rows[0][0]
+
+
+def test_unknown_email_and_wrong_password_get_the_same_401() -> None:
+    with running_server(demo_users=1) as server, httpx.Client(base_url=server.url) as client:
+        known = server.credentials["user-api"]["users"][0]
+        wrong = client.post(LOGIN, json={"email": known["email"], "password": "Wrong-pass-1"})
+        unknown = client.post(LOGIN, json={"email": "nobody@example.com", "password": "Pw-12345"})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json() == unknown.json()
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"name": "n", "email": "a@example.com"}, 400, "missing_field"),
+        ({"name": "n", "email": 7, "password": "Pass-word-1"}, 400, "invalid_field"),
+        ({"name": "", "email": "a@example.com", "password": "Pass-word-1"}, 400, "invalid_field"),
+        ({"name": "n", "email": "a@example.com", "password": "short"}, 400, "invalid_field"),
+        ({"name": "n", "email": "no-at-sign", "password": "Pass-word-1"}, 400, "invalid_field"),
+        ([1, 2], 400, "invalid_body"),
+    ],
+)
+def test_signup_refuses_bad_fields_with_400(body: Any, status: int, code: str) -> None:
+    with running_server(demo_users=0) as server:
+        response = httpx.post(server.url + SIGNUP, json=body)
+    assert response.status_code == status
+    assert response.json()["error"] == code
+    assert response.json()["message"]
