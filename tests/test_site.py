@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import http.server
 import importlib.util
+import json
 import os
 import shutil
 import subprocess
@@ -43,20 +44,11 @@ FIB_LOGIN_PATH = "/auth/api/v1/authentication-management/session"
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site built from this working tree with ``mkdocs build --strict``, as `make docs` does."""
+    """The site built from this working tree, as `make docs` does (a fresh conformance run)."""
     out = tmp_path_factory.mktemp("site")
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    env.pop("AUTHCONFORM_SITE_REPORT", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=BUILD_TIMEOUT_SECONDS,
-        check=False,
-    )
-    assert done.returncode == 0, f"mkdocs build --strict failed:\n{done.stderr[-4000:]}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTHCONFORM_SITE_")}
+    built = _build(out, env)
+    assert built.returncode == 0, f"mkdocs build --strict failed:\n{built.stderr[-4000:]}"
     return out
 
 
@@ -119,6 +111,31 @@ def _load_hook(name: str):
     return module
 
 
+def _build(out: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """One strict build of this working tree into ``out``, in the given environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
+        cwd=REPO,
+        env={**env, "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT_SECONDS,
+        check=False,
+    )
+
+
+def _login_answers_500(app):
+    """A broken FIB server: every login gets a bare 500, whatever was sent."""
+
+    def broken(environ, start_response):
+        if environ.get("PATH_INFO") == FIB_LOGIN_PATH:
+            start_response("500 Internal Server Error", [("Content-Type", "text/plain")])
+            return [b"boom"]
+        return app(environ, start_response)
+
+    return broken
+
+
 def test_failed_checks_are_shown_in_full_and_first() -> None:
     hook = _load_hook("conformance_results")
     report = {
@@ -153,11 +170,67 @@ def test_failed_checks_are_shown_in_full_and_first() -> None:
     }
     page = hook.report_markdown(report, "authconform check")
     assert "1 check(s) did not pass" in page
-    assert "documented: 422" in page  # details in full
+    assert "    documented: 422" in page  # details in full, inside the failure block
     assert "9.9.9" in page and "2026-01-02T03:04:05Z" in page
     table = page[page.index("### fib") :]
     assert table.index("rejects_wrong_signature") < table.index("seed_example_logs_in")
     assert "A bad \\| signature" in page  # a pipe cannot break the table
+
+
+@pytest.mark.slow
+def test_a_failing_run_is_published_with_its_failures(tmp_path: Path) -> None:
+    """Decision: non-conformance is shown, not hidden, and does not stop the build."""
+    embedded = pytest.importorskip("reference_impl.embedded")
+    reports = tmp_path / "reports"
+    creds = tmp_path / "creds.json"
+    with embedded.running_server(demo_users=1, wrap=_login_answers_500) as server:
+        creds.write_text(json.dumps(server.credentials), encoding="utf-8")
+        check = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                _load_hook("conformance_results").RUN_CLI,
+                "check",
+                server.url,
+                "--api",
+                "fib",
+                "--credentials",
+                str(creds),
+                "--no-fuzz",
+                "--report",
+                str(reports),
+            ],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert check.returncode == 1, check.stdout + check.stderr
+    failed = [
+        r["name"]
+        for r in json.loads((reports / "report.json").read_text())["results"]
+        if r["outcome"] == "failed"
+    ]
+    assert failed
+
+    built = _build(tmp_path / "site", {**os.environ, "AUTHCONFORM_SITE_REPORT": str(reports)})
+    assert built.returncode == 0, built.stderr[-4000:]
+    html = (tmp_path / "site" / "conformance" / "index.html").read_text(encoding="utf-8")
+    assert f"{len(failed)} check(s) did not pass" in html
+    for name in failed:
+        assert f"fib / {name}" in html, name
+
+
+def test_no_result_still_writes_the_page_but_fails_the_strict_build(tmp_path: Path) -> None:
+    """Decision: a build without a real result says so and exits non-zero."""
+    empty = tmp_path / "no-report"
+    empty.mkdir()
+    built = _build(tmp_path / "site", {**os.environ, "AUTHCONFORM_SITE_REPORT": str(empty)})
+    assert built.returncode != 0
+    assert "no readable conformance report" in built.stderr
+    html = (tmp_path / "site" / "conformance" / "index.html").read_text(encoding="utf-8")
+    assert "did not produce a result" in html
 
 
 # --- in a real browser -------------------------------------------------------------------
