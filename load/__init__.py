@@ -1,0 +1,1 @@
+"""Locust scenarios for authconform: ``locust -f load/locustfile.py --host URL``."""

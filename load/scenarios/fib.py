@@ -1,0 +1,100 @@
+"""FIB: sign the email with the user's own key (a ``SIGN`` row), then log in.
+
+``FibLoginUser`` is the default scenario: signing-plus-login throughput. ``FibSessionUser``
+walks login -> refresh -> logout and runs only when named or tagged ``session``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from locust import tag, task
+
+from conformance.signing import iroha_hash, signing_key
+from load.base import ApiUser
+from load.validate import fib_logout_problem, fib_token_pair_problem
+
+__all__ = ["FibLoginUser", "FibSessionUser"]
+
+SESSION_PATH = "/auth/api/v1/authentication-management/session"
+LOGOUT_PATH = "/auth/api/v1/authentication-management/logout"
+JSON_HEADERS = {"Content-Type": "application/json"}
+
+# Stats row names; the thresholds apply to every row except SIGN.
+SIGN_ROW = "fib sign email"
+LOGIN_ROW = "fib login"
+REFRESH_ROW = "fib refresh"
+LOGOUT_ROW = "fib logout"
+
+
+class FibUser(ApiUser):
+    abstract = True
+    credentials_section = "fib"
+
+    def on_start(self) -> None:
+        super().on_start()
+        account = self.account()
+        self.email: str = account["email"]
+        # Parse the key once: conformance.signing.sign_email would redo it on every login,
+        # doubling the client's signing cost. Same hash-then-sign composition.
+        self._key = signing_key(account["privateKeyHex"])
+        self._email_bytes = self.email.encode("utf-8")
+        self._public_hex = bytes(self._key.verify_key).hex()
+
+    def signed_login_body(self) -> bytes:
+        with self.environment.events.request.measure("SIGN", SIGN_ROW):
+            signature = self._key.sign(iroha_hash(self._email_bytes)).signature.hex()
+        body = {"email": self.email, "signature": signature, "authPublicKeyHex": self._public_hex}
+        return json.dumps(body).encode()
+
+    def login(self) -> dict[str, Any] | None:
+        """The ``data`` of a good login, or None after recording the failure."""
+        response = self.checked(
+            "POST",
+            SESSION_PATH,
+            name=LOGIN_ROW,
+            validator=fib_token_pair_problem,
+            body=self.signed_login_body(),
+            headers=JSON_HEADERS,
+        )
+        return None if response is None else response.json()["data"]
+
+
+class FibLoginUser(FibUser):
+    """Signing-plus-login, as fast as the server allows (or ``--user-rate`` per user)."""
+
+    @tag("login")
+    @task
+    def sign_and_login(self) -> None:
+        self.login()
+
+
+class FibSessionUser(FibUser):
+    """The whole documented session: login, refresh (rotation), logout."""
+
+    opt_in = True
+
+    @tag("session")
+    @task
+    def login_refresh_logout(self) -> None:
+        tokens = self.login()
+        if tokens is None:
+            return
+        refreshed = self.checked(
+            "PATCH",
+            SESSION_PATH,
+            name=REFRESH_ROW,
+            validator=fib_token_pair_problem,
+            headers={"Authorization": tokens["refreshToken"]},
+        )
+        if refreshed is None:
+            return
+        access = refreshed.json()["data"]["accessToken"]
+        self.checked(
+            "POST",
+            LOGOUT_PATH,
+            name=LOGOUT_ROW,
+            validator=fib_logout_problem,
+            headers={"Authorization": access},
+        )

@@ -1,0 +1,101 @@
+"""The Locust-free parts of load/: response shape checks, thresholds, account assignment.
+
+These run in the pytest process; anything importing Locust stays in subprocesses
+(tests/test_load.py), because Locust monkey-patches the process with gevent.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from conformance.signing import generate_keypair, iroha_hash, sign_email, signing_key
+from load.accounts import account_index, load_section_users
+from load.thresholds import Limits, RowStats, breaches
+from load.validate import fib_logout_problem, fib_token_pair_problem
+
+JWT = "eyJ0eXAiOiJKV1QifQ.eyJzdWIiOiJhIn0.c2lnbmF0dXJl"
+
+
+def _login_body(**data_overrides) -> bytes:
+    data = {"accessToken": JWT, "refreshToken": JWT, "expirationTime": 300, **data_overrides}
+    return json.dumps({"status": {"code": 200, "name": "OK"}, "data": data}).encode()
+
+
+def test_a_documented_login_answer_passes():
+    assert fib_token_pair_problem(200, _login_body()) is None
+
+
+def test_login_failures_name_their_reason():
+    assert fib_token_pair_problem(422, b'{"status":{"code":422}}').startswith("HTTP 422")
+    assert "not JSON" in fib_token_pair_problem(200, b"<html>")
+    assert "accessToken" in fib_token_pair_problem(200, _login_body(accessToken="abc"))
+    assert "refreshToken" in fib_token_pair_problem(200, _login_body(refreshToken=None))
+    assert "expirationTime" in fib_token_pair_problem(200, _login_body(expirationTime="300"))
+    assert "expirationTime" in fib_token_pair_problem(200, _login_body(expirationTime=True))
+    wrong_code = json.dumps({"status": {"code": 500}, "data": {}}).encode()
+    assert "status" in fib_token_pair_problem(200, wrong_code)
+    assert "not an object" in fib_token_pair_problem(200, b"[]")
+
+
+def test_logout_needs_an_empty_data_object():
+    ok = json.dumps({"status": {"code": 200, "name": "OK"}, "data": {}}).encode()
+    assert fib_logout_problem(200, ok) is None
+    assert "data" in fib_logout_problem(200, ok.replace(b"{}", b"null"))
+    assert fib_logout_problem(401, ok).startswith("HTTP 401")
+
+
+def test_thresholds_are_off_unless_asked():
+    row = RowStats("POST fib login", requests=10, failures=10, p95_ms=999.0)
+    assert breaches([row], Limits()) == []
+
+
+def test_fail_ratio_threshold():
+    row = RowStats("POST fib login", requests=100, failures=2, p95_ms=1.0)
+    assert breaches([row], Limits(max_fail_ratio=0.05)) == []
+    (found,) = breaches([row], Limits(max_fail_ratio=0.01))
+    assert "failure ratio 0.0200" in found and "POST fib login" in found
+
+
+def test_latency_alone_still_fails_on_any_failure():
+    row = RowStats("POST fib login", requests=100, failures=1, p95_ms=1.0)
+    assert len(breaches([row], Limits(max_p95_ms=50))) == 1
+    slow = RowStats("POST fib login", requests=100, failures=0, p95_ms=51.0)
+    (found,) = breaches([slow], Limits(max_p95_ms=50))
+    assert "p95 51 ms" in found
+
+
+def test_thresholds_fail_when_nothing_was_measured():
+    assert breaches([], Limits(max_p95_ms=50))
+    assert breaches([RowStats("POST fib login", 0, 0, 0.0)], Limits(max_fail_ratio=1.0))
+
+
+def test_each_user_gets_its_own_account_while_the_pool_lasts():
+    # 2 workers x 3 users over a pool of 6: every account used once.
+    picks = [account_index(serial, worker, 2, 6) for worker in (0, 1) for serial in range(3)]
+    assert sorted(picks) == list(range(6))
+    # Fewer accounts than users: cycle through all of them.
+    assert [account_index(s, 0, 1, 3) for s in range(5)] == [0, 1, 2, 0, 1]
+    # A worker whose index is not known yet (-1) still gets a valid account.
+    assert account_index(0, -1, 2, 3) == 0
+
+
+def test_credentials_sections_are_read_from_the_file(tmp_path):
+    pair = generate_keypair()
+    user = {"email": "a@example.com", "privateKeyHex": pair.private_key_hex}
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"fib": {"users": [user]}}))
+    assert load_section_users(str(path), "fib") == (user,)
+    assert load_section_users(str(path), "duktig") == ()
+
+
+def test_the_load_signature_is_the_fib_signature():
+    """The scenario parses the key once and signs the hash itself: same bytes as sign_email."""
+    pair = generate_keypair()
+    key = signing_key(pair.private_key_hex)
+    fast = key.sign(iroha_hash(b"user1@example.com")).signature.hex()
+    assert fast == sign_email("user1@example.com", pair.private_key_hex)
+
+
+def test_locust_is_not_imported_by_the_pure_modules():
+    assert "locust" not in sys.modules
