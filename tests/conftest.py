@@ -1,0 +1,38 @@
+"""Shared fixtures: the reference server on a real loopback socket with a real SQLite file."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack
+from typing import Any
+
+import pytest
+
+from reference_impl.embedded import Running, running_server
+
+
+@pytest.fixture(scope="session")
+def reference_server() -> Iterator[Running]:
+    """One server for the session, 3 demo users per system; tests must not depend on its state."""
+    with running_server(demo_users=3) as server:
+        yield server
+
+
+@pytest.fixture
+def start_server() -> Iterator[Callable[..., Running]]:
+    """``start_server(**running_server_kwargs) -> Running``, stopped when the test ends."""
+    with ExitStack() as stack:
+
+        def start(**kwargs: Any) -> Running:
+            manager: AbstractContextManager[Running] = running_server(**kwargs)
+            return stack.enter_context(manager)
+
+        yield start
+
+
+def free_port() -> int:
+    """A loopback port free right now (the usual small race is acceptable in tests)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
