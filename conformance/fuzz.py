@@ -63,7 +63,7 @@ from typing import Any
 from conformance.fuzz_config import build_plan, to_toml
 from conformance.fuzz_report import FuzzRun, read_events
 from conformance.registry import CheckResult, Outcome
-from conformance.specfiles import spec_path
+from conformance.specfiles import load_spec, spec_path
 
 __all__ = ["run_schemathesis"]
 
@@ -94,6 +94,7 @@ def run_schemathesis(
         seed=seed,
         credentials=credentials,
     )
+    load_spec(profile.name)  # a missing or unreadable spec is a UsageError, said plainly
     spec = spec_path(profile.name)
     started = time.monotonic()
     run = FuzzRun()
@@ -139,11 +140,15 @@ def run_schemathesis(
         duration=duration,
         mask=plan.secrets,
     )
+    what = None
     if timed_out:
         what = f"did not finish within {run_timeout:.0f} s"
-        results.append(_run_error(profile.name, what, output))
     elif not run.checks_seen and not run.fatal and child.returncode not in (0, 1):
-        results.append(_run_error(profile.name, f"exited with code {child.returncode}", output))
+        what = f"exited with code {child.returncode}"
+    if what:
+        # This says more than the event stream's own "stopped early", so it replaces it.
+        results = [r for r in results if r.name != "schemathesis.run"]
+        results.append(_run_error(profile.name, what, output))
     say(f"schemathesis: {profile.name}: done in {duration:.1f} s")
     return results
 

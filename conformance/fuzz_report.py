@@ -303,7 +303,8 @@ def _request_lines(case: dict[str, Any], interaction: dict[str, Any] | None) -> 
     for name, value in headers.items():
         value = ", ".join(value) if isinstance(value, list) else value
         lines.append(f"> {name}: {value}")
-    if "media_type" in case and case.get("body") is not None:
+    has_type = any(name.lower() == "content-type" for name in headers)
+    if case.get("media_type") and case.get("body") is not None and not has_type:
         lines.append(f"> Content-Type: {case['media_type']}")
     if "body" in case:
         lines.append(f"> {_clip(_body_text(case['body']))}")

@@ -1,0 +1,179 @@
+"""Schemathesis on a live loopback server: conformant passes, broken fails the right check."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from conformance.fuzz import run_schemathesis
+from conformance.profiles import Profile, get_profile
+from conformance.registry import Outcome
+from reference_impl.embedded import running_server
+
+WSGIApp = Callable[..., Any]
+
+SESSION = "/auth/api/v1/authentication-management/session"
+# Small but enough for every phase to reach each operation; the FIB run stays in seconds.
+SMALL = 3
+
+
+@contextmanager
+def serving(wrap: Callable[[WSGIApp], WSGIApp] | None = None) -> Iterator[str]:
+    with running_server(demo_users=1, wrap=wrap) as server:
+        yield server.url
+
+
+# --- broken variants, as WSGI middleware ---------------------------------------------------------
+
+
+def _rewrite(app: WSGIApp, change: Callable[[dict, str, list, bytes], tuple[str, list, bytes]]):
+    def wrapped(environ: dict, start_response: Callable) -> list[bytes]:
+        captured: dict = {}
+
+        def capture(status: str, headers: list, exc_info: object = None) -> None:
+            captured["status"], captured["headers"] = status, headers
+
+        body = b"".join(app(environ, capture))
+        status, headers, body = change(environ, captured["status"], captured["headers"], body)
+        headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+        start_response(status, [*headers, ("Content-Length", str(len(body)))])
+        return [body]
+
+    return wrapped
+
+
+def five_hundred_for_422(app: WSGIApp) -> WSGIApp:
+    """A server that crashes where it should say 422 (bad signature or key)."""
+
+    def change(environ, status, headers, body):
+        if status.startswith("422"):
+            error = {"status": {"code": 500, "name": "Internal Server Error"}, "data": None}
+            return "500 Internal Server Error", headers, json.dumps(error).encode()
+        return status, headers, body
+
+    return _rewrite(app, change)
+
+
+def drops_refresh_token(app: WSGIApp) -> WSGIApp:
+    """A server whose 200 login body lacks data.refreshToken."""
+
+    def change(environ, status, headers, body):
+        if status.startswith("200") and environ["REQUEST_METHOD"] == "POST":
+            document = json.loads(body)
+            if isinstance(document.get("data"), dict):
+                document["data"].pop("refreshToken", None)
+                body = json.dumps(document).encode()
+        return status, headers, body
+
+    return _rewrite(app, change)
+
+
+def teapot_for_unknown_email(app: WSGIApp) -> WSGIApp:
+    """A server that answers an undocumented 418 where the spec says 404."""
+
+    def change(environ, status, headers, body):
+        if status.startswith("404") and environ.get("PATH_INFO") == SESSION:
+            return "418 I'm a teapot", headers, body
+        return status, headers, body
+
+    return _rewrite(app, change)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def fib_profile(**settings: object) -> Profile:
+    """The project's FIB profile, with ``settings`` laid over its Schemathesis settings."""
+    profile = get_profile("fib")
+    return dataclasses.replace(profile, schemathesis={**profile.schemathesis, **settings})
+
+
+def by_name(results: list) -> dict:
+    names = [r.name for r in results]
+    assert len(names) == len(set(names)), f"duplicate result names: {names}"
+    return {r.name: r for r in results}
+
+
+# --- tests -----------------------------------------------------------------------------------
+
+
+def test_conformant_server_passes_every_check() -> None:
+    with serving() as url:
+        results = by_name(run_schemathesis(fib_profile(), url, max_examples=SMALL, seed=7))
+    failed = {
+        n: r.details
+        for n, r in results.items()
+        if r.outcome is not Outcome.PASSED and not n.startswith("schemathesis.phase.")
+    }
+    assert not failed, failed
+    for name in (
+        "not_a_server_error",
+        "status_code_conformance",
+        "response_schema_conformance",
+        "positive_data_acceptance",
+        "negative_data_rejection",
+        "unsupported_method",
+    ):
+        assert results[f"schemathesis.{name}"].outcome is Outcome.PASSED
+    assert all(r.group == "schemathesis" and r.system == "fib" for r in results.values())
+
+
+def test_server_error_fails_not_a_server_error_with_the_request() -> None:
+    with serving(five_hundred_for_422) as url:
+        results = by_name(run_schemathesis(fib_profile(), url, max_examples=SMALL, seed=7))
+    result = results["schemathesis.not_a_server_error"]
+    assert result.outcome is Outcome.FAILED
+    assert "POST" in result.details and SESSION in result.details
+    assert "< 500" in result.details
+
+
+def test_missing_refresh_token_fails_response_schema_conformance() -> None:
+    with serving(drops_refresh_token) as url:
+        results = by_name(run_schemathesis(fib_profile(), url, max_examples=SMALL, seed=7))
+    result = results["schemathesis.response_schema_conformance"]
+    assert result.outcome is Outcome.FAILED
+    assert "refreshToken" in result.details
+    assert results["schemathesis.not_a_server_error"].outcome is Outcome.PASSED
+
+
+def test_undocumented_status_fails_status_code_conformance() -> None:
+    with serving(teapot_for_unknown_email) as url:
+        results = by_name(run_schemathesis(fib_profile(), url, max_examples=SMALL, seed=7))
+    result = results["schemathesis.status_code_conformance"]
+    assert result.outcome is Outcome.FAILED
+    assert "418" in result.details
+
+
+def test_disabled_checks_and_phases_are_skipped_with_their_reason() -> None:
+    profile = fib_profile(
+        disabled_checks={"ignored_auth": "no security scheme is declared"},
+        disabled_phases={"stateful": "kept short in this test"},
+    )
+    with serving() as url:
+        results = by_name(run_schemathesis(profile, url, max_examples=SMALL, seed=7))
+    assert results["schemathesis.ignored_auth"].outcome is Outcome.SKIPPED
+    assert results["schemathesis.ignored_auth"].message == "no security scheme is declared"
+    assert results["schemathesis.phase.stateful"].outcome is Outcome.SKIPPED
+    assert results["schemathesis.phase.stateful"].message == "kept short in this test"
+
+
+def test_same_seed_gives_same_results() -> None:
+    def run() -> list[tuple[str, str, str]]:
+        with serving(five_hundred_for_422) as url:
+            results = run_schemathesis(fib_profile(), url, max_examples=SMALL, seed=11)
+        return [(r.name, r.outcome, r.message) for r in results]
+
+    first, second = run(), run()
+    assert first == second
+    assert any(outcome is Outcome.FAILED for _, outcome, _ in first)
+
+
+def test_unreachable_target_is_not_a_pass() -> None:
+    with serving() as url:
+        pass  # the server is stopped again: nothing listens on its port
+    results = run_schemathesis(fib_profile(), url, max_examples=SMALL, seed=7)
+    assert results
+    assert not any(r.outcome is Outcome.PASSED for r in results)
