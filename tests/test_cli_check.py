@@ -1,0 +1,88 @@
+"""`authconform check` end to end: a real subprocess against real loopback servers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+from broken_fib import BROKEN
+
+from reference_impl.embedded import running_server
+
+
+def authconform(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "conformance.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def _write_credentials(tmp_path: Path, credentials: dict) -> Path:
+    path = tmp_path / "credentials.json"
+    path.write_text(json.dumps(credentials), encoding="utf-8")
+    return path
+
+
+@pytest.mark.slow
+def test_check_without_url_checks_the_embedded_server_and_reports(tmp_path: Path) -> None:
+    report = tmp_path / "out" / "reports"
+    result = authconform("check", "--max-examples", "2", "--seed", "1", "--report", str(report))
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "conformant" in result.stdout
+    data = json.loads((report / "report.json").read_text(encoding="utf-8"))
+    assert data["tool"] == "authconform"
+    assert "fib" in data["systems"]
+    assert data["totals"]["failed"] == data["totals"]["error"] == 0
+    assert {r["group"] for r in data["results"] if r["system"] == "fib"} >= {
+        "login",
+        "robustness",
+        "schemathesis",
+    }
+    suites = ET.parse(report / "junit.xml").getroot().findall("testsuite")
+    assert {s.get("name") for s in suites} == set(data["systems"])
+    assert "correctly_signed_login_succeeds" in (report / "report.md").read_text(encoding="utf-8")
+
+
+def test_check_url_with_credentials_file_exits_0(tmp_path: Path) -> None:
+    with running_server(demo_users=2) as server:
+        credentials = _write_credentials(tmp_path, server.credentials)
+        result = authconform("check", server.url, "--credentials", str(credentials), "--no-fuzz")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "  PASS fib  login  correctly_signed_login_succeeds" in result.stdout
+    assert "fib: " in result.stdout and " 0 failed" in result.stdout
+
+
+def test_check_of_a_broken_server_exits_1_naming_the_check(tmp_path: Path) -> None:
+    options, must_fail = BROKEN["accepts_any_signature"]
+    report = tmp_path / "report"
+    with running_server(demo_users=1, **options) as server:
+        credentials = _write_credentials(tmp_path, server.credentials)
+        result = authconform(
+            "check",
+            server.url,
+            "--credentials",
+            str(credentials),
+            "--no-fuzz",
+            "--no-lifecycle",
+            "--report",
+            str(report),
+        )
+    assert result.returncode == 1, result.stdout[-4000:] + result.stderr[-2000:]
+    assert f"FAIL fib  login  {must_fail}" in result.stdout
+    assert "NOT conformant" in result.stdout
+    failed = [
+        r["name"]
+        for r in json.loads((report / "report.json").read_text(encoding="utf-8"))["results"]
+        if r["outcome"] == "failed"
+    ]
+    assert must_fail in failed
+    junit = ET.parse(report / "junit.xml").getroot()
+    failing = [c.get("name") for c in junit.iter("testcase") if c.find("failure") is not None]
+    assert must_fail in failing
