@@ -1,0 +1,70 @@
+"""``authconform load``: the wrapper starts the reference server and Locust as child processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from load.summary import read_rows
+
+pytestmark = pytest.mark.load
+
+ROOT = Path(__file__).resolve().parent.parent
+# Upper bound for start-up plus a 2-second run; never a measurement.
+PROCESS_TIMEOUT = 90
+
+
+def _authconform(*args: str) -> subprocess.CompletedProcess:
+    # Own process group: on a timeout, the server and Locust children go down with it.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "conformance.cli", "load", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        start_new_session=True,
+    )
+    try:
+        out, err = process.communicate(timeout=PROCESS_TIMEOUT)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+def test_with_no_url_it_loads_the_reference_server_and_writes_reports(tmp_path):
+    report = tmp_path / "report"
+    result = _authconform("-u", "3", "-t", "2s", "--demo-users", "3", "--report", str(report))
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = {(r.method, r.name): r for r in read_rows(report / "stats.json")}
+    assert rows[("POST", "fib login")].requests > 0
+    assert rows[("POST", "fib login")].failures == 0
+    assert rows[("SIGN", "fib sign email")].requests > 0
+    assert (report / "report.html").stat().st_size > 0
+    assert (report / "stats_stats.csv").exists()
+    assert "fib login" in result.stdout
+
+
+def test_an_unreachable_url_is_a_target_error(tmp_path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again before use: nothing listens there
+    credentials = tmp_path / "c.json"
+    credentials.write_text(json.dumps({}))
+    result = _authconform(f"http://127.0.0.1:{port}", "--credentials", str(credentials))
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: http://127.0.0.1:")
+
+
+def test_credentials_without_a_url_are_refused(tmp_path):
+    result = _authconform("--credentials", str(tmp_path / "c.json"))
+    assert result.returncode == 2
+    assert "--credentials" in result.stderr
