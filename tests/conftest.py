@@ -31,8 +31,13 @@ def start_server() -> Iterator[Callable[..., Running]]:
         yield start
 
 
-def free_port() -> int:
-    """A loopback port free right now (the usual small race is acceptable in tests)."""
+def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def free_port() -> Callable[[], int]:
+    """``free_port()`` -> a loopback port free right now (the usual small race is accepted)."""
+    return _free_port

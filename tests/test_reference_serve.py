@@ -1,0 +1,125 @@
+"""``python -m reference_impl`` under gunicorn in a subprocess: serves, persists, restarts."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conformance.signing import sign_email
+
+SESSION = "/auth/api/v1/authentication-management/session"
+LOGOUT = "/auth/api/v1/authentication-management/logout"
+START_TIMEOUT = 20.0
+STOP_TIMEOUT = 10.0
+
+
+@contextmanager
+def serving(port: int, db: Path, log: Path, *extra: str) -> Iterator[str]:
+    """Start gunicorn via ``python -m reference_impl``; yield its URL once it answers."""
+    url = f"http://127.0.0.1:{port}"
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "reference_impl",
+                "--port",
+                str(port),
+                "--db",
+                str(db),
+                "--workers",
+                "2",
+                *extra,
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            assert proc.poll() is None, log.read_text()
+            try:
+                if httpx.get(f"{url}/.well-known/jwks.json", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, f"server did not start:\n{log.read_text()}"
+            time.sleep(0.1)
+        yield url
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(STOP_TIMEOUT)
+    assert proc.returncode == 0, log.read_text()
+
+
+def signed_login(url: str, user: dict) -> httpx.Response:
+    body = {
+        "email": user["email"],
+        "signature": sign_email(user["email"], user["privateKeyHex"]),
+        "authPublicKeyHex": user["publicKeyHex"],
+    }
+    return httpx.post(f"{url}{SESSION}", json=body, timeout=10)
+
+
+@pytest.mark.slow
+def test_gunicorn_server_keeps_key_users_and_revocations_across_restart(
+    tmp_path: Path, free_port
+) -> None:
+    db, log, creds = tmp_path / "serve.db", tmp_path / "serve.log", tmp_path / "creds.json"
+    with serving(free_port(), db, log, "--demo-users", "2", "--credentials-out", str(creds)) as url:
+        credentials = json.loads(creds.read_text())
+        assert set(credentials) == {"fib", "user-api", "duktig"}
+        assert oct(creds.stat().st_mode & 0o777) == "0o600"
+        user = credentials["fib"]["users"][0]
+        first = signed_login(url, user)
+        assert first.status_code == 200, first.text
+        tokens = first.json()["data"]
+        jwks_before = httpx.get(f"{url}/.well-known/jwks.json").json()
+        logout = httpx.post(f"{url}{LOGOUT}", headers={"Authorization": tokens["accessToken"]})
+        assert logout.status_code == 200
+        api_user = credentials["user-api"]["users"][0]
+        api = httpx.post(
+            f"{url}/api/user/login", json={k: api_user[k] for k in ("email", "password")}
+        )
+        assert api.status_code == 200
+    assert f"serving on {url}" in log.read_text()
+
+    with serving(
+        free_port(), db, log
+    ) as url:  # no demo flags: everything must come from the database
+        assert httpx.get(f"{url}/.well-known/jwks.json").json() == jwks_before
+        assert signed_login(url, user).status_code == 200
+        refused = httpx.patch(f"{url}{SESSION}", headers={"Authorization": tokens["refreshToken"]})
+        assert refused.status_code == 401
+
+
+def test_demo_users_without_credentials_file_is_a_usage_error(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "reference_impl",
+            "--db",
+            str(tmp_path / "x.db"),
+            "--demo-users",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert "--credentials-out" in result.stderr
