@@ -1,0 +1,159 @@
+"""Duktig (seed 004): the reference passes every check, each broken variant fails its own,
+the 422 map and lastLogin behave as documented. Real HTTP on loopback via ``running_server``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from broken_duktig import BROKEN, OTHER_READING
+
+from conformance.profiles import get_profile
+from conformance.registry import CheckResult, Outcome
+from conformance.runner import RunSettings, run_system
+from reference_impl.embedded import Running, running_server
+
+TOKEN = "/auth/token"
+REQUIRED = "Required value"
+EMAIL = "Required valid email address"
+STRENGTH = "Required not weak Password Strength between 6 - 256 chars"
+ACCOUNT = "Required exact values as: email, password"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Running]:
+    """One reference server for the tests that only read: each builds its own otherwise."""
+    with running_server(demo_users=1) as running:
+        yield running
+
+
+def run_checks(url: str, credentials: dict[str, Any] | None) -> dict[str, CheckResult]:
+    profile = get_profile("duktig")
+    results = run_system(profile, url, credentials, RunSettings(fuzz=False))
+    return {result.name: result for result in results}
+
+
+def describe(results: dict[str, CheckResult]) -> str:
+    return "\n".join(
+        f"{r.outcome.value} {r.name}: {r.message}\n{r.details}"
+        for r in results.values()
+        if r.outcome is not Outcome.PASSED
+    )
+
+
+def test_reference_server_passes_every_duktig_check() -> None:
+    with running_server(demo_users=1) as server:
+        results = run_checks(server.url, server.credentials)
+    assert len(results) >= 14
+    assert all(r.outcome is Outcome.PASSED for r in results.values()), describe(results)
+
+
+def test_checks_pass_where_seed_004_allows_other_readings() -> None:
+    with running_server(demo_users=1, **OTHER_READING) as server:
+        results = run_checks(server.url, server.credentials)
+    assert all(r.outcome is Outcome.PASSED for r in results.values()), describe(results)
+
+
+def test_checks_skip_and_say_why_without_credentials() -> None:
+    with running_server(demo_users=0) as server:
+        results = run_checks(server.url, None)
+    assert results, "the duktig profile registered no checks"
+    for result in results.values():
+        assert result.outcome is Outcome.SKIPPED, describe(results)
+        assert "duktig" in result.message and "credentials" in result.message
+
+
+def test_inactive_check_skips_when_no_inactive_users_are_listed() -> None:
+    with running_server(demo_users=1) as server:
+        credentials = {**server.credentials}
+        credentials["duktig"] = {**credentials["duktig"], "inactiveUsers": []}
+        results = run_checks(server.url, credentials)
+    skipped = results["inactive_account_gets_403"]
+    assert skipped.outcome is Outcome.SKIPPED
+    assert "inactiveUsers" in skipped.message
+    assert results["incorrect_credentials_get_401"].outcome is Outcome.PASSED
+
+
+@pytest.mark.parametrize("variant", sorted(BROKEN))
+def test_broken_variant_fails_its_check(variant: str) -> None:
+    options, expected = BROKEN[variant]
+    with running_server(demo_users=1, **options) as server:
+        results = run_checks(server.url, server.credentials)
+    assert results[expected].outcome is Outcome.FAILED, describe(results)
+    assert results[expected].details, "a failure must carry its evidence"
+
+
+@pytest.mark.parametrize(
+    ("body", "errors"),
+    [
+        ({"password": "Secret-1"}, {"email": [REQUIRED], "account": [ACCOUNT]}),
+        ({"email": "", "password": "Secret-1"}, {"email": [REQUIRED]}),
+        ({"email": "nope", "password": "Secret-1"}, {"email": [EMAIL]}),
+        ({"email": 5, "password": "Secret-1"}, {"email": [EMAIL]}),
+        ({"email": "a@example.com"}, {"password": [REQUIRED], "account": [ACCOUNT]}),
+        ({"email": "a@example.com", "password": "x" * 5}, {"password": [STRENGTH]}),
+        ({"email": "a@example.com", "password": "x" * 257}, {"password": [STRENGTH]}),
+        ({"email": "a@example.com", "password": ["Secret-1"]}, {"password": [STRENGTH]}),
+        ({"email": "a@example.com", "password": "Secret-1", "x": 1}, {"account": [ACCOUNT]}),
+        ({}, {"email": [REQUIRED], "password": [REQUIRED], "account": [ACCOUNT]}),
+        ([1], {"account": [ACCOUNT]}),
+    ],
+)
+def test_bad_fields_get_exactly_the_seed_422_map(server: Running, body: Any, errors: dict) -> None:
+    key = server.credentials["duktig"]["authKey"]
+    response = httpx.post(server.url + TOKEN, json=body, headers={"X-Auth-Key": key})
+    assert (response.status_code, response.json()) == (422, errors)
+
+
+def test_six_and_256_character_passwords_pass_validation(server: Running) -> None:
+    headers = {"X-Auth-Key": server.credentials["duktig"]["authKey"]}
+    with httpx.Client(base_url=server.url, headers=headers) as client:
+        answers = [
+            client.post(TOKEN, json={"email": "a@example.com", "password": "x" * n})
+            for n in (6, 256)
+        ]
+    assert [a.status_code for a in answers] == [401, 401]
+    assert answers[0].json() == {"status": "error", "message": "Incorrect credentials"}
+
+
+def test_key_is_judged_before_the_body(server: Running) -> None:
+    response = httpx.post(server.url + TOKEN, content=b"{broken", headers={"X-Auth-Key": "x"})
+    assert response.status_code == 401
+    assert response.json() == {"status": "error", "message": "Invalid or missing X-Auth-Key"}
+
+
+def test_inactive_account_with_wrong_password_gets_401_not_403(server: Running) -> None:
+    """403 only once the password is right: otherwise it would tell a guesser the email exists."""
+    duktig = server.credentials["duktig"]
+    inactive = duktig["inactiveUsers"][0]
+    response = httpx.post(
+        server.url + TOKEN,
+        json={"email": inactive["email"], "password": inactive["password"] + "-x"},
+        headers={"X-Auth-Key": duktig["authKey"]},
+    )
+    assert response.status_code == 401
+
+
+def test_last_login_is_this_login_stored_in_the_database() -> None:
+    now = [1_700_000_000.0]  # 2023-11-14 22:13:20 UTC
+    with running_server(demo_users=1, clock=lambda: now[0]) as server:
+        duktig = server.credentials["duktig"]
+        user = duktig["users"][0]
+        headers = {"X-Auth-Key": duktig["authKey"]}
+        seen = []
+        for _ in range(2):
+            body = httpx.post(server.url + TOKEN, json=user, headers=headers).json()
+            with sqlite3.connect(server.db_path) as db:
+                (stored,) = db.execute(
+                    "SELECT last_login FROM duktig_users WHERE email = ?", (user["email"],)
+                ).fetchone()
+            seen.append((body["lastLogin"], stored, body["expires_in"]))
+            now[0] += 3725  # 1 h 2 min 5 s later
+    assert seen == [
+        ("2023-11-14 22:13:20", "2023-11-14 22:13:20", 1_700_000_000 + 86_400),
+        ("2023-11-14 23:15:25", "2023-11-14 23:15:25", 1_700_003_725 + 86_400),
+    ]
