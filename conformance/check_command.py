@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import sys
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,10 +31,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "With no URL, the reference server is started on a free loopback port with demo "
         "users, checked, and stopped."
     )
-    parser.epilog = (
-        "Exit status: 0 conformant, 1 not conformant (a check failed or broke), "
-        "2 usage error or unreachable target."
-    )
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = """\
+examples:
+  authconform check                        # embedded reference server, every system
+  authconform check --no-fuzz --report out # protocol checks only, reports in out/
+  authconform check http://127.0.0.1:8000 --credentials creds.json
+  authconform check https://fib.example --api fib --no-lifecycle --seed 7
+
+Checks that must log in read their users from --credentials (format: the
+credentials file written by `authconform serve --credentials-out`); without
+them they are reported as skipped, with the reason.
+
+exit status: 0 conformant, 1 not conformant (a check failed, or broke),
+2 usage error or unreachable target."""
     parser.add_argument(
         "url",
         nargs="?",
@@ -46,7 +55,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--api",
         metavar="SYSTEM",
-        help="which system to check: fib, user-api, duktig or all "
+        help=f"which system to check: {', '.join(sorted(discover_profiles()))} or all "
         "(default: all without a URL, fib with a URL)",
     )
     parser.add_argument(
@@ -140,7 +149,7 @@ def _target(args: argparse.Namespace) -> Iterator[tuple[str, dict[str, Any]]]:
             "embedded reference server", f"{exc.name} is not available; give a URL to check"
         ) from exc
     with running_server(demo_users=EMBEDDED_DEMO_USERS) as server:
-        print(f"started the reference server at {server.url}", file=sys.stderr)
+        _progress(f"started the reference server at {server.url}")
         yield server.url, server.credentials
 
 
