@@ -86,3 +86,59 @@ def test_check_of_a_broken_server_exits_1_naming_the_check(tmp_path: Path) -> No
     junit = ET.parse(report / "junit.xml").getroot()
     failing = [c.get("name") for c in junit.iter("testcase") if c.find("failure") is not None]
     assert must_fail in failing
+
+
+def test_reports_render_every_outcome(tmp_path: Path) -> None:
+    from conformance.registry import CheckResult, Outcome
+    from conformance.report import write_reports
+    from conformance.runner import RunResult
+
+    def result(name: str, outcome: Outcome, message: str = "") -> CheckResult:
+        return CheckResult(
+            "fib",
+            name,
+            "login",
+            f"{name} holds",
+            outcome,
+            message,
+            "received:   HTTP 500" if message else "",
+            0.5,
+        )
+
+    run = RunResult(
+        target="http://127.0.0.1:1",
+        systems=["fib"],
+        results=[
+            result("a_passes", Outcome.PASSED),
+            result("b_fails", Outcome.FAILED, "b went wrong"),
+            result("c_skips", Outcome.SKIPPED, "no credentials"),
+            result("d_breaks", Outcome.ERROR, "KeyError: 'x'"),
+        ],
+    )
+    write_reports(run, tmp_path / "new" / "dir")
+    out = tmp_path / "new" / "dir"
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert set(data) >= {"tool", "version", "date", "target", "systems", "results", "totals"}
+    assert data["date"].endswith("Z")
+    assert [r["outcome"] for r in data["results"]] == ["passed", "failed", "skipped", "error"]
+    assert data["totals"]["failed"] == data["totals"]["error"] == 1
+    assert data["totals"]["conformant"] is False
+    suite = ET.parse(out / "junit.xml").getroot().find("testsuite")
+    assert (
+        suite.get("tests"),
+        suite.get("failures"),
+        suite.get("errors"),
+        suite.get("skipped"),
+    ) == (
+        "4",
+        "1",
+        "1",
+        "1",
+    )
+    cases = {c.get("name"): c for c in suite.iter("testcase")}
+    assert cases["b_fails"].find("failure").get("message") == "b went wrong"
+    assert cases["c_skips"].find("skipped").get("message") == "no credentials"
+    assert cases["d_breaks"].find("error") is not None
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    assert "**not conformant**" in markdown
+    assert "### fib: `b_fails`" in markdown
