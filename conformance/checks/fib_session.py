@@ -26,6 +26,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -68,6 +69,9 @@ EXPIRY_MARGIN_SECONDS = 2
 
 _PROBE_KEY = "fib_session_probe"
 
+Signer = Callable[[bytes], bytes]  # signing input -> raw signature
+Forger = Callable[[dict[str, Any], dict[str, Any]], str]  # (header, claims) -> token
+
 
 # --- requests -------------------------------------------------------------------------
 
@@ -109,7 +113,7 @@ def _probe(ctx: Context) -> dict[str, tuple[int, Exchange | None]]:
     return ctx.cache[_PROBE_KEY]
 
 
-def lifecycle(*operations: str):
+def lifecycle(*operations: str) -> Callable[[CheckFunc], CheckFunc]:
     """Skip when the run turned the lifecycle off; fail plainly if a needed route is missing."""
 
     def decorate(func: CheckFunc) -> CheckFunc:
@@ -220,7 +224,7 @@ def _segment(value: dict[str, Any]) -> str:
     return _b64url(json.dumps(value, separators=(",", ":")).encode("utf-8"))
 
 
-def forge_token(header: dict[str, Any], claims: dict[str, Any], sign) -> str:
+def forge_token(header: dict[str, Any], claims: dict[str, Any], sign: Signer) -> str:
     """A compact JWT whose signature is ``sign(signing_input)`` (bytes), for forgeries."""
     signing_input = f"{_segment(header)}.{_segment(claims)}"
     return f"{signing_input}.{_b64url(sign(signing_input.encode('ascii')))}"
@@ -238,7 +242,7 @@ def _server_keys(ctx: Context) -> list[bytes]:
     """The server's published Ed25519 public keys (raw), or skip saying why there are none."""
     given = ctx.options.get("jwks_url")
     url = given or ctx.base_url.rstrip("/") + JWKS_WELL_KNOWN_PATH
-    where = f"--jwks-url {url}" if given else f"{url} (no --jwks-url given)"
+    where = f"--jwks-url {url}" if given else f"{url} (no --jwks-url given, so the default)"
     try:
         response = ctx.client.get(url)
     except httpx.HTTPError as exc:
@@ -280,7 +284,7 @@ def _hmac_secrets(raw: bytes) -> dict[str, bytes]:
     }
 
 
-def _hs256(secret: bytes):
+def _hs256(secret: bytes) -> Signer:
     return lambda data: hmac.new(secret, data, hashlib.sha256).digest()
 
 
@@ -444,10 +448,10 @@ def bearer_prefix_is_optional(ctx: Context) -> None:
 
 # --- checks: the Authorization header -------------------------------------------------
 
+# Values an HTTP client can send (no trailing blanks: those are not legal header values).
 _GARBAGE_HEADERS = (
     "garbage",
     "Bearer",
-    "Bearer ",
     "Bearer a.b.c",
     "Basic dXNlcjpwYXNzd29yZA==",
     "eyJhbGciOiJFZERTQSJ9.bm90IGpzb24.c2ln",
@@ -486,9 +490,11 @@ def garbage_authorization_gets_401(ctx: Context) -> None:
 # --- checks: forged tokens ------------------------------------------------------------
 
 
-def _refuse_forgeries(ctx: Context, make, what: str, hint: str) -> None:
-    """Send ``make(header, claims)`` built from a fresh pair to both routes; both must refuse."""
-    access, refresh_token = login_pair(ctx)
+def _refuse_forgeries(
+    ctx: Context, pair: tuple[str, str], make: Forger, what: str, hint: str
+) -> None:
+    """Send ``make(header, claims)`` built from a genuine pair to both routes; both must refuse."""
+    access, refresh_token = pair
     forged_refresh = make(
         _header_of(ctx, refresh_token, "refreshToken"),
         _claims_of(ctx, refresh_token, "refreshToken"),
@@ -511,6 +517,7 @@ def unsigned_token_is_rejected(ctx: Context) -> None:
 
     _refuse_forgeries(
         ctx,
+        login_pair(ctx),
         make,
         "with alg 'none' and no signature",
         hint="pin the verification algorithm to EdDSA; never read it from the token",
@@ -556,6 +563,7 @@ def token_signed_by_another_key_is_rejected(ctx: Context) -> None:
 
     _refuse_forgeries(
         ctx,
+        login_pair(ctx),
         make,
         "signed by a stranger's Ed25519 key",
         hint="verify with the server's own public key",
@@ -568,6 +576,7 @@ def token_signed_by_another_key_is_rejected(ctx: Context) -> None:
 def hs256_token_keyed_with_public_key_is_rejected(ctx: Context) -> None:
     """An HS256 token whose HMAC key is the server's published public key is refused."""
     keys = _server_keys(ctx)
+    pair = login_pair(ctx)  # forgeries are refused whatever they carry: one pair serves all
     for raw in keys:
         for form, secret in _hmac_secrets(raw).items():
 
@@ -576,6 +585,7 @@ def hs256_token_keyed_with_public_key_is_rejected(ctx: Context) -> None:
 
             _refuse_forgeries(
                 ctx,
+                pair,
                 make,
                 f"HS256-signed with the public key ({form})",
                 hint="pin the algorithm to EdDSA; the public key is no HMAC secret",

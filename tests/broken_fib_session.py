@@ -1,0 +1,299 @@
+"""Deliberately broken FIB session lifecycles, each with one known fault, to prove the checks.
+
+Most variants replace the ``fib_tokens`` component (``create_app`` option) with a
+``FibTokens`` whose verification has one fault; the rest are WSGI middleware. ``BROKEN``
+maps a variant to its ``running_server`` keyword arguments and to exactly the lifecycle
+checks it must fail.
+
+Run as a script, this module serves the reference app with revocations kept in process
+memory (correct until the process restarts) under gunicorn, with the same flags as
+``python -m reference_impl``; ``tests/test_lifecycle_restart.py`` restarts it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import hmac
+import json
+import os
+import sys
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from reference_impl.app import App, create_app
+from reference_impl.store import Store
+from reference_impl.tokens_fib import FibTokens, Kind, TokenError
+
+SESSION_PATH = "/auth/api/v1/authentication-management/session"
+LOGOUT_PATH = "/auth/api/v1/authentication-management/logout"
+
+WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
+
+
+def _tokens(cls: type[FibTokens] = FibTokens, **kw: Any) -> FibTokens:
+    return cls.from_seed(os.urandom(32), **kw)
+
+
+def _unverified(token: str) -> dict[str, Any]:
+    return jwt.decode(token, options={"verify_signature": False})
+
+
+class ForgetsUsedRefreshTokens(FibTokens):
+    """Every use of a refresh token is recorded under a fresh id, so none is ever 'used'."""
+
+    def verify(self, token: str, kind: Kind) -> dict[str, Any]:
+        claims = super().verify(token, kind)
+        if kind == "refresh":
+            claims = {**claims, "jti": str(uuid.uuid4())}
+        return claims
+
+
+class LogoutRevokesNothing(FibTokens):
+    """Logout revokes an id no token carries: it answers 200 and changes nothing."""
+
+    def verify(self, token: str, kind: Kind) -> dict[str, Any]:
+        claims = super().verify(token, kind)
+        if kind == "access":
+            claims = {**claims, "jti": str(uuid.uuid4())}
+        return claims
+
+
+class AcceptsAlgNone(FibTokens):
+    """Trusts the token's own ``alg``: an unsigned token is read without verification."""
+
+    def verify(self, token: str, kind: Kind) -> dict[str, Any]:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise TokenError(str(exc)) from exc
+        if header.get("alg") == "none":
+            return _unverified(token)
+        return super().verify(token, kind)
+
+
+class AccessWorksAsRefresh(FibTokens):
+    """Refresh falls back to reading the token as an access token (the kinds are mixed up)."""
+
+    def verify(self, token: str, kind: Kind) -> dict[str, Any]:
+        try:
+            return super().verify(token, kind)
+        except TokenError:
+            if kind != "refresh":
+                raise
+            claims = super().verify(token, "access")
+            return {**claims, "acjti": claims["jti"]}
+
+
+class RefreshWorksAsAccess(FibTokens):
+    """Logout accepts any valid token of either kind."""
+
+    def verify(self, token: str, kind: Kind) -> dict[str, Any]:
+        try:
+            return super().verify(token, kind)
+        except TokenError:
+            if kind != "access":
+                raise
+            return super().verify(token, "refresh")
+
+
+class SignatureNotChecked(FibTokens):
+    """Checks alg, kind and expiry, but reads the claims without verifying the signature."""
+
+    def verify(self, token: str, kind: Kind) -> dict[str, Any]:
+        try:
+            if jwt.get_unverified_header(token).get("alg") != "EdDSA":
+                raise TokenError("unexpected alg")
+            claims = _unverified(token)
+        except jwt.PyJWTError as exc:
+            raise TokenError(str(exc)) from exc
+        # Re-sign the claims with the server key, then verify: everything but the signature.
+        return super().verify(self._encode(claims), kind)
+
+
+class AlgConfusion(FibTokens):
+    """Lets the header pick HS256 and then uses the public key's PEM as the HMAC secret."""
+
+    def verify(self, token: str, kind: Kind) -> dict[str, Any]:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise TokenError(str(exc)) from exc
+        if header.get("alg") != "HS256":
+            return super().verify(token, kind)
+        pem = self._public_key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+        signing_input, _, signature = token.rpartition(".")
+        expected = hmac.new(pem, signing_input.encode("ascii"), hashlib.sha256).digest()
+        given = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
+        if not hmac.compare_digest(expected, given):
+            raise TokenError("bad HMAC")
+        return _unverified(token)
+
+
+class CrashesOnGarbage(FibTokens):
+    """Peeks at the payload before verifying, so a token without dots raises IndexError (500)."""
+
+    def verify(self, token: str, kind: Kind) -> dict[str, Any]:
+        token.split(".")[1]  # the unguarded peek
+        return super().verify(token, kind)
+
+
+class NeverExpires(FibTokens):
+    """Issues short-lived tokens but verifies them against a clock stuck at issue time."""
+
+    def verify(self, token: str, kind: Kind) -> dict[str, Any]:
+        claims = _unverified(token)
+        frozen = FibTokens(self._private_key, clock=lambda: claims.get("exp", 1) - 1)
+        return frozen.verify(token, kind)
+
+
+def refuse_bearer_prefix(app: WSGIApp) -> WSGIApp:
+    """Answers 401 to any ``Authorization: Bearer ...``, though the docs allow the prefix."""
+
+    def middleware(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("HTTP_AUTHORIZATION", "").lower().startswith("bearer "):
+            return _envelope(start_response, 401, "Unauthorized", "Bearer tokens not supported.")
+        return app(environ, start_response)
+
+    return middleware
+
+
+def without_lifecycle_routes(app: WSGIApp) -> WSGIApp:
+    """A login-only server: PATCH session is 405 (Allow: POST), logout is an unknown path."""
+
+    def middleware(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
+        if path == SESSION_PATH and method == "PATCH":
+            headers = [("Allow", "POST")]
+            return _envelope(start_response, 405, "Method Not Allowed", "Use POST.", headers)
+        if path == LOGOUT_PATH:
+            return _envelope(start_response, 404, "Not Found", "No such path.")
+        return app(environ, start_response)
+
+    return middleware
+
+
+def _envelope(
+    start_response: Callable,
+    code: int,
+    name: str,
+    message: str,
+    headers: list[tuple[str, str]] | None = None,
+) -> list[bytes]:
+    body = json.dumps({"status": {"code": code, "name": name, "message": message}, "data": None})
+    data = body.encode()
+    start_response(
+        f"{code} {name}",
+        [
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(data))),
+            *(headers or []),
+        ],
+    )
+    return [data]
+
+
+# variant -> (running_server keyword arguments, the lifecycle checks it must fail: no more)
+BROKEN: dict[str, tuple[dict[str, Any], set[str]]] = {
+    "refresh_token_reusable": (
+        {"fib_tokens": _tokens(ForgetsUsedRefreshTokens)},
+        {"used_refresh_token_is_rejected"},
+    ),
+    "logout_does_nothing": (
+        {"fib_tokens": _tokens(LogoutRevokesNothing)},
+        {"access_token_rejected_after_logout", "refresh_token_rejected_after_logout"},
+    ),
+    "alg_none_accepted": (
+        {"fib_tokens": _tokens(AcceptsAlgNone)},
+        {"unsigned_token_is_rejected"},
+    ),
+    "access_token_accepted_for_refresh": (
+        {"fib_tokens": _tokens(AccessWorksAsRefresh)},
+        {"access_token_is_not_a_refresh_token"},
+    ),
+    "refresh_token_accepted_for_logout": (
+        {"fib_tokens": _tokens(RefreshWorksAsAccess)},
+        {"refresh_token_is_not_an_access_token"},
+    ),
+    "signature_not_checked": (
+        {"fib_tokens": _tokens(SignatureNotChecked)},
+        {"tampered_payload_is_rejected", "token_signed_by_another_key_is_rejected"},
+    ),
+    "alg_confusion_accepted": (
+        {"fib_tokens": _tokens(AlgConfusion)},
+        {"hs256_token_keyed_with_public_key_is_rejected"},
+    ),
+    "garbage_token_crashes": (
+        {"fib_tokens": _tokens(CrashesOnGarbage)},
+        {"garbage_authorization_gets_401"},
+    ),
+    "bearer_prefix_refused": (
+        {"wrap": refuse_bearer_prefix},
+        {"bearer_prefix_is_optional"},
+    ),
+}
+
+# Short-lived access tokens, so the expiry check can wait one out in a test.
+SHORT_LIVED: dict[str, Any] = {"fib_tokens": _tokens(access_lifetime=1)}
+SHORT_LIVED_NEVER_EXPIRING: dict[str, Any] = {
+    "fib_tokens": _tokens(NeverExpires, access_lifetime=1)
+}
+NO_LIFECYCLE: dict[str, Any] = {"wrap": without_lifecycle_routes}
+
+
+# --- revocations in memory only ---------------------------------------------------------
+
+
+class MemoryRevocations(Store):
+    """The reference store, except that revocations live in this process's memory."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        super().__init__(path)
+        self._revoked: set[str] = set()
+        self._revoked_lock = threading.Lock()
+
+    def revoke(self, jti: str, expires_at: int, *, now: float | None = None) -> bool:
+        with self._revoked_lock:
+            if jti in self._revoked:
+                return False
+            self._revoked.add(jti)
+            return True
+
+    def is_revoked(self, jti: str) -> bool:
+        with self._revoked_lock:
+            return jti in self._revoked
+
+
+def memory_revocations_app(db_path: str) -> App:
+    """The reference app over ``db_path`` with revocations that a restart forgets."""
+    app = create_app(db_path)
+    app.services.store = MemoryRevocations(db_path)
+    return app
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python tests/broken_fib_session.py --db F --port P``: serve the memory variant."""
+    from reference_impl import cli
+
+    class MemoryRevocationServer(cli.GunicornServer):
+        def load(self) -> Any:
+            return memory_revocations_app(self._args.db)
+
+    parser = argparse.ArgumentParser(prog="broken_fib_session.py")
+    cli.configure(parser)
+    args = parser.parse_args(argv)
+    try:
+        MemoryRevocationServer(args, banner=f"db {args.db}; revocations in memory").run()
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
