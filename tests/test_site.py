@@ -40,6 +40,10 @@ APT_TIMEOUT_SECONDS = 900
 # Bounds every wait in the browser; Swagger UI renders in well under a second here.
 BROWSER_WAIT_MS = 30_000
 FIB_LOGIN_PATH = "/auth/api/v1/authentication-management/session"
+# The heading id the reference renderer gives the login operation.
+FIB_LOGIN_ID = "post-authapiv1authentication-managementsession"
+# Every code the FIB documents list for login, plus 400 (seed 002).
+FIB_LOGIN_CODES = ("200", "400", "401", "404", "422", "500")
 
 
 @pytest.fixture(scope="module")
@@ -88,10 +92,13 @@ def test_pages_load_nothing_from_other_hosts(site: Path) -> None:
 
 
 def test_reference_page_renders_fib_login_without_javascript(site: Path) -> None:
+    """The login operation and its documented codes are in the HTML itself, not built by JS."""
     html = (site / "reference" / "fib" / "index.html").read_text(encoding="utf-8")
-    assert FIB_LOGIN_PATH in html
-    for code in ("200", "400", "401", "404", "422"):
-        assert f">{code}<" in html or f"Response {code}" in html, code
+    start = html.index(f'<h3 id="{FIB_LOGIN_ID}">')
+    section = html[start : html.index("<h3", start + 1)]
+    assert f'<span class="http-post">POST</span> {FIB_LOGIN_PATH}' in section
+    for code in FIB_LOGIN_CODES:
+        assert f">{code} " in section, code
 
 
 def test_conformance_page_shows_a_real_run(site: Path) -> None:
@@ -304,14 +311,24 @@ def browser_context(site_url: str):
 def test_browser_reference_page_shows_fib_login_and_codes(browser_context, site_url) -> None:
     page = browser_context.new_page()
     page.goto(f"{site_url}/reference/fib/")
-    heading = page.locator("h3", has_text=FIB_LOGIN_PATH).first
+    heading = page.locator(f"h3#{FIB_LOGIN_ID}")
     heading.wait_for()
-    assert "POST" in heading.inner_text()
-    text = page.locator("article").inner_text()
-    for code in ("200", "400", "401", "404", "422", "500"):
-        assert f"Response {code}" in text or f"\n{code}" in text, code
-    page.screenshot(path=str(ARTIFACTS / "site-fib-reference.png"), full_page=False)
+    # The response tabs between the login heading and the next operation's heading.
+    labels = page.locator(
+        f"xpath=//h3[@id='{FIB_LOGIN_ID}']/following-sibling::*"
+        f"[preceding-sibling::h3[1][@id='{FIB_LOGIN_ID}']]"
+        "//div[contains(@class, 'tabbed-labels')]/label"
+    )
+    shown = [label.inner_text() for label in labels.all() if label.is_visible()]
+    title = heading.inner_text()
+    # The operation at the top of the screenshot, its response tabs below it.
+    page.evaluate(f"document.getElementById('{FIB_LOGIN_ID}').scrollIntoView()")
+    page.evaluate("window.scrollBy(0, -80)")  # clear of the sticky header
+    page.screenshot(path=str(ARTIFACTS / "site-fib-reference.png"))
     page.close()
+    assert title.startswith(f"POST {FIB_LOGIN_PATH}"), title
+    for code in FIB_LOGIN_CODES:
+        assert any(text.startswith(f"{code} ") for text in shown), (code, shown)
     assert browser_context.outside == []
 
 
