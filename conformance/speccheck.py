@@ -25,7 +25,6 @@ from typing import Any
 
 import yaml
 from jsonschema import Draft202012Validator
-from openapi_spec_validator import OpenAPIV31SpecValidator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
@@ -406,6 +405,12 @@ def _check_example(
 
 def spec_problems(spec: dict[str, Any], label: str) -> list[str]:
     """What openapi-spec-validator finds wrong with the spec itself."""
+    try:  # a development dependency: only this subcommand needs it
+        from openapi_spec_validator import OpenAPIV31SpecValidator
+    except ImportError as exc:
+        raise UsageError(
+            "openapi-spec-validator", "not installed; install it or authconform[dev]"
+        ) from exc
     return [
         f"{label}: invalid OpenAPI at {'/'.join(str(p) for p in error.path) or '(root)'}:"
         f" {error.message}"
