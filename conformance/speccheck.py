@@ -77,11 +77,15 @@ def _cell(text: str) -> str:
     return text.replace("`", "").replace("**", "").strip()
 
 
-def _table(lines: list[str], start: int) -> tuple[list[str], list[list[str]]]:
-    """The Markdown table beginning at or after ``start`` (blank lines skipped)."""
-    i = start
+def _skip_blank(lines: list[str], i: int) -> int:
     while i < len(lines) and not lines[i].strip():
         i += 1
+    return i
+
+
+def _table(lines: list[str], start: int) -> tuple[list[str], list[list[str]]]:
+    """The Markdown table beginning at or after ``start`` (blank lines skipped)."""
+    i = _skip_blank(lines, start)
     rows = []
     while i < len(lines) and lines[i].strip().startswith("|"):
         rows.append([_cell(c) for c in lines[i].strip().strip("|").split("|")])
@@ -109,9 +113,7 @@ def _required_map(
 
 def _fenced_json(lines: list[str], start: int) -> tuple[int, str] | None:
     """(line number, text) of the ```json block at or after ``start``, if one follows."""
-    i = start
-    while i < len(lines) and not lines[i].strip():
-        i += 1
+    i = _skip_blank(lines, start)
     match = _FENCE.match(lines[i]) if i < len(lines) else None
     if not match or match.group(2) != "json":
         return None
@@ -301,9 +303,11 @@ def schema_errors(spec: dict[str, Any], pointer: str, instance: Any) -> list[str
     ]
 
 
-def _spec_examples(spec: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
+def _spec_examples(
+    spec: dict[str, Any], operations: dict[tuple[str, str], SpecOperation]
+) -> Iterator[tuple[str, str, Any]]:
     """(where, schema pointer, value) for each example inside the spec's media types."""
-    for (method, api_path), op in spec_operations(spec).items():
+    for (method, api_path), op in operations.items():
         targets = [("request", op.request_schema), *op.responses.items()]
         for which, schema_pointer in targets:
             if schema_pointer is None:
@@ -371,7 +375,7 @@ def compare(docs: DocPage, spec: dict[str, Any]) -> Iterator[str]:
         yield from _compare_names("header", key, doc.headers or {}, op.headers)
     for example in docs.examples:
         yield from _check_example(example, operations, spec)
-    for where, pointer, value in _spec_examples(spec):
+    for where, pointer, value in _spec_examples(spec, operations):
         for error in schema_errors(spec, pointer, value)[:3]:
             yield f"spec {where} does not match its own schema: {error}"
 
