@@ -12,7 +12,6 @@ memory (correct until the process restarts) under gunicorn, with the same flags 
 
 from __future__ import annotations
 
-import argparse
 import base64
 import hashlib
 import hmac
@@ -278,21 +277,16 @@ def memory_revocations_app(db_path: str) -> App:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python tests/broken_fib_session.py --db F --port P``: serve the memory variant."""
+    """``python tests/broken_fib_session.py`` + ``serve`` flags: the memory variant."""
     from reference_impl import cli
 
     class MemoryRevocationServer(cli.GunicornServer):
         def load(self) -> Any:
             return memory_revocations_app(self._args.db)
 
-    parser = argparse.ArgumentParser(prog="broken_fib_session.py")
-    cli.configure(parser)
-    args = parser.parse_args(argv)
-    try:
-        MemoryRevocationServer(args, banner=f"db {args.db}; revocations in memory").run()
-    except SystemExit as stop:
-        return stop.code if isinstance(stop.code, int) else 0
-    return 0
+    # Everything else (flags, demo seeding, credentials file) is the reference's own.
+    cli.GunicornServer = MemoryRevocationServer
+    return cli.main(argv)
 
 
 if __name__ == "__main__":

@@ -48,6 +48,7 @@ from conformance.registry import CheckFunc, CheckSkipped, check, requires_creden
 __all__ = [
     "JWKS_WELL_KNOWN_PATH",
     "LIFECYCLE_OFF_REASON",
+    "expect_refused",
     "forge_token",
     "login_pair",
     "logout",
@@ -158,7 +159,7 @@ def _expect_ok(ctx: Context, response: httpx.Response, what: str) -> dict[str, A
     return body
 
 
-def _expect_refused(ctx: Context, response: httpx.Response, what: str, *, hint: str) -> None:
+def expect_refused(ctx: Context, response: httpx.Response, what: str, *, hint: str) -> None:
     """A documented refusal status; a 2xx means the server honoured what it must not."""
     status = response.status_code
     if 200 <= status < 300:
@@ -340,7 +341,7 @@ def used_refresh_token_is_rejected(ctx: Context) -> None:
     """A refresh token that has been used once is refused the second time (rotation)."""
     _, refresh_token = login_pair(ctx)
     _expect_ok(ctx, refresh(ctx, refresh_token), "first use of a refresh token")
-    _expect_refused(
+    expect_refused(
         ctx,
         refresh(ctx, refresh_token),
         "a used refresh token",
@@ -354,7 +355,7 @@ def used_refresh_token_is_rejected(ctx: Context) -> None:
 def access_token_is_not_a_refresh_token(ctx: Context) -> None:
     """PATCH with an access token in place of the refresh token is refused."""
     access, _ = login_pair(ctx)
-    _expect_refused(
+    expect_refused(
         ctx,
         refresh(ctx, access),
         "an access token offered for refresh",
@@ -368,7 +369,7 @@ def access_token_is_not_a_refresh_token(ctx: Context) -> None:
 def refresh_token_is_not_an_access_token(ctx: Context) -> None:
     """Logout with a refresh token in place of the access token is refused."""
     _, refresh_token = login_pair(ctx)
-    _expect_refused(
+    expect_refused(
         ctx,
         logout(ctx, refresh_token),
         "a refresh token offered for logout",
@@ -398,7 +399,7 @@ def access_token_rejected_after_logout(ctx: Context) -> None:
     """An access token is refused once its session has been logged out."""
     access, _ = login_pair(ctx)
     _expect_ok(ctx, logout(ctx, access), "logout with a fresh access token")
-    _expect_refused(
+    expect_refused(
         ctx,
         logout(ctx, access),
         "a logged-out access token",
@@ -413,7 +414,7 @@ def refresh_token_rejected_after_logout(ctx: Context) -> None:
     """After logout the session's refresh token can no longer mint new tokens."""
     access, refresh_token = login_pair(ctx)
     _expect_ok(ctx, logout(ctx, access), "logout with a fresh access token")
-    _expect_refused(
+    expect_refused(
         ctx,
         refresh(ctx, refresh_token),
         "the refresh token of a logged-out session",
@@ -499,11 +500,11 @@ def _refuse_forgeries(
         _header_of(ctx, refresh_token, "refreshToken"),
         _claims_of(ctx, refresh_token, "refreshToken"),
     )
-    _expect_refused(ctx, refresh(ctx, forged_refresh), f"refresh token {what}", hint=hint)
+    expect_refused(ctx, refresh(ctx, forged_refresh), f"refresh token {what}", hint=hint)
     forged_access = make(
         _header_of(ctx, access, "accessToken"), _claims_of(ctx, access, "accessToken")
     )
-    _expect_refused(ctx, logout(ctx, forged_access), f"access token {what}", hint=hint)
+    expect_refused(ctx, logout(ctx, forged_access), f"access token {what}", hint=hint)
 
 
 @check("fib", group="lifecycle")
@@ -541,7 +542,7 @@ def tampered_payload_is_rejected(ctx: Context) -> None:
         else:
             claims["exp"] = int(time.time()) + 3600
         tampered = f"{head}.{_segment(claims)}.{signature}"
-        _expect_refused(
+        expect_refused(
             ctx,
             send(ctx, tampered),
             f"{what} with a tampered payload",
@@ -621,7 +622,7 @@ def expired_access_token_is_rejected(ctx: Context) -> None:
             f"past the expiry wait of {budget} s"
         )
     time.sleep(max(wait, 0))
-    _expect_refused(
+    expect_refused(
         ctx,
         logout(ctx, access),
         "an access token past its exp",
