@@ -455,11 +455,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     check.add_argument("--api", choices=[*SYSTEMS, "all"], default="all")
     check.add_argument(
-        "--docs-dir", type=Path, default=None,
+        "--docs-dir",
+        type=Path,
+        default=None,
         help=f"directory holding <system>/*.md (default: {DOCS_DIR})",
     )
     check.add_argument(
-        "--spec-dir", type=Path, default=None,
+        "--spec-dir",
+        type=Path,
+        default=None,
         help="directory holding <system>.openapi.yaml (default: the usual spec lookup)",
     )
 
