@@ -13,8 +13,9 @@ in ``SYSTEM_MODULES``; each such module provides
 Options (all keyword-only; an unknown name is a ``TypeError``, so typos fail loudly):
 
 ``clock``
-    ``() -> float`` Unix time, used to issue and to check token expiry
-    (e.g. ``clock=lambda: now[0]`` to jump past ``exp`` without sleeping).
+    ``() -> float`` Unix time, used to issue and to check FIB token expiry
+    (e.g. ``clock=lambda: now[0]`` to jump past ``exp`` without sleeping);
+    available to every handler that takes ``services`` as ``services.clock``.
 ``signature_verifier``
     ``(email: str, public_key: bytes, signature: bytes) -> bool`` replacing the
     Iroha-hash Ed25519 check (e.g. ``lambda *a: True`` accepts any signature,
@@ -120,7 +121,7 @@ class App:
         except Exception:
             # NOTE: the traceback goes to the log; the client gets only the envelope.
             log.exception("unhandled error in %s %s", request.method, request.path)
-            response = render_error(InternalServerError())
+            response = _last_resort(render_error)
         start_response(_status_line(response.status), response.headers)
         return [response.body]
 
@@ -137,6 +138,15 @@ def create_app(db_path: str | os.PathLike[str], **options: Any) -> App:
     services = Services(store, options=options, **({"clock": clock} if clock else {}))
     router, endpoints = build_routes(systems)
     return App(services, router, endpoints)
+
+
+def _last_resort(render_error: ErrorRenderer) -> Response:
+    """The system's 500 body; the FIB envelope if even rendering fails."""
+    try:
+        return render_error(InternalServerError())
+    except Exception:
+        log.exception("error renderer failed")
+        return render_envelope(InternalServerError())
 
 
 def _status_line(code: int) -> str:
