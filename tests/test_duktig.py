@@ -5,7 +5,6 @@ the 422 map and lastLogin behave as documented. Real HTTP on loopback via ``runn
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -24,11 +23,10 @@ STRENGTH = "Required not weak Password Strength between 6 - 256 chars"
 ACCOUNT = "Required exact values as: email, password"
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[Running]:
-    """One reference server for the tests that only read: each builds its own otherwise."""
-    with running_server(demo_users=1) as running:
-        yield running
+@pytest.fixture
+def server(reference_server: Running) -> Running:
+    """The session's reference server (conftest), for tests that change nothing it relies on."""
+    return reference_server
 
 
 def run_checks(url: str, credentials: dict[str, Any] | None) -> dict[str, CheckResult]:
@@ -45,9 +43,8 @@ def describe(results: dict[str, CheckResult]) -> str:
     )
 
 
-def test_reference_server_passes_every_duktig_check() -> None:
-    with running_server(demo_users=1) as server:
-        results = run_checks(server.url, server.credentials)
+def test_reference_server_passes_every_duktig_check(server: Running) -> None:
+    results = run_checks(server.url, server.credentials)
     assert len(results) >= 14
     assert all(r.outcome is Outcome.PASSED for r in results.values()), describe(results)
 
@@ -58,20 +55,18 @@ def test_checks_pass_where_seed_004_allows_other_readings() -> None:
     assert all(r.outcome is Outcome.PASSED for r in results.values()), describe(results)
 
 
-def test_checks_skip_and_say_why_without_credentials() -> None:
-    with running_server(demo_users=0) as server:
-        results = run_checks(server.url, None)
+def test_checks_skip_and_say_why_without_credentials(server: Running) -> None:
+    results = run_checks(server.url, None)
     assert results, "the duktig profile registered no checks"
     for result in results.values():
         assert result.outcome is Outcome.SKIPPED, describe(results)
         assert "duktig" in result.message and "credentials" in result.message
 
 
-def test_inactive_check_skips_when_no_inactive_users_are_listed() -> None:
-    with running_server(demo_users=1) as server:
-        credentials = {**server.credentials}
-        credentials["duktig"] = {**credentials["duktig"], "inactiveUsers": []}
-        results = run_checks(server.url, credentials)
+def test_inactive_check_skips_when_no_inactive_users_are_listed(server: Running) -> None:
+    credentials = {**server.credentials}
+    credentials["duktig"] = {**credentials["duktig"], "inactiveUsers": []}
+    results = run_checks(server.url, credentials)
     skipped = results["inactive_account_gets_403"]
     assert skipped.outcome is Outcome.SKIPPED
     assert "inactiveUsers" in skipped.message

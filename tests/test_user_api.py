@@ -15,7 +15,7 @@ from broken_user_api import BROKEN, OTHER_READING
 from conformance.profiles import get_profile
 from conformance.registry import CheckResult, Outcome
 from conformance.runner import RunSettings, run_system
-from reference_impl.embedded import running_server
+from reference_impl.embedded import Running, running_server
 
 SIGNUP = "/api/user/signup"
 LOGIN = "/api/user/login"
@@ -35,10 +35,9 @@ def describe(results: dict[str, CheckResult]) -> str:
     )
 
 
-def test_reference_server_passes_every_user_api_check() -> None:
+def test_reference_server_passes_every_user_api_check(reference_server: Running) -> None:
     """Signup makes its own users, so no credentials are needed: none are given."""
-    with running_server(demo_users=0) as server:
-        results = run_checks(server.url, None)
+    results = run_checks(reference_server.url, None)
     assert len(results) >= 7
     assert all(r.outcome is Outcome.PASSED for r in results.values()), describe(results)
 
@@ -75,9 +74,9 @@ def test_duplicate_signup_is_409_and_leaves_one_row() -> None:
     assert rows[0][0].startswith("scrypt$") and user["password"] not in rows[0][0]
 
 
-def test_unknown_email_and_wrong_password_get_the_same_401() -> None:
-    with running_server(demo_users=1) as server, httpx.Client(base_url=server.url) as client:
-        known = server.credentials["user-api"]["users"][0]
+def test_unknown_email_and_wrong_password_get_the_same_401(reference_server: Running) -> None:
+    with httpx.Client(base_url=reference_server.url) as client:
+        known = reference_server.credentials["user-api"]["users"][0]
         wrong = client.post(LOGIN, json={"email": known["email"], "password": "Wrong-pass-1"})
         unknown = client.post(LOGIN, json={"email": "nobody@example.com", "password": "Pw-12345"})
     assert wrong.status_code == unknown.status_code == 401
@@ -95,9 +94,10 @@ def test_unknown_email_and_wrong_password_get_the_same_401() -> None:
         ([1, 2], 400, "invalid_body"),
     ],
 )
-def test_signup_refuses_bad_fields_with_400(body: Any, status: int, code: str) -> None:
-    with running_server(demo_users=0) as server:
-        response = httpx.post(server.url + SIGNUP, json=body)
+def test_signup_refuses_bad_fields_with_400(
+    reference_server: Running, body: Any, status: int, code: str
+) -> None:
+    response = httpx.post(reference_server.url + SIGNUP, json=body)
     assert response.status_code == status
     assert response.json()["error"] == code
     assert response.json()["message"]
