@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import random
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
+import gevent
 from locust import FastHttpUser, constant, constant_throughput
 from locust.runners import WorkerRunner
 
@@ -34,6 +36,10 @@ class ApiUser(FastHttpUser):
     def on_start(self) -> None:
         rate = getattr(self.environment.parsed_options, "user_rate", 0.0) or 0.0
         self._pace = constant_throughput(rate) if rate > 0 else constant(0)
+        if rate > 0:
+            # Users spawned together would fire in lockstep bursts; a random phase spreads
+            # them over the period, so a constant rate arrives as a steady stream.
+            gevent.sleep(random.uniform(0, 1 / rate))
 
     def wait_time(self) -> float:
         return self._pace(self)

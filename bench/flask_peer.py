@@ -1,0 +1,58 @@
+"""The FIB login on Flask: the reference server's own logic behind Flask's routing and JSON.
+
+Only for ``bench/run.py``'s framework comparison: same store, same signature check, same
+token issuer, so the difference measured is the web layer. Served by gunicorn as
+``flask_peer:create_app()`` with ``BENCH_DB`` naming the SQLite file.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+
+from flask import Flask, jsonify, request
+
+from reference_impl import iroha, server_keys
+from reference_impl.store import Store
+from reference_impl.tokens_fib import FibTokens
+
+SESSION_PATH = "/auth/api/v1/authentication-management/session"
+FIELDS = ("email", "signature", "authPublicKeyHex")
+
+
+def _error(code: int, name: str, message: str):
+    body = {"status": {"code": code, "name": name, "message": message}, "data": None}
+    return jsonify(body), code
+
+
+def create_app(db_path: str | None = None) -> Flask:
+    store = Store(db_path or os.environ["BENCH_DB"])
+    tokens = FibTokens.from_seed(server_keys.fib_jwt_seed(store))
+    app = Flask(__name__)
+
+    @app.post(SESSION_PATH)
+    def login():
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not all(isinstance(body.get(f), str) for f in FIELDS):
+            return _error(400, "Bad Request", "email, signature and authPublicKeyHex are required.")
+        public_key = iroha.parse_public_key(body["authPublicKeyHex"])
+        signature = iroha.parse_hex(body["signature"])
+        if public_key is None or signature is None or len(signature) != iroha.SIGNATURE_BYTES:
+            return _error(422, "Unprocessable Entity", "Malformed key or signature.")
+        user = store.fib_user(body["email"])
+        if user is None:
+            return _error(404, "Not Found", "User has not been found.")
+        if not hmac.compare_digest(user.public_key, public_key) or not iroha.verify(
+            body["email"], public_key, signature
+        ):
+            return _error(422, "Unprocessable Entity", "The signature does not verify.")
+        pair = tokens.issue(email=user.email, account_id=user.account_id)
+        data = {
+            "accessToken": pair.access_token,
+            "refreshToken": pair.refresh_token,
+            "expirationTime": pair.expires_in,
+        }
+        status = {"code": 200, "name": "OK", "message": "User authorization has been successful."}
+        return jsonify({"status": status, "data": data})
+
+    return app

@@ -1,0 +1,122 @@
+"""In-process phases of the benchmark: the cryptography floor and the bare WSGI handler.
+
+Run by ``bench/run.py`` under ``taskset`` on the server's core; prints one JSON object.
+No HTTP here: these are the ceilings the served figures are compared with.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from reference_impl import iroha
+from reference_impl.app import create_app
+
+SESSION_PATH = "/auth/api/v1/authentication-management/session"
+# Check the clock once per this many operations, so timing costs nothing measurable.
+BATCH = 50
+
+
+def rate(operation: Callable[[int], object], seconds: float) -> dict[str, float]:
+    """Operations of ``operation(i)`` per wall second and per CPU second, over ``seconds``.
+
+    Per CPU second is the one-core capacity even when other processes share the core.
+    """
+    for i in range(BATCH):  # warm caches and connections first
+        operation(i)
+    done, start, cpu_start = 0, time.perf_counter(), time.process_time()
+    deadline = start + seconds
+    while True:
+        for i in range(done, done + BATCH):
+            operation(i)
+        done += BATCH
+        now = time.perf_counter()
+        if now >= deadline:
+            cpu = time.process_time() - cpu_start
+            return {"per_wall_s": done / (now - start), "per_cpu_s": done / cpu}
+
+
+def crypto_floor(bodies: list[dict], seconds: float) -> dict[str, float]:
+    """One login's cryptography: the signature check plus two EdDSA token signatures."""
+    server_key = Ed25519PrivateKey.generate()
+    # Signing inputs the size of real access and refresh tokens' header.payload.
+    access_input, refresh_input = b"h" * 190, b"h" * 160
+    parsed = [
+        (b["email"], bytes.fromhex(b["authPublicKeyHex"]), bytes.fromhex(b["signature"]))
+        for b in bodies
+    ]
+
+    def one_login(i: int) -> None:
+        email, public_key, signature = parsed[i % len(parsed)]
+        if not iroha.verify(email, public_key, signature):
+            raise SystemExit("crypto floor: a pre-signed body does not verify")
+        server_key.sign(access_input)
+        server_key.sign(refresh_input)
+
+    return rate(one_login, seconds)
+
+
+def handler_loop(db_path: str, bodies: list[dict]) -> Callable[[int], None]:
+    """Call the WSGI app directly with the pre-signed bodies; any non-200 stops the run."""
+    app = create_app(db_path)
+    raw = [json.dumps(b).encode() for b in bodies]
+    base = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": SESSION_PATH,
+        "CONTENT_TYPE": "application/json",
+        "SERVER_NAME": "bench",
+        "SERVER_PORT": "80",
+        "wsgi.url_scheme": "http",
+    }
+
+    def start_response(status: str, headers: list, exc_info=None) -> None:
+        if not status.startswith("200"):
+            raise SystemExit(f"handler: login answered {status}")
+
+    def one_login(i: int) -> None:
+        body = raw[i % len(raw)]
+        environ = dict(base, CONTENT_LENGTH=str(len(body)))
+        environ["wsgi.input"] = io.BytesIO(body)
+        b"".join(app(environ, start_response))
+
+    return one_login
+
+
+def profile_handler(db_path: str, bodies: list[dict], seconds: float, out: Path) -> None:
+    """Where one login's time goes in the handler (pyinstrument, text tree to ``out``)."""
+    from pyinstrument import Profiler
+
+    loop = handler_loop(db_path, bodies)
+    profiler = Profiler(interval=0.0002)
+    profiler.start()
+    rate(loop, seconds)
+    profiler.stop()
+    out.write_text(profiler.output_text(unicode=False, color=False), encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--bodies", required=True, help="JSON lines of signed login bodies")
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--profile-out", help="also write a handler profile here")
+    args = parser.parse_args()
+    lines = Path(args.bodies).read_text(encoding="utf-8").splitlines()
+    bodies = [json.loads(line) for line in lines]
+    result = {
+        "crypto_floor": crypto_floor(bodies, args.seconds),
+        "handler": rate(handler_loop(args.db, bodies), args.seconds),
+    }
+    if args.profile_out:
+        profile_handler(args.db, bodies, args.seconds, Path(args.profile_out))
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

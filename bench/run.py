@@ -1,0 +1,404 @@
+"""``make bench``: signed-login throughput of the reference server, from crypto to Locust.
+
+On a machine with two cores or more, the server side is pinned to core 0 and every load
+generator to core 1 (``taskset``), so "one core" means one core. Phases, each bounded:
+
+1. crypto floor   one login's cryptography in-process (verify + two token signatures)
+2. handler        the WSGI app called directly, no HTTP
+3. served         gunicorn (sync, gthread) with one worker, driven by wrk + pre-signed bodies
+4. Flask peer     the same logic behind Flask, same gunicorn settings, same wrk
+5. Locust         load/locustfile.py (signing each login) against the best reference setup
+6. latency        Locust at a constant half of that setup's capacity: p50/p99
+
+Prints a Markdown report (what docs/benchmarks.md holds) and writes it, the raw figures
+and a handler profile under ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import NamedTuple
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from conformance.signing import sign_email  # noqa: E402
+from load.server import free_port, wait_until_serving  # noqa: E402
+from load.summary import read_rows  # noqa: E402
+from reference_impl.demo import seed_demo_users  # noqa: E402
+from reference_impl.store import Store  # noqa: E402
+
+BENCH = Path(__file__).resolve().parent
+SERVER_CORE, LOAD_CORE = "0", "1"
+ACCOUNTS = 20
+WORKER_CLASSES = ("sync", "gthread")
+THREADS = 4  # gthread threads per worker, as `authconform serve` defaults
+# Phases 5-6 run against gthread: keep-alive, as Locust's clients use, and serve's default.
+LOCUST_TARGET = "gthread"
+CONNECTIONS = 8  # wrk connections: enough to keep one worker's queue full
+LOCUST_USERS = 16
+# Goals from the issue: measured / baseline >= ratio.
+GOALS = {
+    "handler / crypto floor": 0.8,
+    "served / handler": 0.5,
+    "reference / Flask peer": 1.3,
+    "Locust / wrk": 0.9,
+}  # in this order in the report
+P99_GOAL_MS = 10.0
+# One core for the server, another for the load generator, when there are two.
+PIN = (os.cpu_count() or 1) >= 2 and shutil.which("taskset") is not None
+
+
+def pinned(core: str, command: list[str]) -> list[str]:
+    return ["taskset", "-c", core, *command] if PIN else command
+
+
+def ensure_wrk() -> str:
+    """wrk from Debian; installed here when missing and we may (root with apt-get)."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("installing wrk (apt-get install -y wrk) ...", file=sys.stderr)
+        subprocess.run(["apt-get", "update", "-qq"], check=True, timeout=300)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, timeout=300)
+        found = shutil.which("wrk")
+    if not found:
+        sys.exit("bench: wrk is required (Debian/Ubuntu: apt-get install -y wrk)")
+    return found
+
+
+def prepare(workdir: Path) -> tuple[Path, Path, Path]:
+    """A seeded database, its credentials file, and one pre-signed login body per account."""
+    db = workdir / "bench.sqlite3"
+    store = Store(db)
+    credentials = seed_demo_users(store, ACCOUNTS)
+    store.close()
+    creds_path = workdir / "credentials.json"
+    creds_path.write_text(json.dumps(credentials), encoding="utf-8")
+    bodies = workdir / "bodies.jsonl"
+    lines = [
+        json.dumps(
+            {
+                "email": u["email"],
+                "signature": sign_email(u["email"], u["privateKeyHex"]),
+                "authPublicKeyHex": u["publicKeyHex"],
+            }
+        )
+        for u in credentials["fib"]["users"]
+    ]
+    bodies.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return db, creds_path, bodies
+
+
+class Server(NamedTuple):
+    url: str
+    pid: int  # gunicorn's arbiter; its workers are its children
+
+
+@contextlib.contextmanager
+def serving(
+    command: list[str], workdir: Path, name: str, env: dict | None = None
+) -> Iterator[Server]:
+    """Run a server on the server core (taskset execs it: same pid); stop it afterwards."""
+    port = free_port()
+    full = pinned(SERVER_CORE, [a.replace("{port}", str(port)) for a in command])
+    log = (workdir / f"{name}.log").open("wb")
+    process = subprocess.Popen(full, stdout=log, stderr=subprocess.STDOUT, env=env)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_serving(url, process)
+        yield Server(url, process.pid)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def reference_command(db: Path, worker_class: str) -> list[str]:
+    return [
+        sys.executable, "-m", "reference_impl", "--host", "127.0.0.1", "--port", "{port}",
+        "--workers", "1", "--worker-class", worker_class, "--threads", str(THREADS),
+        "--db", str(db),
+    ]  # fmt: skip
+
+
+def flask_command(worker_class: str) -> list[str]:
+    return [
+        sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:{port}", "--workers", "1",
+        "--worker-class", worker_class, "--threads", str(THREADS), "--log-level", "warning",
+        "--pythonpath", f"{BENCH},{ROOT}", "flask_peer:create_app()",
+    ]  # fmt: skip
+
+
+def _ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children (gunicorn's arbiter and workers)."""
+    total = 0.0
+    pids = [pid]
+    with contextlib.suppress(OSError):
+        pids += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    for one in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+@contextlib.contextmanager
+def server_cpu(pid: int, into: dict) -> Iterator[None]:
+    """Record the server's CPU seconds spent inside the block as ``into["server_cpu_s"]``."""
+    before = _cpu_seconds(pid)
+    yield
+    into["server_cpu_s"] = _cpu_seconds(pid) - before
+
+
+def per_server_cpu(result: dict) -> float:
+    return result["requests"] / result["server_cpu_s"] if result["server_cpu_s"] else 0.0
+
+
+@contextlib.contextmanager
+def generator_cpu(into: dict) -> Iterator[None]:
+    """CPU seconds of the child processes waited for inside the block (the generator)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    yield
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    into["generator_cpu_s"] = (after.ru_utime - before.ru_utime) + (
+        after.ru_stime - before.ru_stime
+    )
+
+
+def run_wrk(
+    wrk: str, server: Server, bodies: Path, seconds: int, *, delay_ms: float | None = None
+) -> dict:
+    result: dict = {}
+    with server_cpu(server.pid, result), generator_cpu(result):
+        out = _wrk(wrk, server.url, bodies, seconds, delay_ms)
+    result["requests"] = int(re.search(r"(\d+) requests in", out).group(1))
+    result["rps"] = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    result["non_2xx"] = int(bad.group(1)) if bad else 0
+    errors = re.search(r"Socket errors: (.*)", out)
+    result["socket_errors"] = errors.group(1).strip() if errors else ""
+    for pct in ("50", "99"):
+        found = re.search(rf"^\s+{pct}(?:\.000)?%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        result[f"p{pct}_ms"] = _ms(*found.groups()) if found else None
+    if result["non_2xx"]:
+        sys.exit(f"bench: wrk saw {result['non_2xx']} non-200 answers from {server.url}:\n{out}")
+    result["per_server_cpu_s"] = per_server_cpu(result)
+    return result
+
+
+def _wrk(wrk: str, url: str, bodies: Path, seconds: int, delay_ms: float | None) -> str:
+    command = pinned(
+        LOAD_CORE,
+        [wrk, "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency",
+         "-s", str(BENCH / "wrk_login.lua"), url, "--", str(bodies)],
+    )  # fmt: skip
+    env = dict(os.environ, **({"WRK_DELAY_MS": f"{delay_ms:.3f}"} if delay_ms else {}))
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=seconds + 30, env=env
+    ).stdout
+
+
+def run_locust(server: Server, credentials: Path, seconds: int, workdir: Path, **extra) -> dict:
+    """One Locust process on the load core; the login row's figures (exact, from JSON)."""
+    out = workdir / f"locust-{len(list(workdir.glob('locust-*.json')))}"
+    users = extra.get("users", LOCUST_USERS)
+    command = [
+        sys.executable, "-m", "locust", "-f", str(ROOT / "load" / "locustfile.py"),
+        "--host", server.url, "--headless", "--only-summary", "--credentials", str(credentials),
+        "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--json-file", str(out),
+        "--loglevel", "WARNING",
+    ]  # fmt: skip
+    if "user_rate" in extra:
+        command += ["--user-rate", f"{extra['user_rate']:.3f}"]
+    result: dict = {}
+    with server_cpu(server.pid, result), generator_cpu(result):
+        done = subprocess.run(
+            pinned(LOAD_CORE, command), capture_output=True, text=True, timeout=seconds + 60
+        )
+    rows = {(r.method, r.name): r for r in read_rows(f"{out}.json")}
+    login = rows[("POST", "fib login")]
+    if done.returncode != 0 or login.failures:
+        sys.exit(f"bench: the Locust run failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    result.update(
+        rps=login.per_second,
+        p50_ms=login.p50_ms,
+        p99_ms=login.p99_ms,
+        requests=login.requests,
+        sign_mean_ms=rows[("SIGN", "fib sign email")].mean_ms,
+    )
+    result["per_server_cpu_s"] = per_server_cpu(result)
+    return result
+
+
+def machine() -> dict:
+    model = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return {"nproc": os.cpu_count(), "cpu": model, "python": platform.python_version()}
+
+
+def measure(args: argparse.Namespace, workdir: Path) -> dict:
+    wrk = ensure_wrk()
+    db, credentials, bodies = prepare(workdir)
+    results: dict = {"machine": machine(), "loadavg_before": os.getloadavg()[0]}
+    print("phase 1-2: crypto floor and handler (in-process) ...", file=sys.stderr)
+    inproc = subprocess.run(
+        pinned(SERVER_CORE, [sys.executable, str(BENCH / "inprocess.py"), "--db", str(db),
+               "--bodies", str(bodies), "--seconds", str(args.seconds),
+               "--profile-out", str(args.out / "handler-profile.txt")]),
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    results.update(json.loads(inproc.stdout))
+    env = dict(os.environ, BENCH_DB=str(db))
+    for worker_class in WORKER_CLASSES:
+        print(f"phase 3-4: served, {worker_class} ...", file=sys.stderr)
+        with serving(reference_command(db, worker_class), workdir, f"ref-{worker_class}") as srv:
+            results[f"served_{worker_class}"] = run_wrk(wrk, srv, bodies, args.wrk_seconds)
+        with serving(flask_command(worker_class), workdir, f"flask-{worker_class}", env) as srv:
+            results[f"flask_{worker_class}"] = run_wrk(wrk, srv, bodies, args.wrk_seconds)
+    print(f"phase 5-6: Locust and wrk against {LOCUST_TARGET} ...", file=sys.stderr)
+    with serving(reference_command(db, LOCUST_TARGET), workdir, "ref-locust") as srv:
+        results["wrk_same_server"] = run_wrk(wrk, srv, bodies, args.wrk_seconds)
+        results["locust"] = run_locust(srv, credentials, args.locust_seconds, workdir)
+        half = results["wrk_same_server"]["rps"] / 2
+        results["half_capacity_rps"] = half
+        results["latency"] = run_locust(
+            srv, credentials, args.locust_seconds, workdir, user_rate=half / LOCUST_USERS
+        )
+        # The same offered rate from wrk: each connection pauses so that together they
+        # send about `half` per second; the pause leaves room for one service time.
+        pause_ms = 1000 * CONNECTIONS / half - 1000 / results["wrk_same_server"]["rps"]
+        results["latency_wrk"] = run_wrk(wrk, srv, bodies, args.wrk_seconds, delay_ms=pause_ms)
+    results["loadavg_after"] = os.getloadavg()[0]
+    return results
+
+
+def report(results: dict, command: str) -> str:
+    cap = {k: results[f"served_{k}"]["per_server_cpu_s"] for k in WORKER_CLASSES}
+    flask = {k: results[f"flask_{k}"]["per_server_cpu_s"] for k in WORKER_CLASSES}
+    best = max(WORKER_CLASSES, key=lambda k: cap[k])
+    m = results["machine"]
+    rows = [
+        ("1", "crypto floor: verify + 2 token signatures, in-process", results["crypto_floor"]),
+        ("2", "handler: the WSGI app called directly, no HTTP", results["handler"]),
+    ]
+    for kind, label in (("served", "reference"), ("flask", "Flask peer")):
+        for k in WORKER_CLASSES:
+            r = results[f"{kind}_{k}"]
+            phase = "3" if kind == "served" else "4"
+            rows.append((phase, f"{label}, gunicorn {k}, wrk", r, r["server_cpu_s"]))
+    for key, label in (("wrk_same_server", "wrk"), ("locust", "Locust (signs each login)")):
+        r = results[key]
+        rows.append(("5", f"{label} vs reference {LOCUST_TARGET}", r, r["server_cpu_s"]))
+
+    def line(phase: str, what: str, r: dict, server_cpu: float | None = None) -> str:
+        wall = r.get("per_wall_s", r.get("rps"))
+        per_cpu = r.get("per_cpu_s", r.get("per_server_cpu_s"))
+        cpu = f"{server_cpu:.2f}" if server_cpu is not None else ""
+        gen = f"{r['requests'] / r['generator_cpu_s']:,.0f}" if r.get("generator_cpu_s") else ""
+        return f"| {phase} | {what} | {wall:,.0f} | {per_cpu:,.0f} | {cpu} | {gen} |"
+
+    lines = [
+        f"Date: {results['date']}  ",
+        f"Machine: nproc {m['nproc']}, {m['cpu']}, Python {m['python']}  ",
+        f"Command: `{command}`  ",
+        f"Load average (1 min) before/after: {results['loadavg_before']:.2f} / "
+        f"{results['loadavg_after']:.2f}  ",
+        f"Pinning: server on core {SERVER_CORE}, load generators on core {LOAD_CORE}"
+        if PIN
+        else "Pinning: none (fewer than two cores)",
+        "",
+        "| phase | what | logins/s (wall) | per server CPU-second | server CPU s "
+        "| per generator CPU-second |",
+        "|---|---|---:|---:|---:|---:|",
+        *[line(*row) for row in rows],
+        "",
+    ]
+    lat = results["latency"]
+    ratios = {
+        "handler / crypto floor": (
+            results["handler"]["per_cpu_s"] / results["crypto_floor"]["per_cpu_s"]
+        ),
+        f"served ({best}) / handler": cap[best] / results["handler"]["per_cpu_s"],
+        f"reference / Flask peer ({best})": cap[best] / flask[best],
+        f"Locust / wrk (wall, {LOCUST_TARGET})": (
+            results["locust"]["rps"] / results["wrk_same_server"]["rps"]
+        ),
+    }
+    lines += ["| goal | measured | target | met |", "|---|---:|---:|---|"]
+    for (name, value), target in zip(ratios.items(), GOALS.values(), strict=True):
+        ok = "yes" if value >= target else "**no**"
+        lines.append(f"| {name} | {value:.2f} | >= {target} | {ok} |")
+    half = results["half_capacity_rps"]
+    for label, r in (("Locust --user-rate", lat), ("wrk, paced", results["latency_wrk"])):
+        ok = "yes" if r["p99_ms"] < P99_GOAL_MS else "**no**"
+        lines.append(
+            f"| login p99 at half capacity, {label} ({half:,.0f}/s aimed, {r['rps']:,.0f}/s "
+            f"done; p50 {r['p50_ms']:g} ms) | {r['p99_ms']:g} ms | < {P99_GOAL_MS:g} ms | {ok} |"
+        )
+    lines += [
+        "",
+        f"Capacity ratios use logins per CPU-second of the server core (in-process: of the "
+        f"benchmark process), which other load on the machine disturbs far less than wall "
+        f"rates. wrk: 1 thread, {CONNECTIONS} connections, pre-signed bodies. gunicorn: 1 "
+        f"worker; gthread with {THREADS} threads. Locust: {LOCUST_USERS} FastHttpUsers in one "
+        f"process, each login signed on the fly (mean signing time "
+        f"{results['locust']['sign_mean_ms'] * 1000:.0f} us); latency run with --user-rate; "
+        f"Locust buckets times to whole milliseconds.",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--out", type=Path, default=ROOT / "build" / "bench")
+    parser.add_argument("--seconds", type=float, default=3.0, help="per in-process phase")
+    parser.add_argument("--wrk-seconds", type=int, default=5, help="per wrk run")
+    parser.add_argument("--locust-seconds", type=int, default=8, help="per Locust run")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    command = (
+        "make bench"
+        if os.environ.get("MAKELEVEL")
+        else "python bench/run.py " + " ".join(sys.argv[1:])
+    )
+    with tempfile.TemporaryDirectory(prefix="authconform-bench-") as tmp:
+        results = measure(args, Path(tmp))
+    results["date"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    text = report(results, command.strip())
+    (args.out / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    (args.out / "report.md").write_text(text + "\n", encoding="utf-8")
+    print(text)
+    print(f"\n(raw figures and the handler profile in {args.out})", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
