@@ -135,6 +135,13 @@ class AlgConfusion(FibTokens):
         return _unverified(token)
 
 
+class PublishesAnotherKey(FibTokens):
+    """Signs with its own key but publishes a different one at the JWKS path."""
+
+    def jwks(self) -> dict[str, Any]:
+        return _tokens().jwks()
+
+
 class CrashesOnGarbage(FibTokens):
     """Peeks at the payload before verifying, so a token without dots raises IndexError (500)."""
 
@@ -227,6 +234,10 @@ BROKEN: dict[str, tuple[dict[str, Any], set[str]]] = {
     "alg_confusion_accepted": (
         {"fib_tokens": _tokens(AlgConfusion)},
         {"hs256_token_keyed_with_public_key_is_rejected"},
+    ),
+    "published_key_is_not_the_signing_key": (
+        {"fib_tokens": _tokens(PublishesAnotherKey)},
+        {"issued_tokens_verify_with_published_key"},
     ),
     "garbage_token_crashes": (
         {"fib_tokens": _tokens(CrashesOnGarbage)},

@@ -41,6 +41,7 @@ LIFECYCLE_CHECKS = {
     "tampered_payload_is_rejected",
     "token_signed_by_another_key_is_rejected",
     "hs256_token_keyed_with_public_key_is_rejected",
+    "issued_tokens_verify_with_published_key",
     "expired_access_token_is_rejected",
 }
 # Runs only when the run may wait out a token's lifetime (see the expiry tests below).
@@ -153,13 +154,19 @@ def test_without_credentials_header_checks_still_run() -> None:
     assert "credentials" in results["used_refresh_token_is_rejected"].message
 
 
-def test_alg_confusion_check_skips_with_a_reason_when_the_key_is_unpublished() -> None:
-    result = check_lifecycle(wrap=hide_jwks)["hs256_token_keyed_with_public_key_is_rejected"]
-    assert result.outcome is Outcome.SKIPPED
-    assert result.message.startswith("server key unknown: http://127.0.0.1:")
-    assert result.message.endswith(
-        "/.well-known/jwks.json (no --jwks-url given, so the default) answered 404"
-    )
+def test_key_checks_skip_with_a_reason_when_the_key_is_unpublished() -> None:
+    results = check_lifecycle(wrap=hide_jwks)
+    for name in (
+        "hs256_token_keyed_with_public_key_is_rejected",
+        "issued_tokens_verify_with_published_key",
+    ):
+        result = results[name]
+        assert result.outcome is Outcome.SKIPPED
+        assert result.message.startswith("server key unknown: http://127.0.0.1:")
+        assert result.message.endswith(
+            "/.well-known/jwks.json (no --jwks-url given, so the default) answered 404"
+        )
+    assert results["unsigned_token_is_rejected"].outcome is Outcome.PASSED
 
 
 def test_alg_confusion_check_takes_the_key_from_jwks_url() -> None:

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import jwt
 import nacl.signing
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -69,6 +70,7 @@ NOT_IMPLEMENTED_STATUSES = (404, 405)
 EXPIRY_MARGIN_SECONDS = 2
 
 _PROBE_KEY = "fib_session_probe"
+_KEYS_KEY = "fib_session_server_keys"
 
 Signer = Callable[[bytes], bytes]  # signing input -> raw signature
 Forger = Callable[[dict[str, Any], dict[str, Any]], str]  # (header, claims) -> token
@@ -241,6 +243,18 @@ def _header_of(ctx: Context, token: str, what: str) -> dict[str, Any]:
 
 def _server_keys(ctx: Context) -> list[bytes]:
     """The server's published Ed25519 public keys (raw), or skip saying why there are none."""
+    if _KEYS_KEY not in ctx.cache:
+        try:
+            ctx.cache[_KEYS_KEY] = _fetch_server_keys(ctx)
+        except CheckSkipped as skipped:
+            ctx.cache[_KEYS_KEY] = skipped.reason
+    found = ctx.cache[_KEYS_KEY]
+    if isinstance(found, str):
+        raise CheckSkipped(found)
+    return found
+
+
+def _fetch_server_keys(ctx: Context) -> list[bytes]:
     given = ctx.options.get("jwks_url")
     url = given or ctx.base_url.rstrip("/") + JWKS_WELL_KNOWN_PATH
     where = f"--jwks-url {url}" if given else f"{url} (no --jwks-url given, so the default)"
@@ -591,6 +605,46 @@ def hs256_token_keyed_with_public_key_is_rejected(ctx: Context) -> None:
                 f"HS256-signed with the public key ({form})",
                 hint="pin the algorithm to EdDSA; the public key is no HMAC secret",
             )
+
+
+@check("fib", group="lifecycle")
+@lifecycle("refresh")
+@requires_credentials
+def issued_tokens_verify_with_published_key(ctx: Context) -> None:
+    """Tokens from login and refresh carry alg EdDSA and verify under the published key."""
+    keys = [Ed25519PublicKey.from_public_bytes(raw) for raw in _server_keys(ctx)]
+    login_tokens = login_pair(ctx)
+    body = _expect_ok(ctx, refresh(ctx, login_tokens[1]), "refresh with a fresh refresh token")
+    _pair_from(ctx, body, "refresh response")
+    issued = {
+        "login accessToken": login_tokens[0],
+        "login refreshToken": login_tokens[1],
+        "refresh accessToken": body["data"]["accessToken"],
+        "refresh refreshToken": body["data"]["refreshToken"],
+    }
+    for what, token in issued.items():
+        alg = _header_of(ctx, token, what).get("alg")
+        if alg != "EdDSA":
+            ctx.fail(
+                f"{what} is not signed with EdDSA",
+                received=f"alg {alg!r}",
+                documented='header {"typ": "JWT", "alg": "EdDSA"}',
+            )
+        if not any(_verifies(token, key) for key in keys):
+            ctx.fail(
+                f"{what} does not verify under the published key",
+                received=f"{token[:60]}…",
+                documented="an EdDSA signature by the key at the JWKS URL",
+                hint="publish the key that signs the tokens (or pass the right --jwks-url)",
+            )
+
+
+def _verifies(token: str, key: Ed25519PublicKey) -> bool:
+    try:
+        jwt.decode(token, key, algorithms=["EdDSA"], options={"verify_exp": False})
+    except jwt.PyJWTError:
+        return False
+    return True
 
 
 @check("fib", group="lifecycle")
