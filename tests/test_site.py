@@ -56,6 +56,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_strict_build_publishes_every_section(site: Path) -> None:
     for page in (
         "index.html",
@@ -78,11 +79,13 @@ def test_strict_build_publishes_every_section(site: Path) -> None:
     assert not (site / "hooks").exists()
 
 
+@pytest.mark.slow
 def test_published_specs_are_the_repository_files(site: Path) -> None:
     for spec in (REPO / "spec").glob("*.openapi.yaml"):
         assert (site / "spec" / spec.name).read_bytes() == spec.read_bytes()
 
 
+@pytest.mark.slow
 def test_pages_load_nothing_from_other_hosts(site: Path) -> None:
     """No fonts, scripts or styles from a CDN: the site must work with no network."""
     for html in site.rglob("*.html"):
@@ -91,6 +94,7 @@ def test_pages_load_nothing_from_other_hosts(site: Path) -> None:
             assert marker not in text, f"{html.relative_to(site)} loads {marker!r}"
 
 
+@pytest.mark.slow
 def test_reference_page_renders_fib_login_without_javascript(site: Path) -> None:
     """The login operation and its documented codes are in the HTML itself, not built by JS."""
     html = (site / "reference" / "fib" / "index.html").read_text(encoding="utf-8")
@@ -101,6 +105,7 @@ def test_reference_page_renders_fib_login_without_javascript(site: Path) -> None
         assert f">{code} " in section, code
 
 
+@pytest.mark.slow
 def test_conformance_page_shows_a_real_run(site: Path) -> None:
     html = (site / "conformance" / "index.html").read_text(encoding="utf-8")
     assert "<!-- conformance-results -->" not in html
@@ -356,3 +361,17 @@ def test_browser_conformance_page_has_results_table(browser_context, site_url) -
     page.close()
     assert rows >= 1
     assert browser_context.outside == []
+
+
+@pytest.mark.browser
+def test_browser_guard_catches_a_request_to_another_host(browser_context, site_url) -> None:
+    """The "nothing left 127.0.0.1" assertions mean something only if the guard sees requests."""
+    page = browser_context.new_page()
+    page.goto(f"{site_url}/")
+    before = len(browser_context.outside)
+    # evaluate() waits for the promise, so the aborted fetch has been seen when it returns.
+    page.evaluate("fetch('http://198.51.100.7/probe').catch(() => null)")
+    caught = browser_context.outside[before:]
+    del browser_context.outside[before:]
+    page.close()
+    assert caught == ["http://198.51.100.7/probe"]
