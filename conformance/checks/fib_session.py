@@ -122,7 +122,7 @@ def lifecycle(*operations: str) -> Callable[[CheckFunc], CheckFunc]:
     def decorate(func: CheckFunc) -> CheckFunc:
         @functools.wraps(func)
         def wrapper(ctx: Context) -> None:
-            if ctx.options.get("lifecycle", True) is False:
+            if not ctx.options.get("lifecycle", True):
                 raise CheckSkipped(LIFECYCLE_OFF_REASON)
             probe = _probe(ctx)
             for operation in operations:
@@ -660,8 +660,8 @@ def expired_access_token_is_rejected(ctx: Context) -> None:
     budget = ctx.options.get("expiry_wait") or 0
     if budget <= 0:
         raise CheckSkipped(
-            "an expired server-signed token can only be had by waiting out its lifetime; "
-            "give an expiry wait (seconds) to run it"
+            "no expiry wait set (options['expiry_wait'], seconds): an expired token signed "
+            "by the server can only be had by waiting out its lifetime"
         )
     access, _ = login_pair(ctx)
     exp = _claims_of(ctx, access, "accessToken").get("exp")
