@@ -132,10 +132,15 @@ def serving(
         log.close()
 
 
+def threads(worker_class: str) -> int:
+    # gunicorn quietly turns sync with more than one thread into gthread.
+    return THREADS if worker_class == "gthread" else 1
+
+
 def reference_command(db: Path, worker_class: str) -> list[str]:
     return [
         sys.executable, "-m", "reference_impl", "--host", "127.0.0.1", "--port", "{port}",
-        "--workers", "1", "--worker-class", worker_class, "--threads", str(THREADS),
+        "--workers", "1", "--worker-class", worker_class, "--threads", str(threads(worker_class)),
         "--db", str(db),
     ]  # fmt: skip
 
@@ -143,7 +148,8 @@ def reference_command(db: Path, worker_class: str) -> list[str]:
 def flask_command(worker_class: str) -> list[str]:
     return [
         sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:{port}", "--workers", "1",
-        "--worker-class", worker_class, "--threads", str(THREADS), "--log-level", "warning",
+        "--worker-class", worker_class, "--threads", str(threads(worker_class)),
+        "--log-level", "warning",
         "--pythonpath", f"{BENCH},{ROOT}", "flask_peer:create_app()",
     ]  # fmt: skip
 

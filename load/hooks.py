@@ -106,8 +106,11 @@ def select_users(environment: Environment) -> None:
 
 @events.init.add_listener
 def on_init(environment: Environment, **_kwargs) -> None:
-    """Fires on every node; only the master (or local runner) chooses what runs."""
-    if not isinstance(environment.runner, WorkerRunner):
+    """Fires on every node; only the master (or local runner) chooses what runs.
+
+    ``run_single_user`` fires it with no runner and picks its one class itself.
+    """
+    if environment.runner is not None and not isinstance(environment.runner, WorkerRunner):
         select_users(environment)
     if isinstance(environment.runner, MasterRunner):
         environment.events.worker_report.add_listener(_tally_reports(environment.runner))

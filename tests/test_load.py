@@ -266,3 +266,26 @@ def test_local_processes_split_the_accounts(server, credentials, tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert _rows(out)[("POST", "fib login")].failures == 0
     assert "worker 0:" in result.stderr and "worker 1:" in result.stderr
+
+
+def test_running_the_locustfile_debugs_one_user(server, credentials):
+    """``python load/locustfile.py`` runs one FibLoginUser until stopped, printing requests."""
+    process = subprocess.Popen(
+        [sys.executable, str(LOCUSTFILE), "--host", server.url, "--credentials", credentials],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        out, _ = process.communicate(timeout=4)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, _ = process.communicate()
+    finally:
+        _stop(process)
+    rows = [[cell.strip() for cell in line.split("\t")] for line in out.splitlines()]
+    logins = [cells for cells in rows if cells[:2] == ["POST", "fib login"]]
+    assert logins, out[-2000:]
+    # The exception column stays empty for a good login.
+    assert all(len(cells) > 3 and not cells[3] for cells in logins)
