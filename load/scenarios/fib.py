@@ -48,9 +48,9 @@ class FibUser(ApiUser):
         body = {"email": self.email, "signature": signature, "authPublicKeyHex": self._public_hex}
         return json.dumps(body).encode()
 
-    def login(self) -> dict[str, Any] | None:
-        """The ``data`` of a good login, or None after recording the failure."""
-        response = self.checked(
+    def login(self) -> Any:
+        """The response to a good login, or None after recording the failure."""
+        return self.checked(
             "POST",
             SESSION_PATH,
             name=LOGIN_ROW,
@@ -58,7 +58,6 @@ class FibUser(ApiUser):
             body=self.signed_login_body(),
             headers=JSON_HEADERS,
         )
-        return None if response is None else response.json()["data"]
 
 
 class FibLoginUser(FibUser):
@@ -78,15 +77,15 @@ class FibSessionUser(FibUser):
     @tag("session")
     @task
     def login_refresh_logout(self) -> None:
-        tokens = self.login()
-        if tokens is None:
+        logged_in = self.login()
+        if logged_in is None:
             return
         refreshed = self.checked(
             "PATCH",
             SESSION_PATH,
             name=REFRESH_ROW,
             validator=fib_token_pair_problem,
-            headers={"Authorization": tokens["refreshToken"]},
+            headers={"Authorization": logged_in.json()["data"]["refreshToken"]},
         )
         if refreshed is None:
             return
