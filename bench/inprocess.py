@@ -15,8 +15,11 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from reference_impl import iroha
+from reference_impl import iroha, server_keys
 from reference_impl.app import create_app
+from reference_impl.jsonio import json_response, parse_json_bytes
+from reference_impl.store import Store
+from reference_impl.tokens_fib import FibTokens
 
 SESSION_PATH = "/auth/api/v1/authentication-management/session"
 # Check the clock once per this many operations, so timing costs nothing measurable.
@@ -88,6 +91,37 @@ def handler_loop(db_path: str, bodies: list[dict]) -> Callable[[int], None]:
     return one_login
 
 
+def breakdown(db_path: str, bodies: list[dict], seconds: float) -> dict[str, float]:
+    """Microseconds per login of each step of the handler, timed one step at a time."""
+    store = Store(db_path)
+    tokens = FibTokens.from_seed(server_keys.fib_jwt_seed(store))
+    body = bodies[0]
+    raw = json.dumps(body).encode()
+    user = store.fib_user(body["email"])
+    public_key, signature = (
+        bytes.fromhex(body["authPublicKeyHex"]),
+        bytes.fromhex(body["signature"]),
+    )
+    answer = {"status": {"code": 200, "name": "OK", "message": "m" * 40}, "data": {}}
+    steps = {
+        "parse the JSON body": lambda i: parse_json_bytes(raw),
+        "parse signature and key hex": lambda i: (
+            iroha.parse_hex(body["signature"]),
+            iroha.parse_public_key(body["authPublicKeyHex"]),
+        ),
+        "look the user up (SQLite)": lambda i: store.fib_user(body["email"]),
+        "verify the signature (Iroha hash + Ed25519)": lambda i: iroha.verify(
+            body["email"], public_key, signature
+        ),
+        "issue the token pair (PyJWT, 2 EdDSA)": lambda i: tokens.issue(
+            email=user.email, account_id=user.account_id
+        ),
+        "render the answer JSON": lambda i: json_response(200, answer),
+    }
+    share = seconds / len(steps)
+    return {name: 1e6 / rate(step, share)["per_cpu_s"] for name, step in steps.items()}
+
+
 def profile_handler(db_path: str, bodies: list[dict], seconds: float, out: Path) -> None:
     """Where one login's time goes in the handler (pyinstrument, text tree to ``out``)."""
     from pyinstrument import Profiler
@@ -113,6 +147,7 @@ def main() -> None:
         "crypto_floor": crypto_floor(bodies, args.seconds),
         "handler": rate(handler_loop(args.db, bodies), args.seconds),
     }
+    result["breakdown_us"] = breakdown(args.db, bodies, args.seconds)
     if args.profile_out:
         profile_handler(args.db, bodies, args.seconds, Path(args.profile_out))
     print(json.dumps(result))

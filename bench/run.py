@@ -158,25 +158,29 @@ def _ms(value: str, unit: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its children (gunicorn's arbiter and workers)."""
-    total = 0.0
+def _cpu_seconds(pid: int) -> tuple[float, float]:
+    """(user, system) CPU seconds of a process and its children (gunicorn and its workers)."""
+    user = system = 0.0
     pids = [pid]
     with contextlib.suppress(OSError):
         pids += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    tick = os.sysconf("SC_CLK_TCK")
     for one in pids:
         with contextlib.suppress(OSError):
             fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+            user += int(fields[11]) / tick
+            system += int(fields[12]) / tick
+    return user, system
 
 
 @contextlib.contextmanager
 def server_cpu(pid: int, into: dict) -> Iterator[None]:
-    """Record the server's CPU seconds spent inside the block as ``into["server_cpu_s"]``."""
-    before = _cpu_seconds(pid)
+    """The server's CPU seconds inside the block: ``server_cpu_s`` and its kernel part."""
+    user_before, system_before = _cpu_seconds(pid)
     yield
-    into["server_cpu_s"] = _cpu_seconds(pid) - before
+    user_after, system_after = _cpu_seconds(pid)
+    into["server_sys_s"] = system_after - system_before
+    into["server_cpu_s"] = user_after - user_before + into["server_sys_s"]
 
 
 def per_server_cpu(result: dict) -> float:
@@ -326,7 +330,7 @@ def report(results: dict, command: str) -> str:
     def line(phase: str, what: str, r: dict, server_cpu: float | None = None) -> str:
         wall = r.get("per_wall_s", r.get("rps"))
         per_cpu = r.get("per_cpu_s", r.get("per_server_cpu_s"))
-        cpu = f"{server_cpu:.2f}" if server_cpu is not None else ""
+        cpu = f"{server_cpu:.2f} ({r['server_sys_s']:.2f})" if server_cpu is not None else ""
         gen = f"{r['requests'] / r['generator_cpu_s']:,.0f}" if r.get("generator_cpu_s") else ""
         return f"| {phase} | {what} | {wall:,.0f} | {per_cpu:,.0f} | {cpu} | {gen} |"
 
@@ -340,7 +344,7 @@ def report(results: dict, command: str) -> str:
         if PIN
         else "Pinning: none (fewer than two cores)",
         "",
-        "| phase | what | logins/s (wall) | per server CPU-second | server CPU s "
+        "| phase | what | logins/s (wall) | per server CPU-second | server CPU s (kernel) "
         "| per generator CPU-second |",
         "|---|---|---:|---:|---:|---:|",
         *[line(*row) for row in rows],
@@ -368,6 +372,17 @@ def report(results: dict, command: str) -> str:
             f"| login p99 at half capacity, {label} ({half:,.0f}/s aimed, {r['rps']:,.0f}/s "
             f"done; p50 {r['p50_ms']:g} ms) | {r['p99_ms']:g} ms | < {P99_GOAL_MS:g} ms | {ok} |"
         )
+    handler_us = 1e6 / results["handler"]["per_cpu_s"]
+    lines += [
+        "",
+        f"Where one login's {handler_us:.0f} us of handler CPU goes (each step timed alone):",
+        "",
+        "| step | us |",
+        "|---|---:|",
+        *[f"| {name} | {us:.1f} |" for name, us in results["breakdown_us"].items()],
+        f"| rest: WSGI dispatch, request and response plumbing | "
+        f"{handler_us - sum(results['breakdown_us'].values()):.1f} |",
+    ]
     lines += [
         "",
         f"Capacity ratios use logins per CPU-second of the server core (in-process: of the "
