@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from conformance.signing import sign_email  # noqa: E402
-from load.server import free_port, wait_until_serving  # noqa: E402
+from load.server import child_server, free_port  # noqa: E402
 from load.summary import read_rows  # noqa: E402
 from reference_impl.demo import seed_demo_users  # noqa: E402
 from reference_impl.store import Store  # noqa: E402
@@ -116,20 +116,8 @@ def serving(
     """Run a server on the server core (taskset execs it: same pid); stop it afterwards."""
     port = free_port()
     full = pinned(SERVER_CORE, [a.replace("{port}", str(port)) for a in command])
-    log = (workdir / f"{name}.log").open("wb")
-    process = subprocess.Popen(full, stdout=log, stderr=subprocess.STDOUT, env=env)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_until_serving(url, process)
-        yield Server(url, process.pid)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+    with child_server(full, port=port, log_path=workdir / f"{name}.log", env=env) as process:
+        yield Server(f"http://127.0.0.1:{port}", process.pid)
 
 
 def threads(worker_class: str) -> int:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from conformance.errors import TargetError
 
-__all__ = ["free_port", "reference_server", "wait_until_serving"]
+__all__ = ["child_server", "free_port", "reference_server", "wait_until_serving"]
 
 # Start-up includes key generation for the demo users; generous, but bounded.
 STARTUP_SECONDS = 30.0
@@ -49,6 +49,29 @@ def wait_until_serving(url: str, process: subprocess.Popen | None = None) -> Non
 
 
 @contextlib.contextmanager
+def child_server(
+    command: list[str], *, port: int, log_path: Path, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen]:
+    """Run a server process listening on loopback ``port`` until the block ends.
+
+    Its output goes to ``log_path``; it is stopped (SIGTERM, then SIGKILL) however the
+    block exits.
+    """
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+        try:
+            wait_until_serving(f"http://127.0.0.1:{port}", process)
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@contextlib.contextmanager
 def reference_server(
     workdir: Path, *, demo_users: int, workers: int = 1
 ) -> Iterator[tuple[str, Path]]:
@@ -56,33 +79,10 @@ def reference_server(
     port = free_port()
     credentials = workdir / "credentials.json"
     command = [
-        sys.executable,
-        "-m",
-        "reference_impl",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--db",
-        str(workdir / "reference.sqlite3"),
-        "--demo-users",
-        str(demo_users),
-        "--credentials-out",
-        str(credentials),
-    ]
-    log = (workdir / "server.log").open("wb")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_until_serving(url, process)
-        yield url, credentials
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+        sys.executable, "-m", "reference_impl",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+        "--db", str(workdir / "reference.sqlite3"),
+        "--demo-users", str(demo_users), "--credentials-out", str(credentials),
+    ]  # fmt: skip
+    with child_server(command, port=port, log_path=workdir / "server.log"):
+        yield f"http://127.0.0.1:{port}", credentials

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from conformance.signing import generate_keypair
+from load.server import free_port
 from load.summary import Row, read_rows
 from reference_impl.embedded import running_server
 
@@ -28,12 +28,6 @@ LOCUSTFILE = ROOT / "load" / "locustfile.py"
 # Generous upper bound for one short run's process (start-up included); never a measurement.
 PROCESS_TIMEOUT = 60
 RUN = ["--headless", "--only-summary", "-u", "5", "-r", "5", "-t", "3s"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _locust(*args: str) -> list[str]:
@@ -195,7 +189,7 @@ def test_a_run_without_credentials_stops_with_usage_status(server):
 
 
 def test_master_and_two_workers_share_the_run(server, credentials, tmp_path):
-    port = str(_free_port())
+    port = str(free_port())
     out = tmp_path / "stats"
     master = subprocess.Popen(
         _locust(

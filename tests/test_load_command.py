@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from load.server import free_port
 from load.summary import read_rows
 
 pytestmark = pytest.mark.load
@@ -54,9 +54,7 @@ def test_with_no_url_it_loads_the_reference_server_and_writes_reports(tmp_path):
 
 
 def test_an_unreachable_url_is_a_target_error(tmp_path):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]  # closed again before use: nothing listens there
+    port = free_port()  # closed again before use: nothing listens there
     credentials = tmp_path / "c.json"
     credentials.write_text(json.dumps({}))
     result = _authconform(f"http://127.0.0.1:{port}", "--credentials", str(credentials))

@@ -7,6 +7,7 @@ These run in the pytest process; anything importing Locust stays in subprocesses
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 
 from conformance.signing import generate_keypair, iroha_hash, sign_email, signing_key
@@ -97,5 +98,11 @@ def test_the_load_signature_is_the_fib_signature():
     assert fast == sign_email("user1@example.com", pair.private_key_hex)
 
 
-def test_locust_is_not_imported_by_the_pure_modules():
-    assert "locust" not in sys.modules
+def test_the_pure_modules_do_not_import_locust():
+    """They are imported by the CLI and the tests, where gevent's patching must not happen."""
+    probe = (
+        "import sys, load.accounts, load.summary, load.thresholds, load.validate, load.command;"
+        "print('locust' in sys.modules, 'gevent' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
