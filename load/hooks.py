@@ -14,14 +14,13 @@ from locust import events
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
-from load.thresholds import Limits, RowStats, breaches
+from conformance.errors import AuthconformError
+from load.accounts import load_section_users
+from load.thresholds import SIGN_REQUEST_TYPE, Limits, RowStats, breaches
 
-__all__ = ["SIGN_REQUEST_TYPE"]
+__all__ = ["select_users"]
 
 logger = logging.getLogger("authconform.load")
-
-# Client-side rows (signing) carry this request type and are left out of the thresholds.
-SIGN_REQUEST_TYPE = "SIGN"
 
 
 @events.init_command_line_parser.add_listener
@@ -65,9 +64,6 @@ def _has_tagged_task(user_class, tags: set[str]) -> bool:
 
 
 def _section_has_users(path: str, section: str) -> bool:
-    from conformance.errors import AuthconformError
-    from load.accounts import load_section_users
-
     try:
         return bool(load_section_users(path, section))
     except AuthconformError as exc:

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Limits", "RowStats", "breaches"]
+__all__ = ["SIGN_REQUEST_TYPE", "Limits", "RowStats", "breaches"]
+
+# Request type of client-side rows (signing): timed in the generator, never judged.
+SIGN_REQUEST_TYPE = "SIGN"
 
 
 @dataclass(frozen=True)
