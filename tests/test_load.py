@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import selectors
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,6 +40,12 @@ def _run(command: list[str]) -> subprocess.CompletedProcess:
     return subprocess.run(
         command, capture_output=True, text=True, timeout=PROCESS_TIMEOUT, cwd=ROOT, check=False
     )
+
+
+def _short_run(url: str, credentials: str | None, *extra: str) -> subprocess.CompletedProcess:
+    """A headless run of RUN's size against ``url``."""
+    login = ["--credentials", credentials] if credentials else []
+    return _run(_locust(*RUN, "--host", url, *login, *extra))
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -96,9 +104,7 @@ def _malformed_200(app):
 
 def test_a_short_run_signs_and_logs_in_without_failures(server, credentials, tmp_path):
     out = tmp_path / "stats"
-    result = _run(
-        _locust(*RUN, "--host", server.url, "--credentials", credentials, "--json-file", str(out))
-    )
+    result = _short_run(server.url, credentials, "--json-file", str(out))
     assert result.returncode == 0, result.stderr[-3000:]
     rows = _rows(out)
     sign, login = rows[("SIGN", "fib sign email")], rows[("POST", "fib login")]
@@ -113,11 +119,7 @@ def test_a_short_run_signs_and_logs_in_without_failures(server, credentials, tmp
 def test_a_server_answering_malformed_tokens_fails_the_run(credentials, tmp_path):
     out = tmp_path / "stats"
     with running_server(demo_users=3, wrap=_malformed_200) as broken:
-        result = _run(
-            _locust(
-                *RUN, "--host", broken.url, "--credentials", credentials, "--json-file", str(out)
-            )
-        )
+        result = _short_run(broken.url, credentials, "--json-file", str(out))
     assert result.returncode != 0
     login = _rows(out)[("POST", "fib login")]
     assert login.requests > 0 and login.failures == login.requests
@@ -125,7 +127,7 @@ def test_a_server_answering_malformed_tokens_fails_the_run(credentials, tmp_path
 
 
 def test_a_server_rejecting_every_login_fails_the_run(server, wrong_keys):
-    result = _run(_locust(*RUN, "--host", server.url, "--credentials", wrong_keys))
+    result = _short_run(server.url, wrong_keys)
     assert result.returncode != 0
     # The failure reason names the status the server gave.
     assert "HTTP 422" in result.stdout + result.stderr
@@ -133,19 +135,7 @@ def test_a_server_rejecting_every_login_fails_the_run(server, wrong_keys):
 
 def test_an_unmeetable_p95_threshold_fails_an_otherwise_clean_run(server, credentials, tmp_path):
     out = tmp_path / "stats"
-    result = _run(
-        _locust(
-            *RUN,
-            "--host",
-            server.url,
-            "--credentials",
-            credentials,
-            "--max-p95-ms",
-            "0.001",
-            "--json-file",
-            str(out),
-        )
-    )
+    result = _short_run(server.url, credentials, "--max-p95-ms", "0.001", "--json-file", str(out))
     assert result.returncode == 1
     assert _rows(out)[("POST", "fib login")].failures == 0
     assert "threshold broken: POST fib login: p95" in result.stderr
@@ -153,28 +143,14 @@ def test_an_unmeetable_p95_threshold_fails_an_otherwise_clean_run(server, creden
 
 def test_a_tolerant_fail_ratio_lets_a_failing_run_pass(server, wrong_keys):
     # Every login fails (422); --max-fail-ratio 1 accepts that, Locust's own rule would not.
-    result = _run(
-        _locust(*RUN, "--host", server.url, "--credentials", wrong_keys, "--max-fail-ratio", "1.0")
-    )
+    result = _short_run(server.url, wrong_keys, "--max-fail-ratio", "1.0")
     assert result.returncode == 0, result.stderr[-3000:]
     assert "thresholds met" in result.stderr
 
 
 def test_the_session_flow_runs_by_tag(server, credentials, tmp_path):
     out = tmp_path / "stats"
-    result = _run(
-        _locust(
-            *RUN,
-            "--host",
-            server.url,
-            "--credentials",
-            credentials,
-            "--json-file",
-            str(out),
-            "--tags",
-            "session",
-        )
-    )
+    result = _short_run(server.url, credentials, "--json-file", str(out), "--tags", "session")
     assert result.returncode == 0, result.stderr[-3000:]
     rows = _rows(out)
     for key in [("POST", "fib login"), ("PATCH", "fib refresh"), ("POST", "fib logout")]:
@@ -183,7 +159,7 @@ def test_the_session_flow_runs_by_tag(server, credentials, tmp_path):
 
 
 def test_a_run_without_credentials_stops_with_usage_status(server):
-    result = _run(_locust(*RUN, "--host", server.url))
+    result = _short_run(server.url, None)
     assert result.returncode == 2
     assert "--credentials" in result.stderr
 
@@ -244,22 +220,28 @@ def test_local_processes_split_the_accounts(server, credentials, tmp_path):
     if not hasattr(os, "fork"):
         pytest.skip("--processes needs fork")
     out = tmp_path / "stats"
-    result = _run(
-        _locust(
-            *RUN,
-            "--host",
-            server.url,
-            "--credentials",
-            credentials,
-            "--json-file",
-            str(out),
-            "--processes",
-            "2",
-        )
-    )
+    result = _short_run(server.url, credentials, "--json-file", str(out), "--processes", "2")
     assert result.returncode == 0, result.stderr[-3000:]
     assert _rows(out)[("POST", "fib login")].failures == 0
     assert "worker 0:" in result.stderr and "worker 1:" in result.stderr
+
+
+def _lines_until(process: subprocess.Popen, wanted: int, seconds: float) -> list[list[str]]:
+    """Tab-separated output rows of ``process`` until ``wanted`` login rows or the deadline."""
+    rows: list[list[str]] = []
+    deadline = time.monotonic() + seconds
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        while time.monotonic() < deadline:
+            if not selector.select(timeout=max(0.0, deadline - time.monotonic())):
+                break
+            line = process.stdout.readline()
+            if not line:
+                break
+            rows.append([cell.strip() for cell in line.split("\t")])
+            if sum(cells[:2] == ["POST", "fib login"] for cells in rows) >= wanted:
+                break
+    return rows
 
 
 def test_running_the_locustfile_debugs_one_user(server, credentials):
@@ -272,14 +254,10 @@ def test_running_the_locustfile_debugs_one_user(server, credentials):
         cwd=ROOT,
     )
     try:
-        out, _ = process.communicate(timeout=4)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        out, _ = process.communicate()
+        rows = _lines_until(process, wanted=3, seconds=PROCESS_TIMEOUT)
     finally:
         _stop(process)
-    rows = [[cell.strip() for cell in line.split("\t")] for line in out.splitlines()]
     logins = [cells for cells in rows if cells[:2] == ["POST", "fib login"]]
-    assert logins, out[-2000:]
+    assert len(logins) == 3, rows[-20:]
     # The exception column stays empty for a good login.
     assert all(len(cells) > 3 and not cells[3] for cells in logins)
