@@ -227,7 +227,7 @@ def run_locust(server: Server, credentials: Path, seconds: int, workdir: Path, *
         sys.executable, "-m", "locust", "-f", str(ROOT / "load" / "locustfile.py"),
         "--host", server.url, "--headless", "--only-summary", "--credentials", str(credentials),
         "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--json-file", str(out),
-        "--loglevel", "WARNING",
+        "--loglevel", "WARNING", "FibLoginUser",
     ]  # fmt: skip
     if "user_rate" in extra:
         command += ["--user-rate", f"{extra['user_rate']:.3f}"]
