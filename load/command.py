@@ -43,7 +43,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="CLASS",
         help="user class to run, repeatable (default: each system's default scenario)",
     )
-    parser.add_argument("--tags", nargs="+", help="run only tasks with these tags")
+    parser.add_argument(
+        "--tags", action="append", metavar="TAG", help="run only tasks with this tag, repeatable"
+    )
     parser.add_argument("--max-fail-ratio", type=float, help="exit 1 above this failure ratio")
     parser.add_argument("--max-p95-ms", type=float, help="exit 1 above this p95 (ms)")
     parser.add_argument(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import signal
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from load.command import configure, locust_command
 from load.server import free_port
 from load.summary import read_rows
 
@@ -66,3 +68,19 @@ def test_credentials_without_a_url_are_refused(tmp_path):
     result = _authconform("--credentials", str(tmp_path / "c.json"))
     assert result.returncode == 2
     assert "--credentials" in result.stderr
+
+
+def test_the_locust_command_puts_class_names_before_tags_and_forwards_thresholds():
+    parser = argparse.ArgumentParser()
+    configure(parser)
+    args = parser.parse_args(
+        ["--tags", "session", "--scenario", "FibSessionUser", "--max-p95-ms", "50", "-u", "4"]
+    )
+    command = locust_command(args, "http://127.0.0.1:9", "c.json")
+    assert command[command.index("--host") + 1] == "http://127.0.0.1:9"
+    assert command[command.index("--credentials") + 1] == "c.json"
+    assert command[command.index("--max-p95-ms") + 1] == "50.0"
+    assert command[command.index("-r") + 1] == "4"  # spawn rate defaults to the user count
+    # Locust reads anything after --tags as a tag, so the class must come first.
+    assert command.index("FibSessionUser") < command.index("--tags")
+    assert command[-2:] == ["--tags", "session"]
