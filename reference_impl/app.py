@@ -5,9 +5,9 @@ in ``SYSTEM_MODULES``; each such module provides
 
 * ``ROUTES``: ``Rule(method, path, "<system>.<function>")`` entries; the function
   named after the dot is the module's handler, ``handler(request, services)``
-  returning a ``Response`` (a handler whose second parameter is named ``store``
-  gets just the ``Store``; decided once, at build time);
-* ``render_error(err: HTTPError) -> Response``: its own error body shape;
+  returning a ``Response``;
+* ``render_error(err: HTTPError) -> Response``: its own error body shape, used for
+  every error on its paths, 405 included;
 * ``OPTIONS`` (optional): names of the components it lets ``create_app`` replace.
 
 Options (all keyword-only; an unknown name is a ``TypeError``, so typos fail loudly):
@@ -34,7 +34,6 @@ For faults outside any component, wrap the app in WSGI middleware:
 from __future__ import annotations
 
 import importlib
-import inspect
 import logging
 import os
 from collections.abc import Callable, Iterable
@@ -71,7 +70,6 @@ StartResponse = Callable[..., Any]
 class Endpoint(NamedTuple):
     handler: Handler
     render_error: ErrorRenderer
-    wants_store: bool  # the handler's second parameter is ``store``, not ``services``
 
 
 def load_systems(names: Iterable[str] | None = None) -> list[ModuleType]:
@@ -89,9 +87,7 @@ def build_routes(systems: Iterable[ModuleType]) -> tuple[Router, dict[str, Endpo
                 raise ValueError(f"{system.__name__}: no handler for endpoint {rule.endpoint!r}")
             if rule.endpoint in endpoints:
                 raise ValueError(f"duplicate endpoint name {rule.endpoint!r}")
-            params = list(inspect.signature(handler).parameters)
-            wants_store = len(params) > 1 and params[1] == "store"
-            endpoints[rule.endpoint] = Endpoint(handler, system.render_error, wants_store)
+            endpoints[rule.endpoint] = Endpoint(handler, system.render_error)
             rules.append(rule)
     return Router(rules), endpoints
 
@@ -110,20 +106,22 @@ class App:
 
     def __call__(self, environ: WSGIEnviron, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
-        render_error: ErrorRenderer = render_envelope  # paths no system owns
         try:
             endpoint = self.endpoints[self.router.match(request.method, request.path)]
-            render_error = endpoint.render_error
-            context = self.services.store if endpoint.wants_store else self.services
-            response = endpoint.handler(request, context)
+            response = endpoint.handler(request, self.services)
         except HTTPError as err:
-            response = render_error(err)
+            response = self._renderer_for(request.path)(err)
         except Exception:
             # NOTE: the traceback goes to the log; the client gets only the envelope.
             log.exception("unhandled error in %s %s", request.method, request.path)
-            response = _last_resort(render_error)
+            response = _last_resort(self._renderer_for(request.path))
         start_response(_status_line(response.status), response.headers)
         return [response.body]
+
+    def _renderer_for(self, path: str) -> ErrorRenderer:
+        """The error shape of the system owning ``path`` (a 405 too); FIB's for unowned paths."""
+        endpoint = self.router.endpoint_at(path)
+        return self.endpoints[endpoint].render_error if endpoint else render_envelope
 
 
 def create_app(db_path: str | os.PathLike[str], **options: Any) -> App:

@@ -53,5 +53,10 @@ class Router:
             raise MethodNotAllowed(methods)
         return endpoint
 
+    def endpoint_at(self, path: str) -> str | None:
+        """Some endpoint serving ``path`` (any method), to say whose path it is."""
+        methods = self._table.get(path)
+        return next(iter(methods.values())) if methods else None
+
     def rules(self) -> list[Rule]:
         return [Rule(m, p, e) for p, ms in self._table.items() for m, e in ms.items()]

@@ -36,6 +36,22 @@ def test_known_path_other_method_is_405_with_allow(reference_server: Running) ->
     assert response.headers["allow"] == "PATCH, POST"
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "allow", "body_keys"),
+    [
+        ("GET", "/api/user/login", "POST", {"error", "message"}),
+        ("DELETE", "/auth/token", "POST", {"status", "message"}),
+    ],
+)
+def test_405_on_another_system_path_uses_that_system_error_shape(
+    reference_server: Running, method: str, path: str, allow: str, body_keys: set[str]
+) -> None:
+    response = httpx.request(method, f"{reference_server.url}{path}")
+    assert response.status_code == 405
+    assert response.headers["allow"] == allow
+    assert set(response.json()) == body_keys
+
+
 def test_body_over_64_kib_is_413(reference_server: Running) -> None:
     body = b'{"email": "' + b"a" * (64 * 1024) + b'"}'
     response = httpx.post(
