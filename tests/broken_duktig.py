@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from broken_user_api import WSGIApp, crash_on_non_string_email, request_fields, rewriting
+from broken_user_api import crash_on_non_string_email
+from wsgi_rewrite import WSGIApp, request_fields, rewriting
 
 from reference_impl import server_keys
 

@@ -9,75 +9,21 @@ the documents also allow and must pass.
 from __future__ import annotations
 
 import base64
-import io
 import json
 import os
 import time
-from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
 
 import jwt
 import nacl.exceptions
 import nacl.signing
+from wsgi_rewrite import request_fields, rewriting
 
 from conformance import signing
 from reference_impl.tokens_fib import ROLE, FibTokens, TokenPair
 
 SESSION_PATH = "/auth/api/v1/authentication-management/session"
-
-WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
-# (environ, request body, status, parsed response or None) -> (status, response) or None
-Rewrite = Callable[[dict, bytes, int, Any], "tuple[int, Any] | None"]
-
-
-def _read_body(environ: dict) -> bytes:
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    body = environ["wsgi.input"].read(length) if length else b""
-    environ["wsgi.input"] = io.BytesIO(body)
-    return body
-
-
-def _respond(start_response: Callable, status: int, payload: Any) -> list[bytes]:
-    data = json.dumps(payload).encode()
-    start_response(
-        f"{status} {HTTPStatus(status).phrase}",
-        [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
-    )
-    return [data]
-
-
-def rewriting(rewrite: Rewrite) -> Callable[[WSGIApp], WSGIApp]:
-    """Middleware that lets ``rewrite`` replace any JSON response of the inner app."""
-
-    def wrap(app: WSGIApp) -> WSGIApp:
-        def middleware(environ: dict, start_response: Callable) -> Iterable[bytes]:
-            request_body = _read_body(environ)
-            captured: dict[str, Any] = {}
-
-            def capture(status: str, headers: list, exc_info: Any = None) -> Callable:
-                captured["status"], captured["headers"] = status, headers
-                return lambda _data: None
-
-            chunks = app(environ, capture)
-            try:
-                body = b"".join(chunks)
-            finally:
-                getattr(chunks, "close", lambda: None)()
-            status = int(captured["status"].split()[0])
-            try:
-                parsed = json.loads(body) if body else None
-            except ValueError:
-                parsed = None
-            changed = rewrite(environ, request_body, status, parsed)
-            if changed is not None:
-                return _respond(start_response, *changed)
-            start_response(captured["status"], captured["headers"])
-            return [body]
-
-        return middleware
-
-    return wrap
 
 
 def _envelope(code: int, message: str) -> dict[str, Any]:
@@ -89,14 +35,6 @@ def _envelope(code: int, message: str) -> dict[str, Any]:
 
 def _is_login(environ: dict) -> bool:
     return environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"] == SESSION_PATH
-
-
-def _login_fields(request_body: bytes) -> dict[str, Any] | None:
-    try:
-        body = json.loads(request_body)
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
 
 
 # --- faults ----------------------------------------------------------------------------
@@ -112,7 +50,7 @@ def _raw_email_verifier(email: str, public_key: bytes, signature: bytes) -> bool
 
 def _any_key(environ: dict, request_body: bytes, status: int, parsed: Any):
     """Log in whenever the signature verifies under the *given* key, registered or not."""
-    fields = _login_fields(request_body) if _is_login(environ) else None
+    fields = request_fields(request_body) if _is_login(environ) else None
     message = ((parsed or {}).get("status") or {}).get("message", "") if parsed else ""
     if not fields or status != 422 or "not the key registered" not in message:
         return None
@@ -143,7 +81,7 @@ def _is_hex(value: Any) -> bool:
 
 
 def _crash_on_non_hex(environ: dict, request_body: bytes, status: int, parsed: Any):
-    fields = _login_fields(request_body) if _is_login(environ) else None
+    fields = request_fields(request_body) if _is_login(environ) else None
     if fields and not all(
         _is_hex(fields.get(k)) for k in ("signature", "authPublicKeyHex") if k in fields
     ):

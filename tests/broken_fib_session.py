@@ -15,16 +15,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import os
 import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterable
+from http import HTTPStatus
 from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from wsgi_rewrite import WSGIApp, respond
 
 from reference_impl.app import App, create_app
 from reference_impl.store import Store
@@ -32,8 +33,6 @@ from reference_impl.tokens_fib import FibTokens, Kind, TokenError
 
 SESSION_PATH = "/auth/api/v1/authentication-management/session"
 LOGOUT_PATH = "/auth/api/v1/authentication-management/logout"
-
-WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
 
 def _tokens(cls: type[FibTokens] = FibTokens, **kw: Any) -> FibTokens:
@@ -164,7 +163,7 @@ def refuse_bearer_prefix(app: WSGIApp) -> WSGIApp:
 
     def middleware(environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("HTTP_AUTHORIZATION", "").lower().startswith("bearer "):
-            return _envelope(start_response, 401, "Unauthorized", "Bearer tokens not supported.")
+            return _envelope(start_response, 401, "Bearer tokens not supported.")
         return app(environ, start_response)
 
     return middleware
@@ -177,32 +176,20 @@ def without_lifecycle_routes(app: WSGIApp) -> WSGIApp:
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
         if path == SESSION_PATH and method == "PATCH":
             headers = [("Allow", "POST")]
-            return _envelope(start_response, 405, "Method Not Allowed", "Use POST.", headers)
+            return _envelope(start_response, 405, "Use POST.", headers)
         if path == LOGOUT_PATH:
-            return _envelope(start_response, 404, "Not Found", "No such path.")
+            return _envelope(start_response, 404, "No such path.")
         return app(environ, start_response)
 
     return middleware
 
 
 def _envelope(
-    start_response: Callable,
-    code: int,
-    name: str,
-    message: str,
-    headers: list[tuple[str, str]] | None = None,
+    start_response: Callable, code: int, message: str, headers: Iterable[tuple[str, str]] = ()
 ) -> list[bytes]:
-    body = json.dumps({"status": {"code": code, "name": name, "message": message}, "data": None})
-    data = body.encode()
-    start_response(
-        f"{code} {name}",
-        [
-            ("Content-Type", "application/json"),
-            ("Content-Length", str(len(data))),
-            *(headers or []),
-        ],
-    )
-    return [data]
+    """The FIB error envelope, answered directly without reaching the app."""
+    status = {"code": code, "name": HTTPStatus(code).phrase, "message": message}
+    return respond(start_response, code, {"status": status, "data": None}, headers)
 
 
 # variant -> (running_server keyword arguments, the lifecycle checks it must fail: no more)

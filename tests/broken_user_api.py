@@ -8,78 +8,14 @@ outside any component. ``BROKEN`` maps a variant to the check that must fail on 
 
 from __future__ import annotations
 
-import io
-import json
-from collections.abc import Callable, Iterable
-from http import HTTPStatus
 from typing import Any
+
+from wsgi_rewrite import request_fields, rewriting
 
 from reference_impl.store import ApiUser, DuplicateUser, Store
 
 SIGNUP_PATH = "/api/user/signup"
 LOGIN_PATH = "/api/user/login"
-
-WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
-# (environ, request body, status, parsed response or None) -> (status, response) or None
-Rewrite = Callable[[dict, bytes, int, Any], "tuple[int, Any] | None"]
-
-
-def _read_body(environ: dict) -> bytes:
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    body = environ["wsgi.input"].read(length) if length else b""
-    environ["wsgi.input"] = io.BytesIO(body)
-    return body
-
-
-def _respond(start_response: Callable, status: int, payload: Any) -> list[bytes]:
-    data = json.dumps(payload).encode()
-    start_response(
-        f"{status} {HTTPStatus(status).phrase}",
-        [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
-    )
-    return [data]
-
-
-def rewriting(rewrite: Rewrite) -> Callable[[WSGIApp], WSGIApp]:
-    """Middleware that lets ``rewrite`` replace any response of the inner app."""
-
-    def wrap(app: WSGIApp) -> WSGIApp:
-        def middleware(environ: dict, start_response: Callable) -> Iterable[bytes]:
-            request_body = _read_body(environ)
-            captured: dict[str, Any] = {}
-
-            def capture(status: str, headers: list, exc_info: Any = None) -> Callable:
-                captured["status"], captured["headers"] = status, headers
-                return lambda _data: None
-
-            chunks = app(environ, capture)
-            try:
-                body = b"".join(chunks)
-            finally:
-                getattr(chunks, "close", lambda: None)()
-            status = int(captured["status"].split()[0])
-            try:
-                parsed = json.loads(body) if body else None
-            except ValueError:
-                parsed = None
-            changed = rewrite(environ, request_body, status, parsed)
-            if changed is not None:
-                return _respond(start_response, *changed)
-            start_response(captured["status"], captured["headers"])
-            return [body]
-
-        return middleware
-
-    return wrap
-
-
-def request_fields(request_body: bytes) -> dict[str, Any] | None:
-    """The request's JSON object, or None when it is not one."""
-    try:
-        body = json.loads(request_body)
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
 
 
 def crash_on_non_string_email(environ: dict, request_body: bytes, status: int, parsed: Any):
