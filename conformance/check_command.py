@@ -97,6 +97,15 @@ exit status: 0 conformant, 1 not conformant (a check failed, or broke),
         f"URL{JWKS_PATH}; used by the lifecycle checks to verify token signatures)",
     )
     parser.add_argument(
+        "--expiry-wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="let expired_access_token_is_rejected wait up to SECONDS for a real access "
+        "token to expire (an expired token cannot be forged without the server's key); "
+        "default 0: that check is skipped",
+    )
+    parser.add_argument(
         "--timeout",
         type=float,
         default=10.0,
@@ -162,6 +171,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--max-examples", "must be at least 1")
     if args.timeout <= 0:
         raise UsageError("--timeout", "must be positive")
+    if args.expiry_wait < 0:
+        raise UsageError("--expiry-wait", "must be zero or more seconds")
     api = args.api or ("fib" if args.url else "all")
     profiles = _choose_profiles(api)
     with _target(args) as (url, credentials):
@@ -174,6 +185,7 @@ def run(args: argparse.Namespace) -> int:
                 "lifecycle": not args.no_lifecycle,
                 # None: the lifecycle checks try URL/.well-known/jwks.json and say so.
                 "jwks_url": args.jwks_url,
+                "expiry_wait": args.expiry_wait,
             },
         )
         result: RunResult = run_suite(url, profiles, credentials, settings, _progress)

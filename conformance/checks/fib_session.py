@@ -660,7 +660,7 @@ def expired_access_token_is_rejected(ctx: Context) -> None:
     budget = ctx.options.get("expiry_wait") or 0
     if budget <= 0:
         raise CheckSkipped(
-            "no expiry wait set (options['expiry_wait'], seconds): an expired token signed "
+            "no expiry wait set (--expiry-wait SECONDS): an expired token signed "
             "by the server can only be had by waiting out its lifetime"
         )
     access, _ = login_pair(ctx)
@@ -673,7 +673,7 @@ def expired_access_token_is_rejected(ctx: Context) -> None:
     if wait > budget:
         raise CheckSkipped(
             f"the access token expires in {wait - EXPIRY_MARGIN_SECONDS:.0f} s, "
-            f"past the expiry wait of {budget} s"
+            f"past the expiry wait of {budget:g} s"
         )
     time.sleep(max(wait, 0))
     expect_refused(
