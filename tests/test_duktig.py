@@ -10,10 +10,9 @@ from typing import Any
 import httpx
 import pytest
 from broken_duktig import BROKEN, OTHER_READING
+from suite_in_process import describe, run_checks, run_checks_on_variant
 
-from conformance.profiles import get_profile
-from conformance.registry import CheckResult, Outcome
-from conformance.runner import RunSettings, run_system
+from conformance.registry import Outcome
 from reference_impl.embedded import Running, running_server
 
 TOKEN = "/auth/token"
@@ -29,34 +28,19 @@ def server(reference_server: Running) -> Running:
     return reference_server
 
 
-def run_checks(url: str, credentials: dict[str, Any] | None) -> dict[str, CheckResult]:
-    profile = get_profile("duktig")
-    results = run_system(profile, url, credentials, RunSettings(fuzz=False))
-    return {result.name: result for result in results}
-
-
-def describe(results: dict[str, CheckResult]) -> str:
-    return "\n".join(
-        f"{r.outcome.value} {r.name}: {r.message}\n{r.details}"
-        for r in results.values()
-        if r.outcome is not Outcome.PASSED
-    )
-
-
 def test_reference_server_passes_every_duktig_check(server: Running) -> None:
-    results = run_checks(server.url, server.credentials)
+    results = run_checks("duktig", server.url, server.credentials)
     assert len(results) >= 14
     assert all(r.outcome is Outcome.PASSED for r in results.values()), describe(results)
 
 
 def test_checks_pass_where_seed_004_allows_other_readings() -> None:
-    with running_server(demo_users=1, **OTHER_READING) as server:
-        results = run_checks(server.url, server.credentials)
+    results = run_checks_on_variant("duktig", **OTHER_READING)
     assert all(r.outcome is Outcome.PASSED for r in results.values()), describe(results)
 
 
 def test_checks_skip_and_say_why_without_credentials(server: Running) -> None:
-    results = run_checks(server.url, None)
+    results = run_checks("duktig", server.url, None)
     assert results, "the duktig profile registered no checks"
     for result in results.values():
         assert result.outcome is Outcome.SKIPPED, describe(results)
@@ -66,7 +50,7 @@ def test_checks_skip_and_say_why_without_credentials(server: Running) -> None:
 def test_inactive_check_skips_when_no_inactive_users_are_listed(server: Running) -> None:
     credentials = {**server.credentials}
     credentials["duktig"] = {**credentials["duktig"], "inactiveUsers": []}
-    results = run_checks(server.url, credentials)
+    results = run_checks("duktig", server.url, credentials)
     skipped = results["inactive_account_gets_403"]
     assert skipped.outcome is Outcome.SKIPPED
     assert "inactiveUsers" in skipped.message
@@ -76,8 +60,7 @@ def test_inactive_check_skips_when_no_inactive_users_are_listed(server: Running)
 @pytest.mark.parametrize("variant", sorted(BROKEN))
 def test_broken_variant_fails_its_check(variant: str) -> None:
     options, expected = BROKEN[variant]
-    with running_server(demo_users=1, **options) as server:
-        results = run_checks(server.url, server.credentials)
+    results = run_checks_on_variant("duktig", **options)
     assert results[expected].outcome is Outcome.FAILED, describe(results)
     assert results[expected].details, "a failure must carry its evidence"
 

@@ -11,48 +11,31 @@ from typing import Any
 import httpx
 import pytest
 from broken_user_api import BROKEN, OTHER_READING
+from suite_in_process import describe, run_checks, run_checks_on_variant
 
-from conformance.profiles import get_profile
-from conformance.registry import CheckResult, Outcome
-from conformance.runner import RunSettings, run_system
+from conformance.registry import Outcome
 from reference_impl.embedded import Running, running_server
 
 SIGNUP = "/api/user/signup"
 LOGIN = "/api/user/login"
 
 
-def run_checks(url: str, credentials: dict[str, Any] | None) -> dict[str, CheckResult]:
-    profile = get_profile("user-api")
-    results = run_system(profile, url, credentials, RunSettings(fuzz=False))
-    return {result.name: result for result in results}
-
-
-def describe(results: dict[str, CheckResult]) -> str:
-    return "\n".join(
-        f"{r.outcome.value} {r.name}: {r.message}\n{r.details}"
-        for r in results.values()
-        if r.outcome is not Outcome.PASSED
-    )
-
-
 def test_reference_server_passes_every_user_api_check(reference_server: Running) -> None:
     """Signup makes its own users, so no credentials are needed: none are given."""
-    results = run_checks(reference_server.url, None)
+    results = run_checks("user-api", reference_server.url, None)
     assert len(results) >= 7
     assert all(r.outcome is Outcome.PASSED for r in results.values()), describe(results)
 
 
 def test_checks_pass_where_seed_003_allows_other_statuses() -> None:
-    with running_server(demo_users=1, **OTHER_READING) as server:
-        results = run_checks(server.url, server.credentials)
+    results = run_checks_on_variant("user-api", **OTHER_READING)
     assert all(r.outcome is Outcome.PASSED for r in results.values()), describe(results)
 
 
 @pytest.mark.parametrize("variant", sorted(BROKEN))
 def test_broken_variant_fails_its_check(variant: str) -> None:
     options, expected = BROKEN[variant]
-    with running_server(demo_users=1, **options) as server:
-        results = run_checks(server.url, server.credentials)
+    results = run_checks_on_variant("user-api", **options)
     assert results[expected].outcome is Outcome.FAILED, describe(results)
     assert results[expected].details, "a failure must carry its evidence"
 

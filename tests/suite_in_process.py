@@ -1,0 +1,34 @@
+"""The suite's runner called in-process against a server, for tests that judge the checks.
+
+In-process keeps these tests fast; the CLI path has its own subprocess tests.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.profiles import get_profile
+from conformance.registry import CheckResult, Outcome
+from conformance.runner import RunSettings, run_system
+from reference_impl.embedded import running_server
+
+
+def run_checks(system: str, url: str, credentials: dict[str, Any] | None) -> dict[str, CheckResult]:
+    """Every check of ``system`` (no fuzzing) against ``url``, by check name."""
+    results = run_system(get_profile(system), url, credentials, RunSettings(fuzz=False))
+    return {result.name: result for result in results}
+
+
+def run_checks_on_variant(system: str, **server_options: Any) -> dict[str, CheckResult]:
+    """``run_checks`` against a fresh one-user server built from ``server_options``."""
+    with running_server(demo_users=1, **server_options) as server:
+        return run_checks(system, server.url, server.credentials)
+
+
+def describe(results: dict[str, CheckResult]) -> str:
+    """The results that did not pass, with their evidence, for an assertion message."""
+    return "\n".join(
+        f"{r.outcome.value} {r.name}: {r.message}\n{r.details}"
+        for r in results.values()
+        if r.outcome is not Outcome.PASSED
+    )
