@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import random
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -14,7 +15,7 @@ from locust.runners import WorkerRunner
 
 from load.accounts import account_index, load_section_users
 
-__all__ = ["ApiUser"]
+__all__ = ["JSON_HEADERS", "ApiUser", "PasswordLoginUser"]
 
 # One counter per credentials section in each process: users of a section take accounts in
 # spawn order. Plain per-process state, so nothing is shared between workers.
@@ -22,6 +23,8 @@ _serials: defaultdict[str, Iterator[int]] = defaultdict(itertools.count)
 
 # (status, body) -> reason or None; see load.validate.
 Validator = Callable[[int, bytes], "str | None"]
+
+JSON_HEADERS = {"Content-Type": "application/json"}
 
 
 class ApiUser(FastHttpUser):
@@ -86,3 +89,38 @@ class ApiUser(FastHttpUser):
                 return None
             response.success()
             return response
+
+
+class PasswordLoginUser(ApiUser):
+    """Base for systems that log in with the account's email and password in a JSON body."""
+
+    abstract = True
+    login_path: ClassVar[str]
+    login_row: ClassVar[str]
+
+    def login_problem(self, status: int, content: bytes) -> str | None:
+        """The system's check of a login answer (see load.validate)."""
+        raise NotImplementedError
+
+    def login_headers(self) -> dict[str, str]:
+        """Headers for every login; called once per user, at start."""
+        return dict(JSON_HEADERS)
+
+    def on_start(self) -> None:
+        super().on_start()
+        account = self.account()
+        # Built once: the body never changes between this user's logins.
+        payload = {"email": account["email"], "password": account["password"]}
+        self._login_body = json.dumps(payload).encode()
+        self._login_headers = self.login_headers()
+
+    def password_login(self) -> Any:
+        """The response to a good login, or None after recording the failure."""
+        return self.checked(
+            "POST",
+            self.login_path,
+            name=self.login_row,
+            validator=self.login_problem,
+            body=self._login_body,
+            headers=self._login_headers,
+        )

@@ -1,7 +1,8 @@
 """FIB: sign the email with the user's own key (a ``SIGN`` row), then log in.
 
-``FibLoginUser`` is the default scenario: signing-plus-login throughput. ``FibSessionUser``
-walks login -> refresh -> logout and runs only when named or tagged ``session``.
+``FibLoginUser`` is the default scenario of a plain run (signing-plus-login throughput; tags
+``login``, ``fib``). ``FibSessionUser`` walks login -> refresh -> logout and runs only when
+named or tagged ``session``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 from locust import tag, task
 
 from conformance.signing import iroha_hash, signing_key
-from load.base import ApiUser
+from load.base import JSON_HEADERS, ApiUser
 from load.thresholds import SIGN_REQUEST_TYPE
 from load.validate import fib_logout_problem, fib_token_pair_problem
 
@@ -20,7 +21,6 @@ __all__ = ["FibLoginUser", "FibSessionUser"]
 
 SESSION_PATH = "/auth/api/v1/authentication-management/session"
 LOGOUT_PATH = "/auth/api/v1/authentication-management/logout"
-JSON_HEADERS = {"Content-Type": "application/json"}
 
 # Stats row names; the thresholds judge every row except the SIGN_REQUEST_TYPE one.
 SIGN_ROW = "fib sign email"
@@ -64,7 +64,7 @@ class FibUser(ApiUser):
 class FibLoginUser(FibUser):
     """Signing-plus-login, as fast as the server allows (or ``--user-rate`` per user)."""
 
-    @tag("login")
+    @tag("login", "fib")
     @task
     def sign_and_login(self) -> None:
         self.login()
