@@ -13,7 +13,12 @@ import sys
 from conformance.signing import generate_keypair, iroha_hash, sign_email, signing_key
 from load.accounts import account_index, load_section_users
 from load.thresholds import Limits, RowStats, breaches
-from load.validate import fib_logout_problem, fib_token_pair_problem
+from load.validate import (
+    duktig_token_problem,
+    fib_logout_problem,
+    fib_token_pair_problem,
+    user_api_answer_problem,
+)
 
 JWT = "eyJ0eXAiOiJKV1QifQ.eyJzdWIiOiJhIn0.c2lnbmF0dXJl"
 
@@ -44,6 +49,33 @@ def test_logout_needs_an_empty_data_object():
     assert fib_logout_problem(200, ok) is None
     assert "data" in fib_logout_problem(200, ok.replace(b"{}", b"null"))
     assert fib_logout_problem(401, ok).startswith("HTTP 401")
+
+
+def test_user_api_answers_need_the_user_fields_and_a_jwt():
+    good = {"userId": "a" * 24, "email": "a@example.com", "userName": "a", "token": JWT}
+    assert user_api_answer_problem(200, json.dumps(good).encode()) is None
+    assert user_api_answer_problem(401, b'{"error":"x"}').startswith("HTTP 401")
+    assert "not JSON" in user_api_answer_problem(200, b"<html>")
+    assert "not an object" in user_api_answer_problem(200, b"[]")
+    missing = json.dumps({**good, "userName": ""}).encode()
+    assert user_api_answer_problem(200, missing) == "missing or empty: userName"
+    assert "token" in user_api_answer_problem(200, json.dumps({**good, "token": "a.b"}).encode())
+
+
+def test_duktig_answers_need_status_ok_two_jwts_and_an_integer_expiry():
+    good = {"status": "OK", "access_token": JWT, "refresh_token": JWT, "expires_in": 1700000000}
+    assert duktig_token_problem(200, json.dumps(good).encode()) is None
+    assert duktig_token_problem(401, b'{"status":"error"}').startswith("HTTP 401")
+    assert "not an object" in duktig_token_problem(200, b'"OK"')
+    for field, value in [
+        ("status", "error"),
+        ("access_token", "x.y"),
+        ("refresh_token", None),
+        ("expires_in", "1700000000"),
+        ("expires_in", False),
+    ]:
+        problem = duktig_token_problem(200, json.dumps({**good, field: value}).encode())
+        assert problem and field in problem, (field, value)
 
 
 def test_thresholds_are_off_unless_asked():
