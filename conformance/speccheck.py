@@ -24,18 +24,21 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
 from conformance.errors import UsageError
 from conformance.specfiles import SYSTEMS, spec_path
+from conformance.specschema import (
+    SpecOperation,
+    escape_pointer,
+    follow,
+    pointer_get,
+    schema_errors,
+    spec_operations,
+)
 
 __all__ = ["DocPage", "check_system", "configure", "parse_page", "run"]
 
 DOCS_DIR = Path(__file__).resolve().parent.parent / "docs" / "apis"
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-SPEC_URI = "urn:authconform:spec"
 
 _MARKER = re.compile(r"^\s*<!--\s*(fields|headers|responses|example)\s*:\s*(.*?)\s*-->\s*$")
 _OPERATION = re.compile(r"^([A-Za-z]+)\s+(/\S*)$")
@@ -209,100 +212,6 @@ def read_docs(directory: Path, root: Path) -> DocPage:
 # --- the spec side -------------------------------------------------------------------------
 
 
-def _pointer_get(spec: dict[str, Any], pointer: str) -> Any:
-    node: Any = spec
-    for part in pointer.lstrip("/").split("/") if pointer.strip("/") else []:
-        part = part.replace("~1", "/").replace("~0", "~")
-        node = node[int(part)] if isinstance(node, list) else node[part]
-    return node
-
-
-def _escape(part: str) -> str:
-    return part.replace("~", "~0").replace("/", "~1")
-
-
-def _follow(spec: dict[str, Any], pointer: str) -> tuple[str, Any]:
-    """Follow local ``$ref``s from ``pointer``; returns where it ended and the node there."""
-    node = _pointer_get(spec, pointer)
-    for _ in range(32):  # bounded: a $ref cycle is a broken spec, reported by the validator
-        if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
-            return pointer, node
-        ref = node["$ref"]
-        if not ref.startswith("#/"):
-            raise UsageError(f"$ref {ref}", "only local references (#/...) are supported")
-        pointer = ref[1:]
-        node = _pointer_get(spec, pointer)
-    raise UsageError(f"$ref at {pointer}", "too many nested references")
-
-
-@dataclass
-class SpecOperation:
-    fields: dict[str, bool] | None
-    headers: dict[str, bool]
-    responses: dict[str, str | None]  # code -> JSON pointer of its application/json schema
-    request_schema: str | None
-
-
-def _json_schema_pointer(spec: dict[str, Any], pointer: str) -> str | None:
-    pointer, node = _follow(spec, pointer)
-    if isinstance(node, dict) and "application/json" in node.get("content", {}):
-        return f"{pointer}/content/application~1json/schema"
-    return None
-
-
-def spec_operations(spec: dict[str, Any]) -> dict[tuple[str, str], SpecOperation]:
-    operations = {}
-    for api_path, item in (spec.get("paths") or {}).items():
-        item_pointer = f"/paths/{_escape(api_path)}"
-        for method in HTTP_METHODS:
-            if method not in item:
-                continue
-            op_pointer = f"{item_pointer}/{method}"
-            op = item[method]
-            headers = {}
-            for base, params in ((item_pointer, item), (op_pointer, op)):
-                for index in range(len(params.get("parameters") or [])):
-                    _, param = _follow(spec, f"{base}/parameters/{index}")
-                    if param.get("in") == "header":
-                        headers[param["name"].lower()] = bool(param.get("required"))
-            request_schema = fields = None
-            if "requestBody" in op:
-                request_schema = _json_schema_pointer(spec, f"{op_pointer}/requestBody")
-                fields = {}
-                if request_schema:
-                    _, schema = _follow(spec, request_schema)
-                    required = set(schema.get("required") or [])
-                    fields = {name: name in required for name in schema.get("properties") or {}}
-            responses = {
-                str(code): _json_schema_pointer(spec, f"{op_pointer}/responses/{code}")
-                for code in op.get("responses") or {}
-            }
-            operations[(method, api_path)] = SpecOperation(
-                fields, headers, responses, request_schema
-            )
-    return operations
-
-
-def _validator(spec: dict[str, Any], pointer: str) -> Draft202012Validator:
-    """A validator for the schema at ``pointer`` whose own ``$ref``s resolve inside the spec."""
-    registry = Registry().with_resource(
-        SPEC_URI, Resource.from_contents(spec, default_specification=DRAFT202012)
-    )
-    return Draft202012Validator(
-        {"$ref": f"{SPEC_URI}#{pointer}"},
-        registry=registry,
-        format_checker=Draft202012Validator.FORMAT_CHECKER,
-    )
-
-
-def schema_errors(spec: dict[str, Any], pointer: str, instance: Any) -> list[str]:
-    """Every way ``instance`` breaks the schema at ``pointer``, one short line each."""
-    return [
-        f"{'/'.join(str(p) for p in error.absolute_path) or '(root)'}: {error.message}"
-        for error in sorted(_validator(spec, pointer).iter_errors(instance), key=str)
-    ]
-
-
 def _spec_examples(
     spec: dict[str, Any], operations: dict[tuple[str, str], SpecOperation]
 ) -> Iterator[tuple[str, str, Any]]:
@@ -313,8 +222,8 @@ def _spec_examples(
             if schema_pointer is None:
                 continue
             media_pointer = schema_pointer.rsplit("/", 1)[0]
-            for name in _pointer_get(spec, media_pointer).get("examples") or {}:
-                _, example = _follow(spec, f"{media_pointer}/examples/{_escape(name)}")
+            for name in pointer_get(spec, media_pointer).get("examples") or {}:
+                _, example = follow(spec, f"{media_pointer}/examples/{escape_pointer(name)}")
                 if "value" in example:
                     where = f"{method.upper()} {api_path} {which} example {name!r}"
                     yield where, schema_pointer, example["value"]

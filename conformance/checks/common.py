@@ -12,8 +12,6 @@ import json
 import time
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 from conformance import signing
 from conformance.context import Context
 from conformance.registry import CheckSkipped
@@ -28,8 +26,6 @@ __all__ = [
     "fib_login_body",
     "first_user",
     "require_jwt",
-    "response_schema",
-    "schema_errors",
 ]
 
 FIB_SESSION_PATH = "/auth/api/v1/authentication-management/session"
@@ -82,33 +78,6 @@ def require_jwt(ctx: Context, token: Any, what: str) -> JwtParts:
             received=f"{str(token)[:120]!r}: {exc}",
             documented="a compact JWT (header.payload.signature, base64url JSON)",
         )
-
-
-def response_schema(spec: dict[str, Any], path: str, method: str, status: str) -> dict | None:
-    """The JSON schema the spec documents for one response, with the spec's components."""
-    try:
-        operation = spec["paths"][path][method.lower()]
-        response = operation["responses"][status]
-    except (KeyError, TypeError):
-        return None
-    if "$ref" in response:  # a shared response object
-        name = response["$ref"].rsplit("/", 1)[-1]
-        response = spec.get("components", {}).get("responses", {}).get(name, {})
-    content = response.get("content", {})
-    media = content.get("application/json") or next(iter(content.values()), None)
-    if not media or "schema" not in media:
-        return None
-    # Keep the spec's components at the root so "#/components/..." references resolve.
-    return {"components": spec.get("components", {}), "allOf": [media["schema"]]}
-
-
-def schema_errors(schema: dict[str, Any], instance: Any) -> list[str]:
-    """Every way ``instance`` breaks ``schema``, one readable line each."""
-    validator = Draft202012Validator(schema)
-    return [
-        f"{'/'.join(str(p) for p in error.absolute_path) or '(root)'}: {error.message}"
-        for error in sorted(validator.iter_errors(instance), key=lambda e: list(e.path))
-    ]
 
 
 def check_envelope(ctx: Context, body: Any, status: int) -> None:

@@ -1,0 +1,135 @@
+"""Reading an OpenAPI 3.1 document: its operations, and validating values against its schemas.
+
+Shared by `authconform spec check` and by the checks that hold responses to the spec, so
+both resolve ``$ref``s the same way: locally, inside the spec, with formats checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from conformance.errors import UsageError
+
+__all__ = [
+    "HTTP_METHODS",
+    "SpecOperation",
+    "escape_pointer",
+    "follow",
+    "pointer_get",
+    "response_errors",
+    "schema_errors",
+    "spec_operations",
+]
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+SPEC_URI = "urn:authconform:spec"
+
+
+def pointer_get(spec: dict[str, Any], pointer: str) -> Any:
+    node: Any = spec
+    for part in pointer.lstrip("/").split("/") if pointer.strip("/") else []:
+        part = part.replace("~1", "/").replace("~0", "~")
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    return node
+
+
+def escape_pointer(part: str) -> str:
+    return part.replace("~", "~0").replace("/", "~1")
+
+
+def follow(spec: dict[str, Any], pointer: str) -> tuple[str, Any]:
+    """Follow local ``$ref``s from ``pointer``; returns where it ended and the node there."""
+    node = pointer_get(spec, pointer)
+    for _ in range(32):  # bounded: a $ref cycle is a broken spec, reported by the validator
+        if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
+            return pointer, node
+        ref = node["$ref"]
+        if not ref.startswith("#/"):
+            raise UsageError(f"$ref {ref}", "only local references (#/...) are supported")
+        pointer = ref[1:]
+        node = pointer_get(spec, pointer)
+    raise UsageError(f"$ref at {pointer}", "too many nested references")
+
+
+@dataclass
+class SpecOperation:
+    fields: dict[str, bool] | None
+    headers: dict[str, bool]
+    responses: dict[str, str | None]  # code -> JSON pointer of its application/json schema
+    request_schema: str | None
+
+
+def _json_schema_pointer(spec: dict[str, Any], pointer: str) -> str | None:
+    pointer, node = follow(spec, pointer)
+    if isinstance(node, dict) and "application/json" in node.get("content", {}):
+        return f"{pointer}/content/application~1json/schema"
+    return None
+
+
+def spec_operations(spec: dict[str, Any]) -> dict[tuple[str, str], SpecOperation]:
+    operations = {}
+    for api_path, item in (spec.get("paths") or {}).items():
+        item_pointer = f"/paths/{escape_pointer(api_path)}"
+        for method in HTTP_METHODS:
+            if method not in item:
+                continue
+            op_pointer = f"{item_pointer}/{method}"
+            op = item[method]
+            headers = {}
+            for base, params in ((item_pointer, item), (op_pointer, op)):
+                for index in range(len(params.get("parameters") or [])):
+                    _, param = follow(spec, f"{base}/parameters/{index}")
+                    if param.get("in") == "header":
+                        headers[param["name"].lower()] = bool(param.get("required"))
+            request_schema = fields = None
+            if "requestBody" in op:
+                request_schema = _json_schema_pointer(spec, f"{op_pointer}/requestBody")
+                fields = {}
+                if request_schema:
+                    _, schema = follow(spec, request_schema)
+                    required = set(schema.get("required") or [])
+                    fields = {name: name in required for name in schema.get("properties") or {}}
+            responses = {
+                str(code): _json_schema_pointer(spec, f"{op_pointer}/responses/{code}")
+                for code in op.get("responses") or {}
+            }
+            operations[(method, api_path)] = SpecOperation(
+                fields, headers, responses, request_schema
+            )
+    return operations
+
+
+def _validator(spec: dict[str, Any], pointer: str) -> Draft202012Validator:
+    """A validator for the schema at ``pointer`` whose own ``$ref``s resolve inside the spec."""
+    registry = Registry().with_resource(
+        SPEC_URI, Resource.from_contents(spec, default_specification=DRAFT202012)
+    )
+    return Draft202012Validator(
+        {"$ref": f"{SPEC_URI}#{pointer}"},
+        registry=registry,
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
+
+
+def schema_errors(spec: dict[str, Any], pointer: str, instance: Any) -> list[str]:
+    """Every way ``instance`` breaks the schema at ``pointer``, one short line each."""
+    return [
+        f"{'/'.join(str(p) for p in error.absolute_path) or '(root)'}: {error.message}"
+        for error in sorted(_validator(spec, pointer).iter_errors(instance), key=str)
+    ]
+
+
+def response_errors(
+    spec: dict[str, Any], path: str, method: str, status: int | str, body: Any
+) -> list[str] | None:
+    """How ``body`` breaks the schema documented for that response; None if none is documented."""
+    operation = spec_operations(spec).get((method.lower(), path))
+    pointer = operation.responses.get(str(status)) if operation else None
+    if pointer is None:
+        return None
+    return schema_errors(spec, pointer, body)
