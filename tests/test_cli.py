@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
+from collections.abc import Callable
 
 import pytest
+from subprocesses import authconform
 
 from conformance import signing
 
@@ -17,16 +18,6 @@ SEED_SIGNATURE = (
     "0b458f758eeca3d7a2a64de0648c9b7dccaee146202257cd8ebaeb4690aa48b4"
     "64108111d8cf0e7f3b0ace1b51dcda89e76d372233514f324e00d64c6b899c0e"
 )
-
-
-def authconform(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "conformance.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
@@ -138,14 +129,10 @@ def test_check_usage_errors_are_one_line(args: tuple[str, ...], fragment: str) -
     assert_one_line_error(authconform(*args), fragment)
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def test_check_unreachable_url_exits_2_with_a_plain_message() -> None:
-    url = f"http://127.0.0.1:{_closed_port()}"
+def test_check_unreachable_url_exits_2_with_a_plain_message(
+    free_port: Callable[[], int],
+) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
     result = authconform("check", url, "--no-fuzz")
     assert_one_line_error(result, url, "cannot connect")
 

@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
 from broken_fib import BROKEN
+from subprocesses import authconform
 
 from reference_impl.embedded import running_server
 
 
-def authconform(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "conformance.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+def check(*args: str) -> subprocess.CompletedProcess[str]:
+    """``authconform check ARGS``: a whole run (Schemathesis too) outlasts a key command."""
+    return authconform("check", *args, timeout=300)
 
 
 def _write_credentials(tmp_path: Path, credentials: dict) -> Path:
@@ -33,7 +28,7 @@ def _write_credentials(tmp_path: Path, credentials: dict) -> Path:
 @pytest.mark.slow
 def test_check_without_url_checks_the_embedded_server_and_reports(tmp_path: Path) -> None:
     report = tmp_path / "out" / "reports"
-    result = authconform("check", "--max-examples", "2", "--seed", "1", "--report", str(report))
+    result = check("--max-examples", "2", "--seed", "1", "--report", str(report))
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "conformant" in result.stdout
     data = json.loads((report / "report.json").read_text(encoding="utf-8"))
@@ -53,7 +48,7 @@ def test_check_without_url_checks_the_embedded_server_and_reports(tmp_path: Path
 def test_check_url_with_credentials_file_exits_0(tmp_path: Path) -> None:
     with running_server(demo_users=2) as server:
         credentials = _write_credentials(tmp_path, server.credentials)
-        result = authconform("check", server.url, "--credentials", str(credentials), "--no-fuzz")
+        result = check(server.url, "--credentials", str(credentials), "--no-fuzz")
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "  PASS fib  login  correctly_signed_login_succeeds" in result.stdout
     assert "fib: " in result.stdout and " 0 failed" in result.stdout
@@ -64,8 +59,7 @@ def test_check_of_a_broken_server_exits_1_naming_the_check(tmp_path: Path) -> No
     report = tmp_path / "report"
     with running_server(demo_users=1, **options) as server:
         credentials = _write_credentials(tmp_path, server.credentials)
-        result = authconform(
-            "check",
+        result = check(
             server.url,
             "--credentials",
             str(credentials),

@@ -9,16 +9,13 @@ verdict (``expect_refused``) that passes the reference server fails it.
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
+from subprocesses import serving
 
 from conformance.checks.fib_session import expect_refused, login_pair, logout, refresh
 from conformance.context import Context
@@ -27,50 +24,9 @@ from conformance.registry import CheckFailure, Outcome, checks_for
 from conformance.runner import run_check
 
 TESTS = Path(__file__).resolve().parent
-REFERENCE = [sys.executable, "-m", "reference_impl"]
 MEMORY_VARIANT = [sys.executable, str(TESTS / "broken_fib_session.py")]
-START_TIMEOUT = 20.0
-STOP_TIMEOUT = 15.0
 
 pytestmark = pytest.mark.slow
-
-
-@contextmanager
-def gunicorn(command: list[str], db: Path, port: int, *args: str) -> Iterator[str]:
-    """Serve ``command --db db --port port args`` in a subprocess; yields its URL, then stops."""
-    log = db.with_suffix(f".{port}.log")
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [*command, "--db", str(db), "--port", str(port), *args],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=db.parent,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(proc, url, log)
-        yield url
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=STOP_TIMEOUT)
-
-
-def _wait_ready(proc: subprocess.Popen, url: str, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"server exited with {proc.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{url}/.well-known/jwks.json", timeout=1.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"server not ready within {START_TIMEOUT} s:\n{log.read_text()}")
 
 
 def _context(url: str, client: httpx.Client, credentials: dict) -> Context:
@@ -117,10 +73,10 @@ def test_reference_revocations_survive_a_restart(
 ) -> None:
     db = tmp_path / "reference.db"
     seed_args, creds_file = _seeded(db)
-    with gunicorn(REFERENCE, db, free_port(), *seed_args, "--workers", "2") as url:
+    with serving(free_port(), db, *seed_args, "--workers", "2") as url:
         credentials = json.loads(creds_file.read_text())["fib"]
         tokens = revoke_before_restart(url, credentials)
-    with gunicorn(REFERENCE, db, free_port(), "--workers", "2") as url:
+    with serving(free_port(), db, "--workers", "2") as url:
         refuse_after_restart(url, credentials, tokens)
 
 
@@ -130,11 +86,11 @@ def test_memory_revocations_fail_after_a_restart(
     db = tmp_path / "memory.db"
     seed_args, creds_file = _seeded(db)
     # One worker: with two, in-memory revocations would be wrong even before the restart.
-    with gunicorn(MEMORY_VARIANT, db, free_port(), *seed_args, "--workers", "1") as url:
+    with serving(free_port(), db, *seed_args, "--workers", "1", command=MEMORY_VARIANT) as url:
         credentials = json.loads(creds_file.read_text())["fib"]
         tokens = revoke_before_restart(url, credentials)
     with (
-        gunicorn(MEMORY_VARIANT, db, free_port(), "--workers", "1") as url,
+        serving(free_port(), db, "--workers", "1", command=MEMORY_VARIANT) as url,
         pytest.raises(CheckFailure) as failure,
     ):
         refuse_after_restart(url, credentials, tokens)
@@ -154,7 +110,7 @@ def test_lifecycle_checks_pass_across_gunicorn_workers(
     load_checks(profile)
     no_keepalive = httpx.Limits(max_keepalive_connections=0)
     with (
-        gunicorn(REFERENCE, db, free_port(), *seed_args, "--workers", "2") as url,
+        serving(free_port(), db, *seed_args, "--workers", "2") as url,
         httpx.Client(timeout=10.0, limits=no_keepalive) as client,
     ):
         ctx = _context(url, client, json.loads(creds_file.read_text())["fib"])

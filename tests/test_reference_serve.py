@@ -3,66 +3,19 @@
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
+from subprocesses import serving
 
 from conformance.signing import sign_email
 
 SESSION = "/auth/api/v1/authentication-management/session"
 LOGOUT = "/auth/api/v1/authentication-management/logout"
-START_TIMEOUT = 20.0
-STOP_TIMEOUT = 10.0
-
-
-@contextmanager
-def serving(port: int, db: Path, log: Path, *extra: str) -> Iterator[str]:
-    """Start gunicorn via ``python -m reference_impl``; yield its URL once it answers."""
-    url = f"http://127.0.0.1:{port}"
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "reference_impl",
-                "--port",
-                str(port),
-                "--db",
-                str(db),
-                "--workers",
-                "2",
-                *extra,
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            assert proc.poll() is None, log.read_text()
-            try:
-                if httpx.get(f"{url}/.well-known/jwks.json", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, f"server did not start:\n{log.read_text()}"
-            time.sleep(0.1)
-        yield url
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(STOP_TIMEOUT)
-    assert proc.returncode == 0, log.read_text()
+WORKERS = ("--workers", "2")
 
 
 def signed_login(url: str, user: dict) -> httpx.Response:
@@ -79,7 +32,8 @@ def test_gunicorn_server_keeps_key_users_and_revocations_across_restart(
     tmp_path: Path, free_port
 ) -> None:
     db, log, creds = tmp_path / "serve.db", tmp_path / "serve.log", tmp_path / "creds.json"
-    with serving(free_port(), db, log, "--demo-users", "2", "--credentials-out", str(creds)) as url:
+    seed_args = ("--demo-users", "2", "--credentials-out", str(creds))
+    with serving(free_port(), db, *WORKERS, *seed_args, log=log, require_clean_exit=True) as url:
         credentials = json.loads(creds.read_text())
         assert set(credentials) == {"fib", "user-api", "duktig"}
         assert oct(creds.stat().st_mode & 0o777) == "0o600"
@@ -97,9 +51,8 @@ def test_gunicorn_server_keeps_key_users_and_revocations_across_restart(
         assert api.status_code == 200
     assert f"serving on {url}" in log.read_text()
 
-    with serving(
-        free_port(), db, log
-    ) as url:  # no demo flags: everything must come from the database
+    # no demo flags: everything must come from the database
+    with serving(free_port(), db, *WORKERS, log=log, require_clean_exit=True) as url:
         assert httpx.get(f"{url}/.well-known/jwks.json").json() == jwks_before
         assert signed_login(url, user).status_code == 200
         refused = httpx.patch(f"{url}{SESSION}", headers={"Authorization": tokens["refreshToken"]})

@@ -6,53 +6,18 @@ constraint, not a check-then-insert in Python, must decide the race.
 
 from __future__ import annotations
 
-import signal
 import sqlite3
-import subprocess
-import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
+from subprocesses import serving
 
 SIGNUP = "/api/user/signup"
 CLIENTS = 10
-START_TIMEOUT = 20.0
-STOP_TIMEOUT = 10.0
 REQUEST_TIMEOUT = 30.0
-
-
-@contextmanager
-def gunicorn(port: int, db: Path, log: Path) -> Iterator[str]:
-    """``python -m reference_impl --workers 2``; yields its URL once it answers, stops it after."""
-    url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "reference_impl", "--workers", "2"]
-    command += ["--port", str(port), "--db", str(db)]
-    with log.open("ab") as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            assert proc.poll() is None, log.read_text()
-            try:
-                httpx.get(url + SIGNUP, timeout=1)  # any answer (405) means it is serving
-                break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, f"server did not start:\n{log.read_text()}"
-            time.sleep(0.1)
-        yield url
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(STOP_TIMEOUT)
 
 
 def signup_all_at_once(url: str, body: dict[str, str]) -> list[int]:
@@ -83,7 +48,7 @@ def test_ten_concurrent_signups_of_one_email_create_one_user(
 ) -> None:
     db = tmp_path / "race.db"
     body = {"name": "racer", "email": "race@example.com", "password": "Race-pass-1"}
-    with gunicorn(free_port(), db, tmp_path / "server.log") as url:
+    with serving(free_port(), db, "--workers", "2", log=tmp_path / "server.log") as url:
         statuses = signup_all_at_once(url, body)
         login = httpx.post(url + "/api/user/login", json=body, timeout=REQUEST_TIMEOUT)
     with sqlite3.connect(db) as conn:
