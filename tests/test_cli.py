@@ -20,6 +20,12 @@ SEED_SIGNATURE = (
 )
 
 
+def verify(email: str, public_key: str, signature: str) -> subprocess.CompletedProcess[str]:
+    return authconform(
+        "verify", "--email", email, "--public-key", public_key, "--signature", signature
+    )
+
+
 def assert_one_line_error(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
     assert result.returncode == 2, result
     lines = result.stderr.strip().splitlines()
@@ -31,28 +37,12 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], *fragments: 
 
 
 def test_verify_says_the_seed_example_is_valid() -> None:
-    result = authconform(
-        "verify",
-        "--email",
-        SEED_EMAIL,
-        "--public-key",
-        SEED_PUBLIC_KEY,
-        "--signature",
-        SEED_SIGNATURE,
-    )
+    result = verify(SEED_EMAIL, SEED_PUBLIC_KEY, SEED_SIGNATURE)
     assert (result.returncode, result.stdout.strip()) == (0, "valid")
 
 
 def test_verify_says_invalid_for_another_email() -> None:
-    result = authconform(
-        "verify",
-        "--email",
-        "bob@mail.com",
-        "--public-key",
-        SEED_PUBLIC_KEY,
-        "--signature",
-        SEED_SIGNATURE,
-    )
+    result = verify("bob@mail.com", SEED_PUBLIC_KEY, SEED_SIGNATURE)
     assert (result.returncode, result.stdout.strip()) == (1, "invalid")
 
 
@@ -62,15 +52,7 @@ def test_keygen_then_sign_then_verify_round_trip() -> None:
     assert signed.returncode == 0
     signature = signed.stdout.strip()
     assert signature == signing.sign_email("u@example.com", pair["privateKeyHex"])
-    verified = authconform(
-        "verify",
-        "--email",
-        "u@example.com",
-        "--public-key",
-        pair["publicKeyHex"],
-        "--signature",
-        signature,
-    )
+    verified = verify("u@example.com", pair["publicKeyHex"], signature)
     assert verified.stdout.strip() == "valid"
 
 
@@ -85,9 +67,7 @@ def test_sign_with_a_bad_key_is_a_one_line_usage_error() -> None:
 
 
 def test_verify_with_a_bad_public_key_is_a_usage_error() -> None:
-    result = authconform(
-        "verify", "--email", "a@b.c", "--public-key", "00", "--signature", SEED_SIGNATURE
-    )
+    result = verify("a@b.c", "00", SEED_SIGNATURE)
     assert_one_line_error(result, "--public-key")
 
 
