@@ -2,7 +2,8 @@
 
 Demo users are seeded in the master before workers fork; each worker then
 builds its own app and opens its own SQLite connections. One line on stdout
-says where the server listens and where the credentials went.
+says where the server listens, which gunicorn workers run, and where the
+credentials went.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ DEFAULT_DB = "authconform.db"
 DEFAULT_WORKERS = 2
 DEFAULT_WORKER_CLASS = "gthread"
 DEFAULT_THREADS = 4
+# gunicorn quietly swaps a sync worker for gthread when threads > 1, so sync means one.
+SYNC_THREADS = 1
 WORKER_CLASSES = ("sync", "gthread")
 # A worker stuck this long is restarted; shutdown waits this long for requests in flight.
 WORKER_TIMEOUT = 30
@@ -57,13 +60,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--worker-class",
         choices=WORKER_CLASSES,
         default=DEFAULT_WORKER_CLASS,
-        help="default: %(default)s",
+        help="gunicorn worker type: sync serves one request at a time per worker, "
+        "gthread one per thread (default: %(default)s)",
     )
     parser.add_argument(
         "--threads",
         type=_positive,
-        default=DEFAULT_THREADS,
-        help="threads per worker (gthread only; default: %(default)s)",
+        default=None,
+        help=f"threads per gthread worker (default: {DEFAULT_THREADS}); sync workers run "
+        f"{SYNC_THREADS}, and --threads above {SYNC_THREADS} with --worker-class sync is "
+        "refused",
     )
     parser.add_argument(
         "--db", default=DEFAULT_DB, help="SQLite file; created if missing (default: %(default)s)"
@@ -86,6 +92,15 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         print(f"error: serve: --port {args.port} is not a TCP port", file=sys.stderr)
         return 2
+    threads = worker_threads(args.worker_class, args.threads)
+    if threads is None:
+        print(
+            f"error: serve: --threads {args.threads} with --worker-class sync: sync workers "
+            f"run {SYNC_THREADS} thread (use --worker-class gthread for threads)",
+            file=sys.stderr,
+        )
+        return 2
+    args.threads = threads
     if not _is_loopback(args.host):
         print(f"warning: serving on {args.host}, reachable beyond this machine", file=sys.stderr)
     where = "no demo users seeded"
@@ -102,6 +117,13 @@ def run(args: argparse.Namespace) -> int:
     except SystemExit as stop:  # the arbiter exits the process its own way
         return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
     return 0
+
+
+def worker_threads(worker_class: str, threads: int | None) -> int | None:
+    """Threads per worker for ``worker_class``; None when ``threads`` contradicts it."""
+    if worker_class == "sync":
+        return SYNC_THREADS if threads in (None, SYNC_THREADS) else None
+    return DEFAULT_THREADS if threads is None else threads
 
 
 class GunicornServer(BaseApplication):
@@ -134,15 +156,27 @@ class GunicornServer(BaseApplication):
         return create_app(self._args.db)
 
     def _announce(self, arbiter: Any) -> None:
+        # The class gunicorn will fork workers from, after its own sync -> gthread swap.
+        kind = arbiter.worker_class.__module__.rpartition(".")[2]
+        workers = _describe_workers(kind, arbiter.cfg.workers, arbiter.cfg.threads)
         for listener in arbiter.LISTENERS:
             host, port = listener.getsockname()[:2]
-            print(f"serving on http://{_bracket(host)}:{port} ({self._banner})", flush=True)
+            where = f"http://{_bracket(host)}:{port}"
+            print(f"serving on {where} ({workers}; {self._banner})", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m reference_impl", description=__doc__)
     configure(parser)
     return run(parser.parse_args(argv))
+
+
+def _describe_workers(kind: str, workers: int, threads: int) -> str:
+    """The startup line's account of the workers, e.g. ``2 sync workers``."""
+    plural = "s" if workers != 1 else ""
+    if kind == "gthread":
+        return f"{workers} gthread worker{plural}, {threads} threads each"
+    return f"{workers} {kind} worker{plural}"
 
 
 def _write_private_json(path: str, payload: Any) -> None:
