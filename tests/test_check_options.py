@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
-CLI = [sys.executable, "-m", "conformance.cli"]
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=120)
+from subprocesses import authconform
 
 
 def test_expiry_wait_reaches_the_expiry_check() -> None:
     # The reference access token lives 300 s: a 1 s budget cannot see it expire, and
     # the check must say that it skipped for that reason, naming the budget given.
-    done = run_cli("check", "--api", "fib", "--no-fuzz", "--expiry-wait", "1")
+    done = authconform("check", "--api", "fib", "--no-fuzz", "--expiry-wait", "1")
     assert done.returncode == 0, done.stdout + done.stderr
     line = next(
         text for text in done.stdout.splitlines() if "expired_access_token_is_rejected" in text
@@ -25,6 +18,6 @@ def test_expiry_wait_reaches_the_expiry_check() -> None:
 
 
 def test_negative_expiry_wait_is_a_usage_error() -> None:
-    done = run_cli("check", "--no-fuzz", "--expiry-wait", "-3")
+    done = authconform("check", "--no-fuzz", "--expiry-wait", "-3")
     assert done.returncode == 2
     assert done.stderr.strip() == "error: --expiry-wait: must be zero or more seconds"
