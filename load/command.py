@@ -16,7 +16,7 @@ import urllib.parse
 from pathlib import Path
 
 from conformance.errors import TargetError, UsageError
-from load.server import reference_server
+from load.server import free_port, reference_server
 from load.summary import format_rows, read_rows
 
 __all__ = ["configure", "locust_command", "run"]
@@ -85,7 +85,11 @@ def locust_command(args: argparse.Namespace, url: str, credentials: str | None) 
     if credentials:
         command += ["--credentials", credentials]
     if args.processes:
-        command += ["--processes", str(args.processes)]
+        # Local workers only: bind the master to loopback on a free port, not Locust's
+        # all-interfaces 5557, which a second run on the machine would already hold.
+        port = str(free_port())
+        command += ["--processes", str(args.processes), "--master-bind-host", "127.0.0.1"]
+        command += ["--master-bind-port", port, "--master-port", port]
     if args.max_fail_ratio is not None:
         command += ["--max-fail-ratio", str(args.max_fail_ratio)]
     if args.max_p95_ms is not None:

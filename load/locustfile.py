@@ -2,8 +2,11 @@
 
     locust -f load/locustfile.py --host http://127.0.0.1:8000 --credentials creds.json
 
-Runs every system's default scenario (today: FIB signing-plus-login). Pick classes by name
-(``FibSessionUser``) or by tag (``--tags session``); see docs/guides/load-testing.md.
+Offers every user class in ``load/scenarios/``. A plain run is FIB signing-plus-login
+(``FibLoginUser``); the rest run when named (``FibSessionUser``, ``UserApiLoginUser``,
+``UserApiSignupUser``, ``DuktigLoginUser``) or tagged (``--tags session``, ``user-api``,
+``duktig``, ``signup``, or ``login`` for every system's login); see
+docs/guides/load-testing.md.
 """
 
 from __future__ import annotations

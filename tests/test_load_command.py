@@ -84,3 +84,14 @@ def test_the_locust_command_puts_class_names_before_tags_and_forwards_thresholds
     # Locust reads anything after --tags as a tag, so the class must come first.
     assert command.index("FibSessionUser") < command.index("--tags")
     assert command[-2:] == ["--tags", "session"]
+
+
+def test_local_processes_get_a_free_loopback_master_port():
+    parser = argparse.ArgumentParser()
+    configure(parser)
+    command = locust_command(parser.parse_args(["--processes", "2"]), "http://127.0.0.1:9", None)
+    assert command[command.index("--processes") + 1] == "2"
+    assert command[command.index("--master-bind-host") + 1] == "127.0.0.1"
+    port = command[command.index("--master-bind-port") + 1]
+    assert command[command.index("--master-port") + 1] == port
+    assert port != "5557" and 0 < int(port) < 65536
