@@ -18,6 +18,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from reference_impl.app import create_app
+from reference_impl.cors import allow_origins, parse_origin
 from reference_impl.demo import seed_demo_users
 from reference_impl.store import Store
 
@@ -83,6 +84,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--credentials-out", metavar="FILE", help="write the demo users' credentials here (JSON)"
     )
+    parser.add_argument(
+        "--cors-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="let a browser page on ORIGIN (e.g. http://127.0.0.1:8001, the site under "
+        "`make serve-docs`) call the server; repeatable; off by default",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -101,6 +110,11 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     args.threads = threads
+    try:
+        args.cors_origin = [parse_origin(origin) for origin in args.cors_origin]
+    except ValueError as exc:
+        print(f"error: serve: --cors-origin: {exc}", file=sys.stderr)
+        return 2
     if not _is_loopback(args.host):
         print(f"warning: serving on {args.host}, reachable beyond this machine", file=sys.stderr)
     where = "no demo users seeded"
@@ -153,7 +167,8 @@ class GunicornServer(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        return create_app(self._args.db)
+        app = create_app(self._args.db)
+        return allow_origins(app, self._args.cors_origin) if self._args.cors_origin else app
 
     def _announce(self, arbiter: Any) -> None:
         # The class gunicorn will fork workers from, after its own sync -> gthread swap.

@@ -14,6 +14,7 @@ import importlib.util
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -22,6 +23,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from subprocesses import serving
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "artifacts"
@@ -377,3 +379,35 @@ def test_browser_guard_catches_a_request_to_another_host(browser_context, site_u
     del browser_context.outside[before:]
     page.close()
     assert caught == ["http://198.51.100.7/probe"]
+
+
+# The port the specs' `servers` entry names: Swagger UI's "Try it out" sends requests there.
+SPEC_SERVER_PORT = 8000
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_browser_try_it_out_logs_alice_in_through_cors(
+    browser_context, site_url, tmp_path: Path
+) -> None:
+    """The explorer's seed example reaches `authconform serve --cors-origin <site>` and gets 200."""
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", SPEC_SERVER_PORT)) == 0:
+            pytest.skip(f"127.0.0.1:{SPEC_SERVER_PORT}, the spec's server, is taken")
+    db = tmp_path / "tryit.db"
+    # --demo-users 0 registers alice alone, with the seed example's key.
+    with serving(SPEC_SERVER_PORT, db, "--demo-users", "0", "--cors-origin", site_url):
+        page = browser_context.new_page()
+        page.goto(f"{site_url}/reference/fib-explorer/")
+        frame = page.frame_locator("iframe.swagger-ui-iframe")
+        operation = frame.locator(".opblock-post", has_text=FIB_LOGIN_PATH).first
+        operation.locator(".opblock-summary").click()
+        operation.locator("button.try-out__btn").click()
+        operation.locator("button.execute").click()
+        status = operation.locator(".live-responses-table tbody .response-col_status").first
+        status.wait_for()
+        code = status.inner_text().strip()
+        page.screenshot(path=str(ARTIFACTS / "site-fib-try-it-out.png"), full_page=False)
+        page.close()
+    assert code == "200"
+    assert browser_context.outside == []

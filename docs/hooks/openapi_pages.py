@@ -50,9 +50,15 @@ def explorer_markdown(system: str, spec: Path, title: str) -> str:
         f"The interactive view of [`spec/{spec.name}`](../{SITE_SPEC_DIR}/{spec.name}). "
         f"For a page that reads without JavaScript, see the "
         f"[reference]({system}.md).\n\n"
-        "*Try it out* sends requests to the server named in the spec's `servers`; start the "
-        "reference server first "
-        "([Running the reference server](../guides/reference-server.md)).\n\n"
+        "*Try it out* sends requests from this page to the server named in the spec's "
+        "`servers` (`http://127.0.0.1:8000`). The browser lets it through only when that "
+        "server grants this site's origin, so start the reference server with it, e.g. for "
+        "the site under `make serve-docs`:\n\n"
+        "```sh\n"
+        "authconform serve --demo-users 0 --cors-origin http://127.0.0.1:8001\n"
+        "```\n\n"
+        "(`--demo-users 0` registers alice alone, so the seed example logs in; see "
+        "[Running the reference server](../guides/reference-server.md)).\n\n"
         f'<swagger-ui src="../{SITE_SPEC_DIR}/{spec.name}"/>\n'
     )
 
