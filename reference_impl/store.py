@@ -107,6 +107,8 @@ class Store:
         self._local = threading.local()
         self._schema_lock = threading.Lock()
         self._schema_ready_pid: int | None = None
+        # Server keys are written once and never changed, so each value is read once.
+        self._server_keys: dict[str, str] = {}
 
     # -- connections -------------------------------------------------------
 
@@ -155,17 +157,22 @@ class Store:
         """The persisted value for ``name``, created with ``generate()`` by whoever asks first.
 
         INSERT OR IGNORE then SELECT: when workers race, all end up with the winner's value.
+        The value is then remembered: handlers ask on every request, and it never changes.
         """
+        cached = self._server_keys.get(name)
+        if cached is not None:
+            return cached
         conn = self._connection()
         row = conn.execute("SELECT value FROM server_keys WHERE name = ?", (name,)).fetchone()
-        if row is not None:
-            return str(row[0])
-        with self._write() as w:
-            w.execute(
-                "INSERT OR IGNORE INTO server_keys (name, value) VALUES (?, ?)", (name, generate())
-            )
-            row = w.execute("SELECT value FROM server_keys WHERE name = ?", (name,)).fetchone()
-        return str(row[0])
+        if row is None:
+            with self._write() as w:
+                w.execute(
+                    "INSERT OR IGNORE INTO server_keys (name, value) VALUES (?, ?)",
+                    (name, generate()),
+                )
+                row = w.execute("SELECT value FROM server_keys WHERE name = ?", (name,)).fetchone()
+        value = self._server_keys[name] = str(row[0])
+        return value
 
     # -- FIB users ---------------------------------------------------------
 

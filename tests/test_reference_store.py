@@ -116,3 +116,16 @@ def test_demo_seeding_is_idempotent_and_can_grow(store: Store) -> None:
     password = again["user-api"]["users"][1]["password"]
     assert user is not None and passwords.verify_password(password, user.password_hash)
     assert store.fib_user("alice@mail.com").account_id == "alice@wonderland"
+
+
+def test_a_server_key_is_read_once_per_store(store: Store) -> None:
+    # Handlers ask for their secrets on every request; the store answers from memory
+    # after the first read, so a change made behind its back is not seen by it...
+    key = server_keys.duktig_auth_key(store)
+    with sqlite3.connect(store.path) as raw:
+        raw.execute(
+            "UPDATE server_keys SET value = 'changed' WHERE name = ?", ("duktig.x_auth_key",)
+        )
+    assert server_keys.duktig_auth_key(store) == key
+    # ...while the file itself did change, as a fresh store shows.
+    assert server_keys.duktig_auth_key(Store(store.path)) == "changed"
