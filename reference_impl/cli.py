@@ -30,12 +30,15 @@ __all__ = ["AppSettings", "build_app", "configure", "main", "run"]
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 DEFAULT_DB = "authconform.db"
-# A login is mostly scrypt/Ed25519 work (which releases the GIL) plus a short SQLite
-# write: two processes with a few threads each keep two cores busy.
+# Two processes keep two cores busy. Threads are many because Granian hands a request
+# to a Python thread once its headers are in, and reading the body then parks that
+# thread (GIL released) until the body arrives: 100 slow clients must leave threads
+# free for logins. The CPU- and memory-heavy part, scrypt, has its own small limit
+# (passwords.KDF_CONCURRENCY), so many threads never mean many hashes at once.
 DEFAULT_WORKERS = 2
-DEFAULT_THREADS = 4
-# Requests handed to Python at once per worker; more wait (cheaply) in Granian's runtime.
-DEFAULT_BACKPRESSURE = 64
+DEFAULT_THREADS = 128
+# Requests in flight per worker (parked ones included); more wait in Granian's runtime.
+DEFAULT_BACKPRESSURE = 256
 PASSWORD_COSTS = {"owasp": passwords.OWASP, "light": passwords.LIGHT}
 
 
@@ -79,8 +82,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--threads",
         type=_positive,
         default=DEFAULT_THREADS,
-        help="Python threads per worker running requests; connections themselves are "
-        "held by Granian's runtime, not by these threads (default: %(default)s)",
+        help="Python threads per worker running requests; idle connections are held by "
+        "Granian's runtime, but a request whose body is still arriving parks one of these "
+        "(default: %(default)s)",
     )
     parser.add_argument(
         "--backpressure",

@@ -95,10 +95,14 @@ def refresh(request: Request, services: Services) -> Response:
     """
     claims = _verified(request, services, "refresh")
     store = services.store
+    session = Session(session_of(claims), claims["exp"])
+    # A refresh token from before ``sid`` names its session by its access token (acjti).
+    if store.any_revoked({session.id, claims["acjti"]}):
+        raise Unauthorized("This session has ended.")
     user = store.fib_user(claims["sub"])
     if user is None:
         raise Unauthorized("The token's user no longer exists.")
-    session = Session(session_of(claims), claims["exp"])
+    # Refresh tokens are revoked only by being used: a second revoke means reuse.
     if not store.revoke(claims["jti"], claims["exp"], now=services.clock()):
         store.revoke(session.id, session.expires_at, now=services.clock())
         raise Unauthorized("This refresh token has already been used; its session has ended.")
@@ -109,6 +113,8 @@ def refresh(request: Request, services: Services) -> Response:
 def logout(request: Request, services: Services) -> Response:
     """End the access token's session: every token issued since its login is refused."""
     claims = _verified(request, services, "access")
+    if services.store.any_revoked({claims["jti"], session_of(claims)}):
+        raise Unauthorized("This session has already been logged out.")
     # NOTE: keep the row as long as any token of the session could still be presented.
     lifetime = getattr(tokens(services), "refresh_lifetime", REFRESH_LIFETIME)
     now = services.clock()
@@ -146,15 +152,12 @@ def _login_fields(body: Any) -> tuple[str, str, str]:
 
 
 def _verified(request: Request, services: Services, kind: str) -> dict[str, Any]:
+    """The claims of the request's valid token of ``kind``; revocation is the caller's to judge."""
     token = _bearer_token(request)
     try:
         claims = tokens(services).verify(token, kind)  # type: ignore[arg-type]
     except TokenError as exc:
         raise Unauthorized(f"The {kind} token is invalid or expired.") from exc
-    # A refresh token from before ``sid`` names its session by its access token (acjti).
-    ids = {claims["jti"], session_of(claims), claims.get("acjti") or claims["jti"]}
-    if services.store.any_revoked(ids):
-        raise Unauthorized(f"The {kind} token has been revoked or its session has ended.")
     return claims
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
+import threading
 from dataclasses import dataclass
 
 __all__ = [
@@ -30,6 +32,10 @@ MAX_R = 16
 MAX_P = 4
 # scrypt needs 128 * r * n bytes (plus a little); allow what MAX_N and r=8 need, no more.
 _MAXMEM = 300 * 1024 * 1024
+# Hashes computed at once per process: one per core keeps the CPU busy, and bounds the
+# memory (128 MiB each at OWASP cost) however many threads the server runs.
+KDF_CONCURRENCY = os.cpu_count() or 2
+_kdf_slots = threading.BoundedSemaphore(KDF_CONCURRENCY)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +95,6 @@ def _parse(encoded: str) -> tuple[ScryptCost, bytes, bytes] | None:
 
 
 def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, size: int) -> bytes:
-    return hashlib.scrypt(
-        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=size, maxmem=_MAXMEM
-    )
+    secret = password.encode("utf-8")
+    with _kdf_slots:
+        return hashlib.scrypt(secret, salt=salt, n=n, r=r, p=p, dklen=size, maxmem=_MAXMEM)

@@ -2,7 +2,7 @@
 
 Components are looked up by name: a ``create_app`` option of that name wins
 (that is how tests build broken variants), otherwise the system module's
-builder runs once, lazily, so it runs inside each worker after gunicorn forks.
+builder runs once, lazily, so it runs inside each worker after the server forks.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """SQLite storage shared by every worker: users of the three systems, server keys, revocations.
 
 One connection per thread and process, opened lazily, so a Store built before
-gunicorn forks is safe to use in each worker (the child opens its own). WAL mode
+the server forks is safe to use in each worker (the child opens its own). WAL mode
 lets readers run beside the single writer; ``BUSY_TIMEOUT_MS`` makes writers wait
 instead of failing. Rows are turned into records defensively: a row that does not
 parse is "no match", never an exception.
