@@ -35,7 +35,7 @@ MAX_BODY_BYTES = 64 * 1024
 MAX_DRAIN_BYTES = 1024 * 1024
 # A body still arriving after this long (counted between reads) is refused as incomplete.
 BODY_READ_SECONDS = 10.0
-READ_CHUNK = 16384
+READ_CHUNK = 4096
 JSON_MEDIA_TYPE = "application/json"
 # environ key: bytes of the body read so far, and whether its end was reached.
 BODY_READ = "reference_impl.body_read"
