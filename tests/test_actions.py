@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.server
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -140,6 +141,20 @@ def test_every_run_script_passes_shellcheck(tmp_path: Path) -> None:
 
 def test_the_action_is_a_valid_composite_action() -> None:
     assert action_problems(load_action(ACTION)) == []
+
+
+def test_the_reports_are_uploaded_after_the_check_even_when_it_failed() -> None:
+    steps = load_action(ACTION)["runs"]["steps"]
+    check = next(i for i, step in enumerate(steps) if step.get("id") == "check")
+    uploads = [
+        step
+        for step in steps[check + 1 :]
+        if str(step.get("uses", "")).startswith("actions/upload-artifact@")
+    ]
+    assert len(uploads) == 1, steps
+    # Without a status function in `if`, a step after a failed one is skipped.
+    assert re.fullmatch(r"\$\{\{\s*(!cancelled\(\)|always\(\))\s*\}\}", uploads[0]["if"])
+    assert uploads[0]["with"]["path"] == "${{ inputs.report-dir }}"
 
 
 def _broken(edit) -> list[str]:
