@@ -75,11 +75,12 @@ class Verdict:
 
     def advisories(self) -> set[str]:
         """Results at advisory level that did not pass: what ``--strict`` turns into failures."""
+        quiet = {"passed", "skipped", "not_applicable", "not applicable"}
         return {
             r["name"]
             for r in self.results
-            if r.get("level") == "advisory"
-            and r["outcome"] not in ("passed", "skipped", "not_applicable")
+            if (r.get("level") == "advisory" or r["outcome"] in ("warned", "warning", "advisory"))
+            and r["outcome"] not in quiet
         }
 
     def explain(self) -> str:
@@ -246,6 +247,17 @@ def test_oversized_body_is_drained_and_the_connection_stays_usable(served, syste
         assert big.headers.get("connection") != "close"
         follow = c.post(path, content=b"{", headers={"Content-Type": "application/json"})
         assert follow.status_code == status
+
+
+def test_body_without_content_length_is_refused_and_the_connection_closed(served) -> None:
+    """A chunked body is not read here, so the answer says ``Connection: close`` and means it."""
+    url = served(fib)
+    with httpx.Client(base_url=url) as client:
+        response = client.post(fib.SESSION, content=iter([b'{"email": ', b'"a@b.c"}']))
+        assert response.request.headers["transfer-encoding"] == "chunked"
+        assert response.status_code == 411
+        assert response.headers["connection"] == "close"
+        assert client.post(fib.SESSION, json={}).status_code == 400  # a new connection
 
 
 # --- the suite's verdicts -----------------------------------------------------------------
