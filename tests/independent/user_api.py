@@ -159,7 +159,9 @@ class _Accounts:
         }
 
 
-def _fields(request: Request, names: tuple[str, ...], optional: tuple[str, ...] = ()):
+def _fields(
+    request: Request, names: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> tuple[dict[str, Any] | None, Reply | None]:
     """(values, None) or (None, the refusal): 400 for an unreadable body, 422 for bad fields."""
     try:
         body = request.json()
