@@ -265,6 +265,25 @@ def test_action_passes_the_reference_server_and_writes_the_reports(
     # The credentials reached the checks: the ones that log in ran instead of being skipped.
     assert "correctly_signed_login_succeeds" in json.dumps(report)
     assert "PASS fib  login  correctly_signed_login_succeeds" in run.logs["Check"]
+    assert report["totals"]["strict"] is False  # strict defaults to "false": no --strict
+
+
+@pytest.mark.slow
+def test_action_passes_strict_through(
+    installed: dict[str, str], reference_server, tmp_path: Path
+) -> None:
+    run = _check(
+        installed,
+        tmp_path,
+        reference_server.url,
+        api="duktig",
+        credentials=json.dumps(reference_server.credentials),
+        strict="true",
+        **{"max-examples": "3"},
+    )
+    assert run.exit_codes["Check"] == 0, run.logs["Check"]
+    report = json.loads((tmp_path / "authconform-report" / "report.json").read_text())
+    assert report["totals"]["strict"] is True
 
 
 class _Always500(http.server.BaseHTTPRequestHandler):
