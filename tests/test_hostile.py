@@ -139,3 +139,18 @@ def test_run_budget_bounds_the_schemathesis_stage(tmp_path: Path) -> None:
         )
     assert_clean(result, 2, within=15 + 15)
     assert "ran out during Schemathesis" in result.output
+
+
+def test_a_check_that_saw_only_redirects_is_not_a_pass() -> None:
+    """Past the fingerprint (run_system skips it), redirects give checks nothing to judge."""
+    from conformance.profiles import get_profile
+    from conformance.registry import Outcome
+    from conformance.runner import RunSettings, run_system
+
+    with hostile_servers.serving("redirect_loop") as url:
+        results = run_system(get_profile("fib"), url, None, RunSettings(fuzz=False, timeout=2))
+    by_name = {r.name: r for r in results}
+    assert by_name["error_bodies_use_the_envelope"].outcome is Outcome.NOT_APPLICABLE
+    assert "redirect" in by_name["error_bodies_use_the_envelope"].message
+    assert not [r.name for r in results if r.outcome is Outcome.PASSED]
+    assert not [r.name for r in results if r.outcome is Outcome.ERROR]
