@@ -8,6 +8,7 @@ escaped, and that its peak memory (wait4's ru_maxrss) stayed small.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -125,8 +126,13 @@ def test_target_that_stops_answering_ends_the_run_early(tmp_path: Path) -> None:
 
 def test_run_budget_stops_a_slow_target(tmp_path: Path) -> None:
     with hostile_servers.serving("slow_api") as url:
-        result = check(url, "--no-fuzz", "--max-time", "6", cwd=tmp_path)
+        result = check(url, "--no-fuzz", "--max-time", "6", "--report", "out", cwd=tmp_path)
     assert_clean(result, 2, within=6 + 10)
+    data = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    assert data["totals"]["conformant"] is False
+    assert "budget of 6 s is used up" in data["totals"]["incomplete"]
+    not_run = [r for r in data["results"] if r["message"].startswith("did not run:")]
+    assert not_run and all(r["outcome"] == "skipped" for r in not_run)
     assert "error: run incomplete: --max-time: the run's budget of 6 s is used up" in result.output
     assert "INCOMPLETE" in result.output
     assert "did not run (" in result.output
