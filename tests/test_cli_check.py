@@ -159,3 +159,18 @@ def test_skip_reasons_tell_no_file_from_no_section(tmp_path: Path) -> None:
     assert "(no --credentials file given (this check must log in))" in without.stdout
     assert f"(no 'duktig' section in {credentials})" in no_section.stdout
     assert "section in the credentials file" not in without.stdout
+
+
+def test_reproduce_line_gives_the_whole_command_with_the_seed() -> None:
+    import argparse
+
+    from conformance.check_command import _command_line
+    from conformance.fuzz_report import FuzzRun
+
+    args = argparse.Namespace(url="http://127.0.0.1:9", credentials="c d.json", max_examples=5)
+    command = _command_line(args, "fib")
+    expected = "authconform check http://127.0.0.1:9 --api fib --credentials 'c d.json'"
+    assert command == f"{expected} --max-examples 5"
+    run = FuzzRun()
+    run.seed = 1234
+    assert run._reproduce(command) == f"Reproduce the run: {command} --seed 1234"
