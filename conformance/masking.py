@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["MASK", "Masker", "mask_body", "mask_header", "secret_values"]
+__all__ = ["MASK", "Masker", "mask_body", "mask_header", "mask_transcript", "secret_values"]
 
 MASK = "***"
 SECRET_HEADERS = frozenset(
@@ -27,6 +27,8 @@ SECRET_FIELDS = frozenset(
 MIN_VALUE_LENGTH = 6
 _SCHEMES = ("bearer ", "basic ", "token ")
 _FIELD = re.compile(r'("([A-Za-z_-]+)"\s*:\s*)"(?:[^"\\]|\\.)*"')
+# A request header line of a transcript: "> Authorization: Bearer ...".
+_HEADER_LINE = re.compile(r"(?im)^(\s*>\s*)([A-Za-z-]+)(\s*:\s*)(.*)$")
 
 
 def mask_header(name: str, value: str) -> str:
@@ -52,6 +54,16 @@ def mask_body(text: str) -> str:
         return match.group(0)
 
     return _FIELD.sub(replace, text)
+
+
+def mask_transcript(text: str) -> str:
+    """A transcript written elsewhere (Schemathesis's) with secret headers and fields masked."""
+
+    def header(match: re.Match[str]) -> str:
+        lead, name, colon, value = match.groups()
+        return f"{lead}{name}{colon}{mask_header(name, value)}"
+
+    return mask_body(_HEADER_LINE.sub(header, text))
 
 
 def secret_values(credentials: Mapping[str, Any] | None) -> list[str]:

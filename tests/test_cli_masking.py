@@ -8,7 +8,7 @@ from pathlib import Path
 from subprocesses import authconform
 from wsgi_rewrite import rewriting
 
-from conformance.masking import MASK, Masker, mask_body, mask_header, secret_values
+from conformance.masking import MASK, Masker, mask_body, mask_header, mask_transcript, secret_values
 from reference_impl.embedded import running_server
 
 FIB_SESSION = "/auth/api/v1/authentication-management/session"
@@ -76,3 +76,14 @@ def test_masking_by_name_and_by_value() -> None:
         "ab" * 64,
         "ab" * 32,
     ]
+
+
+def test_schemathesis_transcripts_are_masked_by_name() -> None:
+    text = (
+        "> POST /auth/token\n> X-Auth-Key: abc\n> Authorization: Bearer t.o.k\n"
+        '> {"email": "a@b.c", "password": "correct horse battery"}\n< 401'
+    )
+    assert mask_transcript(text) == (
+        f"> POST /auth/token\n> X-Auth-Key: {MASK}\n> Authorization: Bearer {MASK}\n"
+        f'> {{"email": "a@b.c", "password": "{MASK}"}}\n< 401'
+    )
