@@ -162,6 +162,9 @@ def probe(url: str) -> None:
             client.request("GET", url, read_body=False)
     except httpx.TimeoutException as exc:
         raise TargetError(f"target {url}", f"no answer within {PROBE_TIMEOUT_SECONDS:g} s") from exc
+    except httpx.ProtocolError as exc:
+        why = f"did not answer in HTTP ({exc or type(exc).__name__})"
+        raise TargetError(f"target {url}", why) from exc
     except httpx.TransportError as exc:
         raise TargetError(f"target {url}", f"cannot connect ({exc or type(exc).__name__})") from exc
 
