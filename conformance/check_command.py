@@ -162,11 +162,12 @@ def probe(url: str) -> None:
             client.request("GET", url, read_body=False)
     except httpx.TimeoutException as exc:
         raise TargetError(f"target {url}", f"no answer within {PROBE_TIMEOUT_SECONDS:g} s") from exc
-    except httpx.ProtocolError as exc:
-        why = f"did not answer in HTTP ({exc or type(exc).__name__})"
-        raise TargetError(f"target {url}", why) from exc
-    except httpx.TransportError as exc:
+    except httpx.ConnectError as exc:
         raise TargetError(f"target {url}", f"cannot connect ({exc or type(exc).__name__})") from exc
+    except httpx.TransportError as exc:
+        # Connected, then a reset, a hang-up or bytes that are not HTTP.
+        why = f"connected, but got no HTTP answer ({exc or type(exc).__name__})"
+        raise TargetError(f"target {url}", why) from exc
 
 
 def _choose_profiles(api: str) -> list[Profile]:

@@ -2,10 +2,12 @@
 
 Each documented operation is sent an empty JSON object, and the same method is sent to an
 undocumented sibling path. A documented path that redirects, refuses its documented
-method (405/501), answers exactly like the made-up path, or answers without JSON where
-the spec documents JSON, shows nothing of the API. A system whose operations all look
-like that is not there: the run stops with a target error naming what was seen, instead
-of reporting hundreds of meaningless verdicts (or passes) against a file server.
+method (405/501), answers with the same not-found page as the made-up path, or answers
+without JSON where the spec documents JSON, shows nothing of the API. A system whose
+operations all look like that is not there: the run stops with a target error naming
+what was seen, instead of reporting hundreds of meaningless verdicts (or passes) against
+a file server. A server failing (500) or refusing (401) everywhere is a broken API, not
+a missing one: its checks run and say how.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ __all__ = ["looks_like", "operations"]
 
 _METHODS = ("get", "put", "post", "delete", "patch")
 _CONTROL_PREFIX = "authconform-no-such-path-"
+_NOT_FOUND = (404, 410)
 
 
 def operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
@@ -71,7 +74,10 @@ def _unlike_api(answer: BoundedResponse, control: BoundedResponse, wants_json: b
         return f"redirects ({answer.status_code} to {where})"
     if answer.status_code in (405, 501):
         return f"refuses the documented method ({_kind(answer)})"
-    if answer.status_code == control.status_code and answer.content == control.content:
+    # Only a not-found page counts: a server failing (500) or closed (401) everywhere is
+    # still a broken API, and its checks say how.
+    same = answer.status_code == control.status_code and answer.content == control.content
+    if same and answer.status_code in _NOT_FOUND:
         return f"answers like an unknown path ({_kind(answer)})"
     if wants_json and "json" not in answer.headers.get("content-type", "").lower():
         return f"answers {_kind(answer)}, not JSON"

@@ -78,8 +78,8 @@ def assert_clean(result: Outcome, code: int, within: float = WALL_CLOCK_LIMIT) -
     ("name", "says"),
     [
         ("never_answers", "no answer within 5 s"),
-        ("closes_at_once", "did not answer in HTTP"),
-        ("garbage", "did not answer in HTTP"),
+        ("closes_at_once", "connected, but got no HTTP answer"),
+        ("garbage", "connected, but got no HTTP answer"),
         ("drip", "no answer within 5 s"),
         ("huge_body", "answered more than 1048576 bytes"),
         ("probe_then_hang", "no answer to POST"),
