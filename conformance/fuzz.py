@@ -81,11 +81,16 @@ def run_schemathesis(
     progress: Callable[[str], None] | None = None,
     credentials: Mapping[str, Any] | None = None,
     run_timeout: float = DEFAULT_RUN_TIMEOUT,
+    reproduce: str | None = None,
 ) -> list[CheckResult]:
     """Run Schemathesis on ``profile``'s spec against ``base_url`` and return its verdicts.
 
     ``credentials`` is the system's section of the credentials file, used only for
-    ``credential_headers``. Raises UsageError for bad profile settings.
+    ``credential_headers``. ``run_timeout`` is the child's wall-clock limit (the caller
+    passes what is left of the run's budget); ``reproduce``, the ``authconform check``
+    command line that repeats the run, is shown with ``--seed`` under failures.
+    Schemathesis has no limit on response size: its requests are bounded in time only.
+    Raises UsageError for bad profile settings.
     """
     say = progress or (lambda _message: None)
     plan = build_plan(
@@ -140,6 +145,7 @@ def run_schemathesis(
         duration=duration,
         mask=plan.secrets,
         levels=plan.levels,
+        command=reproduce,
     )
     what = None
     if timed_out:

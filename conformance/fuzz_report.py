@@ -137,6 +137,12 @@ class FuzzRun:
                     evidence=_evidence(case_id, cases, interactions),
                 )
 
+    def _reproduce(self, command: str | None) -> str | None:
+        """The full command that repeats this run, when both it and the seed are known."""
+        if command is None or self.seed is None:
+            return None
+        return f"Reproduce the run: {command} --seed {self.seed}"
+
     def results(
         self,
         system: str,
@@ -146,6 +152,7 @@ class FuzzRun:
         duration: float,
         mask: tuple[str, ...] = (),
         levels: dict[str, str] | None = None,
+        command: str | None = None,
     ) -> list[CheckResult]:
         """One result per check that ran or was switched off, then phases and run errors.
 
@@ -175,7 +182,9 @@ class FuzzRun:
                     f"{failures[0].title}: {len(failures)} distinct failure(s) "
                     f"in {total} request(s)"
                 )
-                result.details = _mask(_render_failures(failures, seed_line), mask)
+                result.details = _mask(
+                    _render_failures(failures, seed_line, self._reproduce(command)), mask
+                )
             else:
                 result.details = f"held for {self.checks_seen[name]} response(s); {seed_line}"
             results.append(result)
@@ -341,7 +350,7 @@ def _request_lines(case: dict[str, Any], interaction: dict[str, Any] | None) -> 
     return lines
 
 
-def _render_failures(failures: list[_Failure], seed_line: str) -> str:
+def _render_failures(failures: list[_Failure], seed_line: str, reproduce: str | None = None) -> str:
     blocks = []
     for number, failure in enumerate(failures[:MAX_FAILURES_SHOWN], start=1):
         times = f" (seen {failure.count}x)" if failure.count > 1 else ""
@@ -352,7 +361,7 @@ def _render_failures(failures: list[_Failure], seed_line: str) -> str:
     hidden = len(failures) - MAX_FAILURES_SHOWN
     if hidden > 0:
         blocks.append(f"... and {hidden} more distinct failure(s)")
-    blocks.append(f"Reproduce the run with the same {seed_line}.")
+    blocks.append(reproduce or f"Reproduce the run with the same {seed_line}.")
     return "\n\n".join(blocks)
 
 

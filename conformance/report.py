@@ -28,6 +28,7 @@ def report_json(run: RunResult) -> dict[str, Any]:
     totals["by_system"] = {system: run.counts(system) for system in run.systems}
     totals["conformant"] = run.conformant
     totals["strict"] = run.strict
+    totals["incomplete"] = run.incomplete  # why the run stopped early, or None
     return {
         "tool": "authconform",
         "version": tool_version(),
