@@ -1,6 +1,7 @@
 """The Python API: check a server from your own code and get every verdict back.
 
-`authconform check` and the pytest plugin (``pytest --authconform-url URL``) are built on it::
+It runs the same suite as `authconform check`; the pytest plugin (``pytest --authconform-url
+URL``) is built on it::
 
     from conformance.api import format_summary, run_checks
 
