@@ -84,7 +84,8 @@ not the API, or an incomplete run."""
     parser.add_argument(
         "--report",
         metavar="DIR",
-        help="write junit.xml, report.md and report.json into DIR (created if missing)",
+        help="write junit.xml, report.md, report.json and report.html (one self-contained "
+        "page) into DIR (created if missing)",
     )
     parser.add_argument(
         "--max-examples",

@@ -34,6 +34,13 @@ Keys read from ``profile.schemathesis`` (all optional):
     ``{check_name: reason}``: checks not run; each is reported skipped with its reason.
 ``disabled_phases``
     ``{"examples"|"coverage"|"fuzzing"|"stateful": reason}``: phases not run, reported likewise.
+``stateful_disabled_checks``
+    ``{check_name: reason}``: checks not applied in the stateful phase only (they still run
+    in the others), e.g. one a link-filled credential misleads.
+``user_body_fields``
+    ``{operationId: {body_field: user_field}}``: read only by :mod:`conformance.st_config`:
+    in the configuration shipped for plain ``st run`` these body fields come from the first
+    user of the system's credentials, through environment variables.
 ``unexpected_methods``
     Methods the coverage phase sends to each path expecting 405 (Schemathesis's default
     set when absent; ``[]`` sends none).

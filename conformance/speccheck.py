@@ -354,7 +354,11 @@ def check_system(system: str, docs_dir: Path, spec_file: Path, root: Path) -> li
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    actions = parser.add_subparsers(dest="spec_command", metavar="{check}", required=True)
+    actions = parser.add_subparsers(
+        dest="spec_command",
+        metavar="{check,schemathesis-config,schemathesis-env}",
+        required=True,
+    )
     check = actions.add_parser(
         "check",
         help="compare docs/apis/<system>/*.md with spec/<system>.openapi.yaml",
@@ -376,9 +380,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="directory holding <system>.openapi.yaml (default: the usual spec lookup)",
     )
+    from conformance import st_config
+
+    st_config.configure(actions)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.spec_command != "check":
+        from conformance import st_config
+
+        runner = {"schemathesis-config": st_config.run_config}.get(
+            args.spec_command, st_config.run_env
+        )
+        return runner(args)
     docs_dir = args.docs_dir or default_docs_dir()
     if not docs_dir.is_dir():
         tried = ", ".join(str(d) for d in ([docs_dir] if args.docs_dir else docs_dirs()))
