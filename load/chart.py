@@ -73,13 +73,15 @@ class _Panel:
                    f'height="{self.height}" fill="none" stroke="{COLOURS["axis"]}"/>')  # fmt: skip
         return out
 
-    def vertical(self, value: float, colour: str, label: str, ident: str) -> str:
+    def vertical(self, value: float, colour: str, label: str, ident: str, row: int = 0) -> str:
+        """A dashed marker at ``value`` with its label on text ``row`` (so labels never meet)."""
         x = self.x(value)
         top, bottom = self.top + TOP, self.top + TOP + self.height
         return (
             f'<g id="{ident}" class="marker"><line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" '
             f'y2="{bottom}" stroke="{colour}" stroke-dasharray="6 4" stroke-width="2"/>'
-            f'<text x="{x + 4:.1f}" y="{top + 14}" fill="{colour}">{html.escape(label)}</text></g>'
+            f'<text x="{x + 4:.1f}" y="{top + 14 + 16 * row}" fill="{colour}">'
+            f"{html.escape(label)}</text></g>"
         )
 
 
@@ -141,7 +143,9 @@ def capacity_svg(result: dict[str, Any]) -> str:
         parts.append(bottom.vertical(knee["saturates_at"], COLOURS["knee"], label, "knee-latency"))
     if result.get("capacity"):
         label = f"capacity {result['capacity']:,.0f}/s"
-        parts.append(bottom.vertical(result["capacity"], COLOURS["capacity"], label, "capacity"))
+        parts.append(
+            bottom.vertical(result["capacity"], COLOURS["capacity"], label, "capacity", row=1)
+        )
     parts.append("</svg>")
     return "\n".join(parts)
 

@@ -247,7 +247,7 @@ def test_the_chart_page_shows_the_knee_in_a_browser(search):
             page.goto(f"http://127.0.0.1:{server.server_address[1]}/capacity.html")
             knee = page.locator("svg #knee")
             knee.wait_for(state="visible", timeout=30_000)
-            label = knee.locator("text").inner_text()
+            label = knee.locator("text").text_content()
             chart = page.locator("svg").first.bounding_box()
             line = knee.locator("line").bounding_box()
             answer = page.locator("#answer").inner_text()
