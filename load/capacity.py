@@ -19,7 +19,16 @@ from pathlib import Path
 
 from conformance.errors import UsageError
 from load.chart import write_chart
-from load.search import Limits, Step, Verdict, judge, knee, next_rate, processes_needed
+from load.search import (
+    BUSY_CPU,
+    Limits,
+    Step,
+    Verdict,
+    judge,
+    knee,
+    next_rate,
+    processes_needed,
+)
 
 __all__ = ["find_capacity", "server_cpu_seconds"]
 
@@ -107,6 +116,15 @@ def run_step(
     )
 
 
+def _step_once(
+    args: argparse.Namespace, url: str, credentials: str | None, rate: float, report: Path,
+    done: int, server_pid: int | None,
+) -> tuple[Step, Verdict]:  # fmt: skip
+    out = report / "steps" / f"{done + 1:02d}-{rate:.0f}"
+    step = run_step(args, url, credentials, rate, out, server_pid)
+    return step, judge(step, Limits(args.slo_p99_ms, args.max_fail_ratio or 0.0))
+
+
 def _progress(n: int, step: Step, verdict: Verdict) -> str:
     mark = "ok  " if verdict.passed else "MISS"
     return (
@@ -160,10 +178,18 @@ def answer(steps: list[tuple[Step, Verdict]], limits: Limits, max_rate: float) -
             if g.server_cpu is not None
             else "the server answered what was sent"
         )
+        if g.generator_cpu >= BUSY_CPU:
+            advice = (
+                f"this target needs about {need} generator processes (--processes {need}, "
+                "or more machines) to be measured"
+            )
+        else:
+            # Starved, not saturated: more processes on the same busy cores would not help.
+            result["generator_processes_needed"] = None
+            advice = "the machine is too busy to keep the schedule: rerun on free cores"
         result["line"] = (
             f"capacity: {lower}; the generator is the limit from {g.offered:,.0f}/s "
-            f"(its CPU {100 * g.generator_cpu:.0f}%, {where}): this target needs about {need} "
-            f"generator processes (--processes {need}, or more machines) to be measured"
+            f"(its CPU {100 * g.generator_cpu:.0f}%, {where}): {advice}"
         )
     elif best is None:
         low = min((s for s, _ in steps), key=lambda s: s.offered)
@@ -216,9 +242,11 @@ def find_capacity(
         if time.monotonic() + args.step_time + STEP_OVERHEAD_S > deadline:
             print(f"time budget of {SEARCH_SECONDS:g} s reached: stopping the search", flush=True)
             break
-        out = report / "steps" / f"{len(steps) + 1:02d}-{rate:.0f}"
-        step = run_step(args, url, credentials, rate, out, server_pid)
-        verdict = judge(step, limits)
+        step, verdict = _step_once(args, url, credentials, rate, report, len(steps), server_pid)
+        if verdict.generator_limited and step.generator_cpu < BUSY_CPU:
+            # A starved generator is often a moment's contention on a shared machine.
+            print(_progress(len(steps) + 1, step, verdict) + " (trying again)", flush=True)
+            step, verdict = _step_once(args, url, credentials, rate, report, len(steps), server_pid)
         steps.append((step, verdict))
         print(_progress(len(steps), step, verdict), flush=True)
     result = answer(steps, limits, args.max_rate)

@@ -268,3 +268,10 @@ def report(environment: Environment, **_kwargs) -> None:
     warning = lag_warning(summary)
     if warning:
         logger.warning("%s", warning)
+    asked = getattr(environment.parsed_options, "arrival_rate", 0.0) or 0.0
+    if summary["offered_rate"] < 0.99 * asked:
+        logger.warning(
+            "only %d process(es) kept a schedule, offering %.0f of the %.0f logins/s asked: "
+            "give -u at least the number of worker processes",
+            summary["processes"], summary["offered_rate"], asked,
+        )  # fmt: skip

@@ -202,3 +202,11 @@ def test_clearing_the_report_removes_a_previous_runs_results_only(tmp_path):
     (tmp_path / "steps" / "01-100").mkdir(parents=True)
     clear_outputs(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_a_starved_generator_is_not_told_to_add_processes():
+    starved = _result(
+        [_step(1000, 1000), _step(2000, 1500, sent=7500, due=10_000, generator_cpu=0.3, p99=90)]
+    )
+    assert starved["generator_limited"] and starved["generator_processes_needed"] is None
+    assert "machine is too busy" in starved["line"] and "--processes" not in starved["line"]
