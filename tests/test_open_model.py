@@ -210,3 +210,10 @@ def test_a_starved_generator_is_not_told_to_add_processes():
     )
     assert starved["generator_limited"] and starved["generator_processes_needed"] is None
     assert "machine is too busy" in starved["line"] and "--processes" not in starved["line"]
+
+
+def test_late_starts_blame_the_generator_when_the_server_is_known_to_be_idle():
+    late = dict(lag_p99_ms=150, p99=480, generator_cpu=0.5)
+    assert judge(_step(300, 300, server_cpu=0.2, **late), LIMITS).generator_limited
+    # Without the server's CPU the lag must be most of the latency to be the generator's.
+    assert not judge(_step(300, 300, **late), LIMITS).generator_limited
