@@ -201,7 +201,10 @@ def report(results: dict, command: str) -> str:
         )
     fast = results.get("fast")
     if fast:
-        verdict = "generator is the limit" if fast["generator_limited"] else "**a capacity**"
+        if fast["generator_limited"]:
+            verdict = "the generator is the limit"
+        else:  # a figure here would be the generator's (or a busy machine's), not the server's
+            verdict = "**a capacity**" if fast["capacity"] else "**no capacity**"
         lines.append(
             f"| canned answers (bench/fast_server.py) | `--find-capacity` says | {verdict} |"
         )

@@ -30,7 +30,7 @@ ANSWER = (
     + f"Content-Length: {len(_BODY)}\r\n\r\n".encode()
     + _BODY
 )
-PROBE = b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}'
+PROBE = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
 
 
 async def _serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -94,12 +94,12 @@ def test_a_stalling_server_shows_in_the_open_model_and_hides_from_the_closed_loo
     with stall_server(tmp_path, "--stall", str(STALL_S), "--period", str(PERIOD_S)) as url:
         common = ["--headless", "--only-summary", "-t", f"{RUN_S}s", "--host", url,
                   "--credentials", fib_accounts]  # fmt: skip
+        arrivals = ["-u", "1", "-r", "1", "--arrival-rate", str(RATE)]
+        files = ["--latency-file", str(tmp_path / "latency"), "--json-file", str(tmp_path / "open")]
         open_run = subprocess.Popen(
-            locust_command(*common, "-u", "1", "-r", "1", "--arrival-rate", str(RATE),
-                           "--latency-file", str(tmp_path / "latency"),
-                           "--json-file", str(tmp_path / "open")),
+            locust_command(*common, *arrivals, *files),
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-        )
+        )  # fmt: skip
         try:
             # Closed loop: 2 users, each at most RATE/2 logins/s, each waiting for its answer.
             closed = run(
