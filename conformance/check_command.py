@@ -43,8 +43,13 @@ Checks that must log in read their users from --credentials (format: the
 credentials file written by `authconform serve --credentials-out`); without
 them they are reported as skipped, with the reason.
 
-exit status: 0 conformant, 1 not conformant (a check failed, or broke),
-2 usage error or unreachable target."""
+Verdict levels: a *contract* check enforces what the documents say (under every
+reading they allow) and fails the run; an *advisory* check (HTTP practice, or this
+project's own choice where the documents are silent) is shown as WARN and fails the
+run only with --strict.
+
+exit status: 0 conformant, 1 not conformant (a contract check failed, a check broke,
+or an advisory under --strict), 2 usage error or unreachable target."""
     parser.add_argument(
         "url",
         nargs="?",
@@ -104,6 +109,12 @@ exit status: 0 conformant, 1 not conformant (a check failed, or broke),
         help="let expired_access_token_is_rejected wait up to SECONDS for a real access "
         "token to expire (an expired token cannot be forged without the server's key); "
         "default 0: that check is skipped",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail the run on advisories too (HTTP practice and this project's own choices "
+        "where the documents are silent); by default only contract failures fail it",
     )
     parser.add_argument(
         "--timeout",
@@ -181,6 +192,7 @@ def run(args: argparse.Namespace) -> int:
             max_examples=args.max_examples,
             seed=args.seed,
             timeout=args.timeout,
+            strict=args.strict,
             options={
                 "lifecycle": not args.no_lifecycle,
                 # None: the lifecycle checks try URL/.well-known/jwks.json and say so.

@@ -139,6 +139,7 @@ def run_schemathesis(
         disabled_phases=plan.disabled_phases,
         duration=duration,
         mask=plan.secrets,
+        levels=plan.levels,
     )
     what = None
     if timed_out:

@@ -15,6 +15,7 @@ from conformance.errors import UsageError
 
 __all__ = [
     "ALL_CHECKS",
+    "DEFAULT_LEVELS",
     "PHASES",
     "STATUS_CHECKS",
     "FuzzPlan",
@@ -59,8 +60,16 @@ KNOWN_KEYS = frozenset(
         "credential_headers",
         "request_timeout",
         "stateful_max_steps",
+        "levels",
     }
 )
+# Schemathesis checks whose claim is HTTP practice, not anything the documents ask for.
+# A profile's "levels" setting may change any check's level; these are the defaults.
+DEFAULT_LEVELS = {
+    # 405 (not 404) for an undeclared method, and Allow on it: no document asks for either.
+    "unsupported_method": "advisory",
+    "allow_header_conformance": "advisory",
+}
 
 # A generated request that takes longer than this is a hang, not a slow answer.
 DEFAULT_REQUEST_TIMEOUT = 5.0
@@ -76,6 +85,7 @@ class FuzzPlan:
     disabled_checks: dict[str, str] = field(default_factory=dict)
     disabled_phases: dict[str, str] = field(default_factory=dict)
     secrets: tuple[str, ...] = ()  # header values to mask in evidence
+    levels: dict[str, str] = field(default_factory=dict)  # check -> "contract" | "advisory"
 
 
 def _reasons(settings: Mapping[str, Any], key: str, known: tuple[str, ...]) -> dict[str, str]:
@@ -117,6 +127,7 @@ def build_plan(
         raise UsageError("profile schemathesis settings", f"unknown keys {sorted(unknown)}")
     disabled_checks = _reasons(settings, "disabled_checks", ALL_CHECKS)
     disabled_phases = _reasons(settings, "disabled_phases", PHASES)
+    levels = _levels(settings.get("levels") or {})
 
     checks = _check_section(settings, "schemathesis")
     for name in disabled_checks:
@@ -178,7 +189,22 @@ def build_plan(
         disabled_checks=disabled_checks,
         disabled_phases=disabled_phases,
         secrets=tuple(secrets),
+        levels=levels,
     )
+
+
+def _levels(overrides: Mapping[str, Any]) -> dict[str, str]:
+    """Every Schemathesis check's verdict level: the defaults, then the profile's choices."""
+    if not isinstance(overrides, Mapping):
+        raise UsageError("schemathesis.levels", "must map a check name to contract or advisory")
+    levels = {name: DEFAULT_LEVELS.get(name, "contract") for name in ALL_CHECKS}
+    for name, level in overrides.items():
+        if name not in ALL_CHECKS:
+            raise UsageError("schemathesis.levels", f"unknown check {name!r}")
+        if level not in ("contract", "advisory"):
+            raise UsageError(f"schemathesis.levels.{name}", "must be contract or advisory")
+        levels[name] = level
+    return levels
 
 
 def _value(value: Any) -> str:

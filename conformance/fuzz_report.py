@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.registry import CheckResult, Outcome
+from conformance.registry import CheckResult, Level, Outcome, outcome_for
 
 __all__ = ["CHECK_SUMMARIES", "FuzzRun", "fold_events", "read_events"]
 
@@ -145,22 +145,29 @@ class FuzzRun:
         disabled_phases: dict[str, str],
         duration: float,
         mask: tuple[str, ...] = (),
+        levels: dict[str, str] | None = None,
     ) -> list[CheckResult]:
-        """One result per check that ran or was switched off, then phases and run errors."""
+        """One result per check that ran or was switched off, then phases and run errors.
+
+        Schemathesis applies its checks together to each response, so a check has no time
+        of its own: the run's time is given once, on ``schemathesis.run``.
+        """
+        levels = levels or {}
         results: list[CheckResult] = []
         seed_line = f"seed {self.seed}" if self.seed is not None else "no seed recorded"
         ran = [name for name in CHECK_SUMMARIES if name in self.checks_seen]
         ran += sorted(set(self.checks_seen) - set(CHECK_SUMMARIES))
-        share = duration / max(len(ran), 1)
         for name in ran:
             failures = list(self.failures.get(name, {}).values())
+            level = Level(levels.get(name, "contract"))
             result = CheckResult(
                 system=system,
                 name=f"schemathesis.{name}",
                 group=GROUP,
                 summary=CHECK_SUMMARIES.get(name, f"Schemathesis check {name} holds."),
-                outcome=Outcome.FAILED if failures else Outcome.PASSED,
-                duration=share,
+                outcome=outcome_for(level) if failures else Outcome.PASSED,
+                duration=None,
+                level=level,
             )
             if failures:
                 total = sum(f.count for f in failures)
@@ -181,10 +188,12 @@ class FuzzRun:
                     summary=CHECK_SUMMARIES.get(name, name),
                     outcome=Outcome.SKIPPED,
                     message=reason,
+                    duration=None,
+                    level=Level(levels.get(name, "contract")),
                 )
             )
         results.extend(self._phase_results(system, disabled_phases))
-        results.extend(self._error_results(system, mask))
+        results.extend(self._error_results(system, mask, duration))
         return results
 
     def _phase_results(self, system: str, disabled: dict[str, str]) -> Iterator[CheckResult]:
@@ -208,11 +217,23 @@ class FuzzRun:
                 summary=summary,
                 outcome=Outcome.SKIPPED,
                 message=reason,
+                duration=None,
             )
 
-    def _error_results(self, system: str, mask: tuple[str, ...]) -> Iterator[CheckResult]:
+    def _error_results(
+        self, system: str, mask: tuple[str, ...], duration: float
+    ) -> Iterator[CheckResult]:
         problems = self.fatal + self.errors
         if not problems and self.finished:
+            yield CheckResult(
+                system=system,
+                name="schemathesis.run",
+                group=GROUP,
+                summary="Schemathesis could send every request and read every answer.",
+                outcome=Outcome.PASSED,
+                details=f"{sum(self.checks_seen.values())} check verdicts over the run",
+                duration=duration,
+            )
             return
         if not problems:
             problems = ["Schemathesis stopped before the end of the run"]
@@ -228,6 +249,7 @@ class FuzzRun:
             outcome=Outcome.FAILED if target_fault else Outcome.ERROR,
             message=problems[0].splitlines()[0][:200],
             details=_mask("\n\n".join(dict.fromkeys(problems)), mask),
+            duration=duration,
         )
 
 

@@ -2,14 +2,21 @@
 
 A check takes a :class:`~conformance.context.Context` and returns ``None`` when the
 claim holds. It raises :class:`CheckFailure` (usually through ``ctx.fail``) when the
-target contradicts the documents, and :class:`CheckSkipped` when it cannot run
-(no credentials, an option turned it off). Anything else it raises is a bug in
-the check, reported as an error, never as the target's fault.
+target breaks the claim, :class:`CheckSkipped` when it cannot run (no credentials, an
+option turned it off) and :class:`CheckNotApplicable` when the target gave it nothing
+to judge. Anything else it raises is a bug in the check, reported as an error, never
+as the target's fault.
+
+Every check declares its verdict :class:`Level` where it is registered: a *contract*
+claim is what the documents say (a broken one fails the run); an *advisory* claim is
+HTTP or security practice, or this project's own reading where the documents are
+silent (a broken one warns, and fails only under ``--strict``).
 
 Exception hierarchy::
 
-    CheckFailure (AssertionError)   the target contradicts the documents
-    CheckSkipped (Exception)        the check could not run; says why
+    CheckFailure (AssertionError)       the target breaks the claim
+    CheckSkipped (Exception)            the check could not run; says why
+      CheckNotApplicable                the target offered nothing to judge; says why
 """
 
 from __future__ import annotations
@@ -26,11 +33,14 @@ if TYPE_CHECKING:
 __all__ = [
     "Check",
     "CheckFailure",
+    "CheckNotApplicable",
     "CheckResult",
     "CheckSkipped",
+    "Level",
     "Outcome",
     "check",
     "checks_for",
+    "outcome_for",
     "requires_credentials",
     "requires_option",
 ]
@@ -70,11 +80,29 @@ class CheckSkipped(Exception):
         self.reason = reason
 
 
+class CheckNotApplicable(CheckSkipped):
+    """The target gave the check nothing to judge (e.g. it serves no optional endpoint)."""
+
+
+class Level(StrEnum):
+    """How much a broken claim weighs; declared with the check, never decided later."""
+
+    CONTRACT = "contract"  # the documents, under every reading they allow
+    ADVISORY = "advisory"  # practice or this project's own choice where the documents are silent
+
+
 class Outcome(StrEnum):
     PASSED = "passed"
-    FAILED = "failed"  # the target contradicts the documents
+    FAILED = "failed"  # a contract claim is broken: the target contradicts the documents
+    WARNED = "warned"  # an advisory claim is broken: fails only under --strict
     SKIPPED = "skipped"  # could not run here (no credentials, option off)
+    NOT_APPLICABLE = "not_applicable"  # ran, but the target offered nothing to judge
     ERROR = "error"  # the check itself broke: a bug in the suite, not the target
+
+
+def outcome_for(level: Level | str) -> Outcome:
+    """The outcome of a broken claim at ``level``."""
+    return Outcome.WARNED if Level(level) is Level.ADVISORY else Outcome.FAILED
 
 
 @dataclass
@@ -88,7 +116,8 @@ class CheckResult:
     outcome: Outcome
     message: str = ""  # failure title, skip reason or error
     details: str = ""  # received vs documented, hint, evidence transcript
-    duration: float = 0.0
+    duration: float | None = 0.0  # None: not timed on its own (e.g. one of a tool's checks)
+    level: Level = Level.CONTRACT
 
 
 @dataclass(frozen=True)
@@ -97,6 +126,7 @@ class Check:
     system: str
     group: str
     func: CheckFunc = field(repr=False)
+    level: Level = Level.CONTRACT
 
     @property
     def summary(self) -> str:
@@ -109,15 +139,18 @@ class Check:
 _REGISTRY: dict[str, dict[str, Check]] = {}
 
 
-def check(system: str, *, group: str = "protocol") -> Callable[[CheckFunc], CheckFunc]:
-    """Register ``func`` as a check of ``system``; a name already taken is refused."""
+def check(
+    system: str, *, group: str = "protocol", level: Level | str = Level.CONTRACT
+) -> Callable[[CheckFunc], CheckFunc]:
+    """Register ``func`` as a check of ``system`` at ``level``; a name already taken is refused."""
+    level = Level(level)
 
     def register(func: CheckFunc) -> CheckFunc:
         checks = _REGISTRY.setdefault(system, {})
         name = func.__name__
         if name in checks:
             raise ValueError(f"check {name!r} is already registered for system {system!r}")
-        checks[name] = Check(name=name, system=system, group=group, func=func)
+        checks[name] = Check(name=name, system=system, group=group, func=func, level=level)
         return func
 
     return register

@@ -10,7 +10,7 @@ from xml.etree import ElementTree as ET
 
 from conformance.errors import UsageError
 from conformance.registry import Outcome
-from conformance.runner import RunResult
+from conformance.runner import RunResult, format_counts, verdict_line
 
 __all__ = ["report_json", "tool_version", "write_reports"]
 
@@ -27,6 +27,7 @@ def report_json(run: RunResult) -> dict[str, Any]:
     totals: dict[str, Any] = run.counts()
     totals["by_system"] = {system: run.counts(system) for system in run.systems}
     totals["conformant"] = run.conformant
+    totals["strict"] = run.strict
     return {
         "tool": "authconform",
         "version": tool_version(),
@@ -40,9 +41,10 @@ def report_json(run: RunResult) -> dict[str, Any]:
                 "group": r.group,
                 "summary": r.summary,
                 "outcome": r.outcome.value,
+                "level": r.level.value,
                 "message": r.message,
                 "details": r.details,
-                "duration": round(r.duration, 4),
+                "duration": None if r.duration is None else round(r.duration, 4),
             }
             for r in run.results
         ],
@@ -60,10 +62,10 @@ def _junit(run: RunResult) -> ET.ElementTree:
             "testsuite",
             name=system,
             tests=str(counts["total"]),
-            failures=str(counts["failed"]),
+            failures=str(counts["failed"] + (counts["warned"] if run.strict else 0)),
             errors=str(counts["error"]),
-            skipped=str(counts["skipped"]),
-            time=f"{sum(r.duration for r in results):.3f}",
+            skipped=str(counts["skipped"] + counts["not_applicable"]),
+            time=f"{sum(r.duration or 0.0 for r in results):.3f}",
             timestamp=run.date.strftime("%Y-%m-%dT%H:%M:%S"),
         )
         for r in results:
@@ -72,15 +74,20 @@ def _junit(run: RunResult) -> ET.ElementTree:
                 "testcase",
                 classname=f"{system}.{r.group}",
                 name=r.name,
-                time=f"{r.duration:.3f}",
+                time=f"{r.duration or 0.0:.3f}",
             )
-            if r.outcome is Outcome.FAILED:
-                ET.SubElement(
-                    case, "failure", message=r.message, type="CheckFailure"
-                ).text = r.details
+            properties = ET.SubElement(case, "properties")
+            ET.SubElement(properties, "property", name="level", value=r.level.value)
+            ET.SubElement(properties, "property", name="outcome", value=r.outcome.value)
+            if r.outcome is Outcome.FAILED or (r.outcome is Outcome.WARNED and run.strict):
+                kind = "CheckFailure" if r.outcome is Outcome.FAILED else "AdvisoryUnderStrict"
+                ET.SubElement(case, "failure", message=r.message, type=kind).text = r.details
+            elif r.outcome is Outcome.WARNED:
+                # JUnit has no "warning": the case passes, the advisory rides along as output.
+                ET.SubElement(case, "system-out").text = f"ADVISORY: {r.message}\n{r.details}"
             elif r.outcome is Outcome.ERROR:
                 ET.SubElement(case, "error", message=r.message, type="CheckError").text = r.details
-            elif r.outcome is Outcome.SKIPPED:
+            elif r.outcome in (Outcome.SKIPPED, Outcome.NOT_APPLICABLE):
                 ET.SubElement(case, "skipped", message=r.message)
     ET.indent(root)
     return ET.ElementTree(root)
@@ -91,41 +98,46 @@ def _cell(text: str) -> str:
 
 
 def _markdown(run: RunResult) -> str:
-    icon = {"passed": "pass", "failed": "**FAIL**", "skipped": "skip", "error": "**ERROR**"}
-    c = run.counts()
+    icon = {
+        "passed": "pass",
+        "failed": "**FAIL**",
+        "warned": "*warn*",
+        "skipped": "skip",
+        "not_applicable": "n/a",
+        "error": "**ERROR**",
+    }
+    verdict = verdict_line(run)
     lines = [
         "# authconform conformance report",
         "",
         f"- Target: `{run.target}`",
         f"- Date: {run.date.strftime('%Y-%m-%d %H:%M:%S')} UTC",
         f"- Version: authconform {tool_version()}",
-        f"- Verdict: {'conformant' if run.conformant else '**not conformant**'} "
-        f"({c['passed']} passed, {c['failed']} failed, {c['error']} errors, "
-        f"{c['skipped']} skipped)",
+        f"- Verdict: {verdict if run.conformant else f'**{verdict}**'} "
+        f"({format_counts(run.counts())})",
     ]
     for system in run.systems:
-        s = run.counts(system)
         lines += [
             "",
             f"## {system}",
             "",
-            f"{s['passed']} passed, {s['failed']} failed, {s['error']} errors, "
-            f"{s['skipped']} skipped.",
+            f"{format_counts(run.counts(system))}.",
             "",
-            "| Outcome | Group | Check | Claim | Time | Note |",
-            "|---|---|---|---|---:|---|",
+            "| Outcome | Level | Group | Check | Claim | Time | Note |",
+            "|---|---|---|---|---|---:|---|",
         ]
         for r in (r for r in run.results if r.system == system):
+            took = "—" if r.duration is None else f"{r.duration:.2f} s"
             lines.append(
-                f"| {icon[r.outcome.value]} | {r.group} | `{r.name}` | {_cell(r.summary)} "
-                f"| {r.duration:.2f} s | {_cell(r.message)} |"
+                f"| {icon[r.outcome.value]} | {r.level.value} | {r.group} | `{r.name}` "
+                f"| {_cell(r.summary)} | {took} | {_cell(r.message)} |"
             )
-    bad = [r for r in run.results if r.outcome in (Outcome.FAILED, Outcome.ERROR)]
-    if bad:
-        lines += ["", "## Failures", ""]
-        for r in bad:
+    flagged = run.flagged()
+    if flagged:
+        lines += ["", "## Failures and advisories", ""]
+        for r in flagged:
             lines += [
-                f"### {r.system}: `{r.name}`",
+                f"### {icon[r.outcome.value]} {r.system}: `{r.name}` ({r.level.value})",
                 "",
                 f"{r.summary}",
                 "",

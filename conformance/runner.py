@@ -1,8 +1,10 @@
 """Run a profile's protocol checks, then Schemathesis, against one target.
 
 Each check runs once with its own timing; its outcome is decided here and only here:
-CheckFailure -> failed, CheckSkipped -> skipped, anything else -> error (a bug in the
-suite, shown with its traceback so it can be fixed, never blamed on the target).
+CheckFailure -> failed (contract) or warned (advisory, by the level the check was
+registered with), CheckNotApplicable -> not applicable, CheckSkipped -> skipped,
+anything else -> error (a bug in the suite, shown with its traceback so it can be
+fixed, never blamed on the target).
 """
 
 from __future__ import annotations
@@ -19,16 +21,28 @@ import httpx
 from conformance.context import Context
 from conformance.errors import AuthconformError, UsageError
 from conformance.profiles import Profile, load_checks
-from conformance.registry import Check, CheckFailure, CheckResult, CheckSkipped, Outcome, checks_for
+from conformance.registry import (
+    Check,
+    CheckFailure,
+    CheckNotApplicable,
+    CheckResult,
+    CheckSkipped,
+    Level,
+    Outcome,
+    checks_for,
+    outcome_for,
+)
 
 __all__ = [
     "RunResult",
     "RunSettings",
+    "format_counts",
     "format_line",
     "format_summary",
     "run_check",
     "run_suite",
     "run_system",
+    "verdict_line",
 ]
 
 Progress = Callable[[str], None]
@@ -39,9 +53,14 @@ DEFAULT_TIMEOUT_SECONDS = 10.0
 _LABELS = {
     Outcome.PASSED: "PASS",
     Outcome.FAILED: "FAIL",
+    Outcome.WARNED: "WARN",
     Outcome.SKIPPED: "SKIP",
+    Outcome.NOT_APPLICABLE: "N/A ",
     Outcome.ERROR: "ERR ",
 }
+# Outcomes that make a run not conformant; --strict adds the broken advisories.
+_BAD = (Outcome.FAILED, Outcome.ERROR)
+_BAD_STRICT = (*_BAD, Outcome.WARNED)
 
 
 @dataclass
@@ -52,6 +71,7 @@ class RunSettings:
     max_examples: int = 20
     seed: int | None = None
     timeout: float = DEFAULT_TIMEOUT_SECONDS
+    strict: bool = False  # broken advisories make the run fail
     options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -63,10 +83,20 @@ class RunResult:
     systems: list[str]
     results: list[CheckResult]
     date: datetime = field(default_factory=lambda: datetime.now(UTC))
+    strict: bool = False  # advisories count as failures
 
     @property
     def conformant(self) -> bool:
-        return not any(r.outcome in (Outcome.FAILED, Outcome.ERROR) for r in self.results)
+        """No broken contract claim and no suite error (and, when strict, no advisory)."""
+        bad = _BAD_STRICT if self.strict else _BAD
+        return not any(r.outcome in bad for r in self.results)
+
+    def flagged(self) -> list[CheckResult]:
+        """The results a reader must look at: failures, errors, then advisories."""
+        order = (Outcome.FAILED, Outcome.ERROR, Outcome.WARNED)
+        return sorted(
+            (r for r in self.results if r.outcome in order), key=lambda r: order.index(r.outcome)
+        )
 
     def counts(self, system: str | None = None) -> dict[str, int]:
         chosen = [r for r in self.results if system is None or r.system == system]
@@ -100,7 +130,10 @@ def run_check(chk: Check, ctx: Context) -> CheckResult:
         chk.func(ctx)
         outcome = Outcome.PASSED
     except CheckFailure as failure:
-        outcome, message, details = Outcome.FAILED, failure.title, _failure_details(failure)
+        outcome, message = outcome_for(chk.level), failure.title
+        details = _failure_details(failure)
+    except CheckNotApplicable as not_applicable:
+        outcome, message = Outcome.NOT_APPLICABLE, not_applicable.reason
     except CheckSkipped as skipped:
         outcome, message = Outcome.SKIPPED, skipped.reason
     except Exception as exc:  # a broken check must not stop the run
@@ -115,14 +148,23 @@ def run_check(chk: Check, ctx: Context) -> CheckResult:
         message=message,
         details=details,
         duration=time.perf_counter() - started,
+        level=chk.level,
     )
 
 
 def format_line(result: CheckResult) -> str:
-    """One progress line: ``  PASS fib  login  correctly_signed_login_succeeds  0.02s``."""
+    """One progress line: ``  PASS fib  login  correctly_signed_login_succeeds  0.02s``.
+
+    Advisory checks say so (``[advisory]``); a check timed only as part of a tool's run
+    shows no time of its own.
+    """
     line = f"  {_LABELS[result.outcome]} {result.system}  {result.group}  {result.name}"
-    line += f"  {result.duration:.2f}s"
-    if result.outcome is Outcome.SKIPPED and result.message:
+    if result.level is not Level.CONTRACT:
+        line += f"  [{result.level.value}]"
+    if result.duration is not None:
+        line += f"  {result.duration:.2f}s"
+    explained = (Outcome.SKIPPED, Outcome.NOT_APPLICABLE, Outcome.WARNED)
+    if result.outcome in explained and result.message:
         line += f"  ({result.message})"
     return line
 
@@ -243,25 +285,47 @@ def run_suite(
         if progress:
             progress(f"{profile.name}: {profile.title}")
         results.extend(run_system(profile, base_url, credentials, settings, progress))
-    return RunResult(target=base_url, systems=[p.name for p in profiles], results=results)
+    return RunResult(
+        target=base_url,
+        systems=[p.name for p in profiles],
+        results=results,
+        strict=settings.strict,
+    )
 
 
 def format_summary(run: RunResult) -> str:
-    """Per-system counts, then each failure and error with its details."""
+    """Per-system counts, then each failure, error and advisory with its details."""
     lines = ["", f"Summary for {run.target}"]
     for system in run.systems:
-        c = run.counts(system)
-        lines.append(
-            f"  {system}: {c['passed']} passed, {c['failed']} failed, "
-            f"{c['error']} errors, {c['skipped']} skipped ({c['total']} checks)"
-        )
-    bad = [r for r in run.results if r.outcome in (Outcome.FAILED, Outcome.ERROR)]
-    for result in bad:
+        lines.append(f"  {system}: {format_counts(run.counts(system))}")
+    for result in run.flagged():
         lines.append("")
-        lines.append(f"{_LABELS[result.outcome].strip()} {result.system} {result.name}")
+        label = _LABELS[result.outcome].strip()
+        lines.append(f"{label} {result.system} {result.name} [{result.level.value}]")
         lines.append(f"  claim: {result.summary}")
         lines.append(f"  {result.message}")
         lines.extend(f"  {line}" for line in result.details.splitlines())
     lines.append("")
-    lines.append("conformant" if run.conformant else "NOT conformant")
+    lines.append(verdict_line(run))
     return "\n".join(lines)
+
+
+def format_counts(c: dict[str, int]) -> str:
+    """``12 passed, 0 failed, 1 advisories, 0 errors, 3 skipped, 1 not applicable (17 checks)``."""
+    return (
+        f"{c['passed']} passed, {c['failed']} failed, {c['warned']} advisories, "
+        f"{c['error']} errors, {c['skipped']} skipped, {c['not_applicable']} not applicable "
+        f"({c['total']} checks)"
+    )
+
+
+def verdict_line(run: RunResult) -> str:
+    """The run's verdict in words, naming advisories and whether --strict counted them."""
+    warned = run.counts()["warned"]
+    if not run.conformant:
+        if run.strict and not any(r.outcome in _BAD for r in run.results):
+            return f"NOT conformant under --strict ({warned} advisories)"
+        return "NOT conformant"
+    if warned:
+        return f"conformant, with {warned} advisories (--strict would fail them)"
+    return "conformant"

@@ -134,5 +134,5 @@ def test_reports_render_every_outcome(tmp_path: Path) -> None:
     assert cases["c_skips"].find("skipped").get("message") == "no credentials"
     assert cases["d_breaks"].find("error") is not None
     markdown = (out / "report.md").read_text(encoding="utf-8")
-    assert "**not conformant**" in markdown
-    assert "### fib: `b_fails`" in markdown
+    assert "**NOT conformant**" in markdown
+    assert "### **FAIL** fib: `b_fails` (contract)" in markdown

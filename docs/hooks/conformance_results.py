@@ -48,10 +48,12 @@ OUTCOME_LABELS = {
     "passed": ":material-check-circle: passed",
     "failed": ":material-close-circle: **failed**",
     "error": ":material-alert-octagon: **error**",
+    "warned": ":material-alert: advisory",
     "skipped": ":material-skip-next-circle: skipped",
+    "not_applicable": ":material-minus-circle-outline: not applicable",
 }
-# Failures first: they are why anyone reads this page.
-OUTCOME_ORDER = ("failed", "error", "skipped", "passed")
+# Failures first: they are why anyone reads this page; advisories next.
+OUTCOME_ORDER = ("failed", "error", "warned", "skipped", "not_applicable", "passed")
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -128,6 +130,7 @@ def report_markdown(report: dict, command: str) -> str:
     results = report.get("results", [])
     counts = {o: sum(r.get("outcome") == o for r in results) for o in OUTCOME_ORDER}
     bad = [r for r in results if r.get("outcome") in ("failed", "error")]
+    warned = [r for r in results if r.get("outcome") == "warned"]
     out = [
         "| Run | |\n|---|---|",
         f"| Date (UTC) | {cell(report.get('date', '?'))} |",
@@ -146,17 +149,21 @@ def report_markdown(report: dict, command: str) -> str:
         out.append("### Failures\n")
         out.extend(failure_markdown(r) for r in bad)
     else:
-        out.append('!!! success "Every check that ran passed"\n')
+        out.append('!!! success "Every contract check that ran passed"\n')
+    if warned:
+        out.append("### Advisories\n")
+        out.extend(failure_markdown(r, kind="warning") for r in warned)
     systems = report.get("systems") or sorted({r.get("system", "?") for r in results})
     for system in systems:
         rows = sorted((r for r in results if r.get("system") == system), key=_rank)
         out.append(f"### {system}\n")
-        out.append("| Check | Group | Outcome | Claim | Message |")
-        out.append("|---|---|---|---|---|")
+        out.append("| Check | Group | Level | Outcome | Claim | Message |")
+        out.append("|---|---|---|---|---|---|")
         for r in rows:
             outcome = r.get("outcome", "?")
             out.append(
                 f"| `{cell(r.get('name', '?'))}` | {cell(r.get('group', ''))} "
+                f"| {cell(r.get('level', 'contract'))} "
                 f"| {OUTCOME_LABELS.get(outcome, cell(outcome))} "
                 f"| {cell(r.get('summary', ''))} | {cell(r.get('message', ''))} |"
             )
@@ -169,10 +176,10 @@ def _rank(result: dict) -> int:
     return OUTCOME_ORDER.index(outcome) if outcome in OUTCOME_ORDER else 0
 
 
-def failure_markdown(result: dict) -> str:
-    """One failed or broken check as an open block (a ``<details>``: readable without JS)."""
+def failure_markdown(result: dict, kind: str = "failure") -> str:
+    """One failed, broken or advisory check as an open block (readable without JS)."""
     title = f"{result.get('system', '?')} / {result.get('name', '?')}"
-    lines = [f'???+ failure "{quoted(title)}"', f"    {cell(result.get('message', ''))}", ""]
+    lines = [f'???+ {kind} "{quoted(title)}"', f"    {cell(result.get('message', ''))}", ""]
     details = (result.get("details") or "").strip()
     if details:
         # A four-backtick fence: a ``` in the evidence cannot close it early.
