@@ -1,6 +1,6 @@
 """The reference server as a child process, for ``authconform load`` with no URL.
 
-It runs under gunicorn through ``python -m reference_impl`` (``authconform serve``), so the
+It runs the server that ``python -m reference_impl`` (``authconform serve``) starts, so the
 load run measures a real WSGI server, not a thread inside the process driving the load.
 """
 
