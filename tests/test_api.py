@@ -26,8 +26,9 @@ def test_run_checks_returns_every_verdict(reference_server: Running, tmp_path: P
     assert result.systems == ["duktig"]
     names = [r.name for r in result.results]
     assert names == [c.name for c in api.list_checks("duktig", fuzz=False)]
-    # A heading per system, then one progress line per check.
-    assert seen[0].startswith("duktig: ") and len(seen) == 1 + len(names)
+    # The fingerprint's verdict and a heading per system, then one progress line per check.
+    assert seen[0].startswith("duktig: the target looks like this API")
+    assert seen[1].startswith("duktig: ") and len(seen) == 2 + len(names)
     # The same run from a credentials file on disk.
     path = tmp_path / "creds.json"
     path.write_text(json.dumps(reference_server.credentials))

@@ -43,10 +43,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         "2",
         "--credentials-out",
         str(creds),
-        # Sync workers close each connection: under gthread keep-alive, a form body the
-        # server leaves unread sometimes drops the next request (non_json_content_type_gets_4xx).
-        "--worker-class",
-        "sync",
         command=AUTHCONFORM_SERVE,
     ) as url:
         yield url, creds
