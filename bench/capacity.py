@@ -18,7 +18,6 @@ search's report (chart included) under ``--out``.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime
 import json
 import os
@@ -27,61 +26,18 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-from conformance.signing import sign_email  # noqa: E402
-from load.server import child_server, free_port  # noqa: E402
-from reference_impl.demo import seed_demo_users  # noqa: E402
-from reference_impl.store import Store  # noqa: E402
+from fixtures import LOAD_CORE, PIN, SERVER_CORE, pinned, prepare, serving  # noqa: E402
 
-SERVER_CORE, LOAD_CORE = "0", "1"
-PIN = (os.cpu_count() or 1) >= 2 and shutil.which("taskset") is not None
-ACCOUNTS = 20
 CONNECTIONS = 8
 SLO_P99_MS = 20.0
 # The capacity found should be within this of wrk's saturation throughput (from the issue).
 AGREEMENT = 0.15
-
-
-def pinned(core: str, command: list[str]) -> list[str]:
-    return ["taskset", "-c", core, *command] if PIN else command
-
-
-def prepare(workdir: Path) -> tuple[Path, Path, Path]:
-    """A seeded database, its credentials file, and one pre-signed login body per account."""
-    db = workdir / "bench.sqlite3"
-    store = Store(db)
-    credentials = seed_demo_users(store, ACCOUNTS)
-    store.close()
-    creds = workdir / "credentials.json"
-    creds.write_text(json.dumps(credentials), encoding="utf-8")
-    bodies = workdir / "bodies.jsonl"
-    lines = [
-        json.dumps(
-            {
-                "email": u["email"],
-                "signature": sign_email(u["email"], u["privateKeyHex"]),
-                "authPublicKeyHex": u["publicKeyHex"],
-            }
-        )
-        for u in credentials["fib"]["users"]
-    ]
-    bodies.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return db, creds, bodies
-
-
-@contextlib.contextmanager
-def serving(command: list[str], log: Path) -> Iterator[tuple[str, int]]:
-    """A server on the server core; yields (url, pid)."""
-    port = free_port()
-    full = pinned(SERVER_CORE, [a.replace("{port}", str(port)) for a in command])
-    with child_server(full, port=port, log_path=log) as process:
-        yield f"http://127.0.0.1:{port}", process.pid
 
 
 def gunicorn_sync(db: Path) -> list[str]:

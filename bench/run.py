@@ -32,20 +32,15 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from conformance.signing import sign_email  # noqa: E402
-from load.server import child_server, free_port  # noqa: E402
+from fixtures import LOAD_CORE, PIN, SERVER_CORE, Server, pinned, prepare, serving  # noqa: E402
+
 from load.summary import read_rows  # noqa: E402
-from reference_impl.demo import seed_demo_users  # noqa: E402
-from reference_impl.store import Store  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
-SERVER_CORE, LOAD_CORE = "0", "1"
-ACCOUNTS = 20
 # The HTTP servers each app runs under: Granian as `authconform serve` runs it (its
 # default threads and backpressure, one worker), and gunicorn gthread for comparison.
 SERVERS = ("granian", "gunicorn")
@@ -64,11 +59,6 @@ GOALS = {
 }  # in this order in the report
 P99_GOAL_MS = 10.0
 # One core for the server, another for the load generator, when there are two.
-PIN = (os.cpu_count() or 1) >= 2 and shutil.which("taskset") is not None
-
-
-def pinned(core: str, command: list[str]) -> list[str]:
-    return ["taskset", "-c", core, *command] if PIN else command
 
 
 def ensure_wrk() -> str:
@@ -84,45 +74,6 @@ def ensure_wrk() -> str:
     if not found:
         sys.exit("bench: wrk is required (Debian/Ubuntu: apt-get install -y wrk)")
     return found
-
-
-def prepare(workdir: Path) -> tuple[Path, Path, Path]:
-    """A seeded database, its credentials file, and one pre-signed login body per account."""
-    db = workdir / "bench.sqlite3"
-    store = Store(db)
-    credentials = seed_demo_users(store, ACCOUNTS)
-    store.close()
-    creds_path = workdir / "credentials.json"
-    creds_path.write_text(json.dumps(credentials), encoding="utf-8")
-    bodies = workdir / "bodies.jsonl"
-    lines = [
-        json.dumps(
-            {
-                "email": u["email"],
-                "signature": sign_email(u["email"], u["privateKeyHex"]),
-                "authPublicKeyHex": u["publicKeyHex"],
-            }
-        )
-        for u in credentials["fib"]["users"]
-    ]
-    bodies.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return db, creds_path, bodies
-
-
-class Server(NamedTuple):
-    url: str
-    pid: int  # the server's main process; its workers are its children
-
-
-@contextlib.contextmanager
-def serving(
-    command: list[str], workdir: Path, name: str, env: dict | None = None
-) -> Iterator[Server]:
-    """Run a server on the server core (taskset execs it: same pid); stop it afterwards."""
-    port = free_port()
-    full = pinned(SERVER_CORE, [a.replace("{port}", str(port)) for a in command])
-    with child_server(full, port=port, log_path=workdir / f"{name}.log", env=env) as process:
-        yield Server(f"http://127.0.0.1:{port}", process.pid)
 
 
 def gunicorn_command(app: str, pythonpath: str) -> list[str]:
@@ -283,12 +234,12 @@ def measure(args: argparse.Namespace, workdir: Path) -> dict:
     env = dict(os.environ, BENCH_DB=str(db))
     for server in SERVERS:
         print(f"phase 3-4: served, {server} ...", file=sys.stderr)
-        with serving(reference_command(db, server), workdir, f"ref-{server}") as srv:
+        with serving(reference_command(db, server), workdir / f"ref-{server}.log") as srv:
             results[f"served_{server}"] = run_wrk(wrk, srv, bodies, args.wrk_seconds)
-        with serving(flask_command(server), workdir, f"flask-{server}", env) as srv:
+        with serving(flask_command(server), workdir / f"flask-{server}.log", env) as srv:
             results[f"flask_{server}"] = run_wrk(wrk, srv, bodies, args.wrk_seconds)
     print(f"phase 5-6: Locust and wrk against {LOCUST_TARGET} ...", file=sys.stderr)
-    with serving(reference_command(db, LOCUST_TARGET), workdir, "ref-locust") as srv:
+    with serving(reference_command(db, LOCUST_TARGET), workdir / "ref-locust.log") as srv:
         results["wrk_same_server"] = run_wrk(wrk, srv, bodies, args.wrk_seconds)
         results["locust"] = run_locust(srv, credentials, args.locust_seconds, workdir)
         half = results["wrk_same_server"]["rps"] / 2
