@@ -28,8 +28,12 @@ def test_reference_server_passes_every_user_api_check(reference_server: Running)
 
 
 def test_checks_pass_where_seed_003_allows_other_statuses() -> None:
+    """Conformant: no failure. The project's own status choices show as an advisory."""
     results = run_checks_on_variant("user-api", **OTHER_READING)
-    assert all(r.outcome is Outcome.PASSED for r in results.values()), describe(results)
+    not_passed = {n: r.outcome for n, r in results.items() if r.outcome is not Outcome.PASSED}
+    assert not_passed == {"responses_follow_the_project_choices": Outcome.WARNED}, describe(
+        results
+    )
 
 
 @pytest.mark.parametrize("variant", sorted(BROKEN))
