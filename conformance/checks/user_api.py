@@ -346,7 +346,7 @@ def response_bodies_match_the_spec(ctx: Context) -> None:
 
 @check("user-api", group="schema", level="advisory")
 def responses_follow_the_project_choices(ctx: Context) -> None:
-    """Refusals use the project's codes (400/401/409) and its {error, message} body.
+    """Answers take the project's reading: 24-hex userId, 400/401/409, {error, message} bodies.
 
     Advisory: seed 003 documents no error at all; these are the reference server's
     choices, marked x-authconform-advisory in spec/user-api.openapi.yaml.
