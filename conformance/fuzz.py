@@ -66,7 +66,7 @@ import httpx
 from conformance.fuzz_applicability import not_applicable
 from conformance.fuzz_config import build_plan, to_toml
 from conformance.fuzz_report import FuzzRun, read_events
-from conformance.registry import CheckResult, Outcome
+from conformance.registry import CheckResult, Level, Outcome
 from conformance.specfiles import load_spec
 from conformance.specview import Addition, additions, contract_view
 
@@ -154,6 +154,9 @@ def run_schemathesis(
         levels=plan.levels,
         not_applicable=not_applicable(contract, plan.config),
     )
+    for result in results:
+        if result.outcome in (Outcome.FAILED, Outcome.WARNED) and result.name != "schemathesis.run":
+            result.details = f"{_judged_against(profile.name, result.level)}\n\n{result.details}"
     results[:0] = [
         _left_out(profile.name, addition, status) for addition, status in unserved.items()
     ]
@@ -238,6 +241,16 @@ def _unserved_additions(
         if response.status_code in NOT_SERVED:
             unserved[addition] = response.status_code
     return unserved
+
+
+def _judged_against(system: str, level: Level) -> str:
+    """The document a Schemathesis verdict enforces, for its failure message."""
+    if level is Level.ADVISORY:
+        return "judged against: HTTP practice or this project's choice (advisory, not a document)"
+    return (
+        f"judged against: the documented contract, spec/{system}.openapi.yaml without its "
+        "x-authconform-advisory choices (see docs/sources-disagree.md for each reading)"
+    )
 
 
 def _left_out(system: str, addition: Addition, status: int) -> CheckResult:

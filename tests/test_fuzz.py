@@ -129,6 +129,7 @@ def test_server_error_fails_not_a_server_error_with_the_request() -> None:
     assert result.outcome is Outcome.FAILED
     assert "POST" in result.details and SESSION in result.details
     assert "< 500" in result.details
+    assert result.details.startswith("judged against: the documented contract")
 
 
 def test_missing_refresh_token_fails_response_schema_conformance() -> None:
