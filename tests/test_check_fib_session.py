@@ -109,9 +109,7 @@ def test_reference_server_passes_every_lifecycle_check() -> None:
 def test_broken_variant_fails_exactly_its_checks(variant: str) -> None:
     server_options, must_fail = BROKEN[variant]
     results = check_lifecycle(**server_options)
-    broken = {
-        name for name, r in results.items() if r.outcome in (Outcome.FAILED, Outcome.WARNED)
-    }
+    broken = {name for name, r in results.items() if r.outcome in (Outcome.FAILED, Outcome.WARNED)}
     assert broken == must_fail, _outcomes(results)
     assert not [r for r in results.values() if r.outcome is Outcome.ERROR]
     for name in must_fail:
