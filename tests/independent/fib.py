@@ -1,0 +1,267 @@
+"""A FIB session server that reads the three FIB pages the other way wherever they allow it.
+
+Readings taken (the reference server takes the first of each pair the other way):
+``expirationTime`` is the access token's exp as Unix seconds (seed 001's table, not the
+examples' 300); no ``status.message`` (seed 002); a wrong signature or key gets 401 (seed
+000) and malformed input 400 (seed 002), never 422; an unreadable token on refresh or
+logout is malformed input too (400), a missing one 401; ``authPublicKeyHex`` raw or with
+Iroha's ``ed0120`` prefix; error envelopes with their own names and no ``data``; 404 for
+every undeclared method and path; no JWKS endpoint; its own role/acc values and lifetimes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import jwt
+import nacl.exceptions
+import nacl.signing
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from independent.web import App, Reply, Request
+from independent.web import serve as serve_app
+
+__all__ = ["FLAGS", "MUTANTS", "SEED_USER", "USERS", "credentials", "serve"]
+
+SESSION = "/auth/api/v1/authentication-management/session"
+LOGOUT = "/auth/api/v1/authentication-management/logout"
+
+ACCESS_SECONDS = 900
+REFRESH_SECONDS = 4 * 3600
+ROLE = "ROLE_CLIENT"
+
+# The seeds' own example user: its request must log in here, proving the hash-then-sign reading.
+SEED_USER = ("alice@mail.com", "8a53d297bc406c63396967388ecc2ebc8abd701d195a43bbb4751ac5a86eac1b")
+
+
+def _user(n: int) -> dict[str, str]:
+    seed = hashlib.sha256(f"independent fib user {n}".encode()).digest()
+    public = bytes(nacl.signing.SigningKey(seed).verify_key)
+    if n == 0:  # Iroha's forms: 64-byte private key, multihash public key
+        return {
+            "email": "first.user@fib.example",
+            "privateKeyHex": (seed + public).hex(),
+            "publicKeyHex": "ed0120" + public.hex().upper(),
+        }
+    return {
+        "email": f"user{n}@fib.example",
+        "privateKeyHex": seed.hex(),
+        "publicKeyHex": public.hex(),
+    }
+
+
+USERS = [_user(n) for n in range(2)]
+
+FLAGS = {
+    "raw_email_signature": "also accepts a signature over the raw email bytes",
+    "expiration_is_lifetime_off": "expirationTime is 300 while exp is 15 minutes ahead",
+    "refresh_token_reusable": "a refresh token keeps working after it was exchanged",
+    "logout_keeps_session": "logout answers 200 but revokes nothing",
+}
+# flag -> the check that must fail on a server with that one fault
+MUTANTS = {
+    "raw_email_signature": "rejects_signature_over_raw_email",
+    "expiration_is_lifetime_off": "expiration_time_matches_exp",
+    "refresh_token_reusable": "used_refresh_token_is_rejected",
+    "logout_keeps_session": "access_token_rejected_after_logout",
+}
+
+
+def credentials() -> dict[str, Any]:
+    """The ``fib`` section of a credentials file for the users every instance has."""
+    return {"users": [dict(u) for u in USERS]}
+
+
+def _envelope(code: int, name: str, data: Any = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"status": {"code": code, "name": name}}
+    if data is not None:
+        body["data"] = data
+    return body
+
+
+_NAMES = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHORIZED",
+    404: "NOT_FOUND",
+    411: "LENGTH_REQUIRED",
+    413: "PAYLOAD_TOO_LARGE",
+    500: "INTERNAL_SERVER_ERROR",
+}
+
+
+def _error(status: int, _why: str) -> Reply:
+    return Reply(status, _envelope(status, _NAMES.get(status, "ERROR")))
+
+
+def _iroha_hash(data: bytes) -> bytes:
+    digest = bytearray(hashlib.blake2b(data, digest_size=32).digest())
+    digest[31] |= 0x01
+    return bytes(digest)
+
+
+def _hex_bytes(value: Any, size: int) -> bytes | None:
+    if not isinstance(value, str) or len(value) != 2 * size:
+        return None
+    try:
+        return bytes.fromhex(value)
+    except ValueError:
+        return None
+
+
+def _public_key(value: Any) -> bytes | None:
+    if isinstance(value, str) and len(value) == 70 and value[:6].lower() == "ed0120":
+        value = value[6:]
+    return _hex_bytes(value, 32)
+
+
+class _Sessions:
+    """Users, issued tokens and revocations, in dicts behind one lock."""
+
+    def __init__(self, flags: frozenset[str]) -> None:
+        self.flags = flags
+        self.lock = threading.Lock()
+        self.keys: dict[str, bytes] = {email: bytes.fromhex(key) for email, key in [SEED_USER]}
+        for user in USERS:
+            key = user["publicKeyHex"]
+            self.keys[user["email"]] = bytes.fromhex(key[6:] if len(key) == 70 else key)
+        self.private = Ed25519PrivateKey.generate()
+        self.public = self.private.public_key()
+        self.live_access: set[str] = set()
+        self.live_refresh: dict[str, str] = {}  # refresh jti -> access jti
+
+    def issue(self, email: str) -> dict[str, Any]:
+        now = int(time.time())
+        access_jti, refresh_jti = str(uuid.uuid4()), str(uuid.uuid4())
+        exp = now + ACCESS_SECONDS
+        access = {
+            "acc": email.split("@")[0] + "@fibnet",
+            "sub": email,
+            "role": ROLE,
+            "exp": exp,
+            "jti": access_jti,
+        }
+        refresh = {
+            "sub": email,
+            "acjti": access_jti,
+            "exp": now + REFRESH_SECONDS,
+            "jti": refresh_jti,
+        }
+        with self.lock:
+            self.live_access.add(access_jti)
+            self.live_refresh[refresh_jti] = access_jti
+        expiration = 300 if "expiration_is_lifetime_off" in self.flags else exp
+        return {
+            "accessToken": jwt.encode(access, self.private, algorithm="EdDSA"),
+            "refreshToken": jwt.encode(refresh, self.private, algorithm="EdDSA"),
+            "expirationTime": expiration,
+        }
+
+    def verify(self, email: str, key: bytes, signature: bytes) -> bool:
+        messages = [_iroha_hash(email.encode("utf-8"))]
+        if "raw_email_signature" in self.flags:
+            messages.append(email.encode("utf-8"))
+        for message in messages:
+            try:
+                nacl.signing.VerifyKey(key).verify(message, signature)
+                return True
+            except nacl.exceptions.BadSignatureError:
+                continue
+        return False
+
+
+def _token(request: Request) -> tuple[str | None, Reply | None]:
+    """The token in Authorization (``Bearer `` optional), or the refusal to send instead."""
+    value = request.headers.get("authorization")
+    if value is None or not value.strip():
+        return None, _error(401, "no token")
+    value = value.strip()
+    if value[:7].lower() == "bearer ":
+        value = value[7:].strip()
+    return value, None
+
+
+def _claims(sessions: _Sessions, token: str) -> tuple[dict[str, Any] | None, int]:
+    """Verified claims, or (None, status): 400 for a token that is not a JWT, 401 otherwise."""
+    try:
+        return jwt.decode(token, sessions.public, algorithms=["EdDSA"]), 200
+    except jwt.InvalidSignatureError:
+        return None, 401
+    except jwt.DecodeError:  # not three base64url JSON parts: malformed input
+        return None, 400
+    except jwt.PyJWTError:  # expired, wrong algorithm
+        return None, 401
+
+
+def _handlers(sessions: _Sessions) -> dict[tuple[str, str], Callable[[Request], Reply]]:
+    def login(request: Request) -> Reply:
+        try:
+            body = request.json()
+        except (ValueError, UnicodeDecodeError):
+            return _error(400, "not JSON")
+        if not isinstance(body, dict):
+            return _error(400, "not an object")
+        email, signature_hex, key_hex = (
+            body.get("email"),
+            body.get("signature"),
+            body.get("authPublicKeyHex"),
+        )
+        if not isinstance(email, str) or not email:
+            return _error(400, "email")
+        signature, key = _hex_bytes(signature_hex, 64), _public_key(key_hex)
+        if signature is None or key is None:
+            return _error(400, "signature or key")
+        registered = sessions.keys.get(email)
+        if registered is None:
+            return _error(404, "no such user")
+        if registered != key or not sessions.verify(email, key, signature):
+            return _error(401, "bad signature")
+        return Reply(200, _envelope(200, "OK", sessions.issue(email)))
+
+    def refresh(request: Request) -> Reply:
+        token, refusal = _token(request)
+        if refusal:
+            return refusal
+        claims, status = _claims(sessions, token)
+        if claims is None:
+            return _error(status, "bad token")
+        jti, acjti = claims.get("jti"), claims.get("acjti")
+        with sessions.lock:
+            if acjti is None or sessions.live_refresh.get(jti) != acjti:
+                return _error(401, "not a live refresh token")
+            if "refresh_token_reusable" not in sessions.flags:
+                del sessions.live_refresh[jti]
+        return Reply(200, _envelope(200, "OK", sessions.issue(claims["sub"])))
+
+    def logout(request: Request) -> Reply:
+        token, refusal = _token(request)
+        if refusal:
+            return refusal
+        claims, status = _claims(sessions, token)
+        if claims is None:
+            return _error(status, "bad token")
+        jti = claims.get("jti")
+        with sessions.lock:
+            if "acjti" in claims or jti not in sessions.live_access:
+                return _error(401, "not a live access token")
+            if "logout_keeps_session" not in sessions.flags:
+                sessions.live_access.discard(jti)
+                for refresh_jti, access_jti in list(sessions.live_refresh.items()):
+                    if access_jti == jti:
+                        del sessions.live_refresh[refresh_jti]
+        return Reply(200, _envelope(200, "OK", {}))
+
+    return {("POST", SESSION): login, ("PATCH", SESSION): refresh, ("POST", LOGOUT): logout}
+
+
+def serve(port: int = 0, flags: Iterable[str] = ()) -> tuple[str, Callable[[], None]]:
+    """Start a fresh instance (new signing key, no sessions); ``flags`` pick faults from FLAGS."""
+    chosen = frozenset(flags)
+    unknown = chosen - set(FLAGS)
+    if unknown:
+        raise ValueError(f"unknown FIB flags {sorted(unknown)}")
+    return serve_app(App(_handlers(_Sessions(chosen)), _error), port)
