@@ -128,7 +128,7 @@ BROKEN: dict[str, tuple[dict[str, Any], str]] = {
     ),
     "token_names_another_user": (
         {"wrap": rewriting(_account_of_another_user)},
-        "tokens_name_the_signed_in_user",
+        "token_account_names_the_signed_in_user",
     ),
 }
 

@@ -547,7 +547,7 @@ def responses_follow_the_project_choices(ctx: Context) -> None:
 
 @check("duktig", group="tokens")
 @requires_credentials
-def tokens_name_the_signed_in_user(ctx: Context) -> None:
+def token_account_names_the_signed_in_user(ctx: Context) -> None:
     """The access token's account is the user who signed in; the refresh token's the same id.
 
     Source: seed 004's example access token, whose account {userId, firstName, lastName,
