@@ -1,14 +1,18 @@
 """The FIB login on Flask: the reference server's own logic behind Flask's routing and JSON.
 
 Only for ``bench/run.py``'s framework comparison: same store, same signature check, same
-token issuer, so the difference measured is the web layer. Served by gunicorn as
-``flask_peer:create_app()`` with ``BENCH_DB`` naming the SQLite file.
+token issuer, so the difference measured is the web layer. ``BENCH_DB`` names the SQLite
+file. Served under gunicorn as ``flask_peer:create_app()``, or run as a script
+(``--port P --workers N``) under Granian exactly as ``authconform serve`` runs the
+reference: the same socket, threads, backpressure and HTTP settings.
 """
 
 from __future__ import annotations
 
+import argparse
 import hmac
 import os
+import sys
 
 from flask import Flask, jsonify, request
 
@@ -56,3 +60,23 @@ def create_app(db_path: str | None = None) -> Flask:
         return jsonify({"status": status, "data": data})
 
     return app
+
+
+def main() -> int:
+    """Serve the peer under Granian with ``authconform serve``'s defaults."""
+    from reference_impl import cli
+    from reference_impl.granian_server import GranianSettings, bind, serve
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=cli.DEFAULT_WORKERS)
+    args = parser.parse_args()
+    settings = GranianSettings(
+        workers=args.workers, threads=cli.DEFAULT_THREADS, backpressure=cli.DEFAULT_BACKPRESSURE
+    )
+    with bind("127.0.0.1", args.port) as sock:
+        return serve(sock, settings, create_app)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

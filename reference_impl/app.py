@@ -25,6 +25,12 @@ Options (all keyword-only; an unknown name is a ``TypeError``, so typos fail lou
     e.g. ``FibTokens.from_seed(os.urandom(32), access_lifetime=60)`` or a
     subclass that issues malformed claims; keep the server's key with
     ``FibTokens.from_seed(server_keys.fib_jwt_seed(Store(db_path)))``.
+``password_cost``
+    a ``passwords.ScryptCost`` for new and upgraded password hashes (default
+    ``passwords.OWASP``; ``passwords.LIGHT`` for tests and demos only).
+``login_limiter``
+    a ``login_limits.FailedLogins`` shared by the password logins (default: one with
+    ``login_limits.DEFAULT_LIMITS``), e.g. ``FailedLogins(LoginLimits(per_account=3))``.
 plus whatever the other system modules list in their ``OPTIONS``.
 
 For faults outside any component, wrap the app in WSGI middleware:
@@ -42,6 +48,7 @@ from types import ModuleType
 from typing import Any, NamedTuple
 
 from reference_impl.errors import HTTPError, InternalServerError, render_envelope
+from reference_impl.jsonio import drain_unread
 from reference_impl.messages import Response, WSGIEnviron
 from reference_impl.request import Request
 from reference_impl.router import Router, Rule
@@ -60,7 +67,7 @@ SYSTEM_MODULES: tuple[str, ...] = (
 )
 
 # Options read by the app itself rather than by a system module.
-APP_OPTIONS = frozenset({"clock"})
+APP_OPTIONS = frozenset({"clock", "password_cost", "login_limiter"})
 
 Handler = Callable[[Request, Services], Response]
 ErrorRenderer = Callable[[HTTPError], Response]
@@ -115,6 +122,7 @@ class App:
             # NOTE: the traceback goes to the log; the client gets only the envelope.
             log.exception("unhandled error in %s %s", request.method, request.path)
             response = _last_resort(self._renderer_for(request.path))
+        drain_unread(environ)  # keep a kept-alive connection in step, whatever the server
         start_response(_status_line(response.status), response.headers)
         return [response.body]
 

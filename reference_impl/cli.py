@@ -1,44 +1,65 @@
-"""``authconform serve``: the reference server under gunicorn, optionally with demo users.
+"""``authconform serve``: the reference server under Granian, optionally with demo users.
 
-Demo users are seeded in the master before workers fork; each worker then
-builds its own app and opens its own SQLite connections. One line on stdout
-says where the server listens, which gunicorn workers run, and where the
-credentials went.
+Demo users are seeded in the main process before the workers start; each worker then
+builds its own app and opens its own SQLite connections. One line on stdout says
+where the server listens, what runs (Granian's version, workers, threads), and where
+the credentials went.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import ipaddress
-import json
 import os
 import sys
-from typing import Any
+from dataclasses import dataclass
+from functools import partial
 
-from gunicorn.app.base import BaseApplication
-
+from reference_impl import passwords
 from reference_impl.app import create_app
 from reference_impl.cors import allow_origins, parse_origin
 from reference_impl.demo import seed_demo_users
+from reference_impl.granian_server import GranianSettings, WSGIApp, bind, describe, serve
+from reference_impl.login_limits import DEFAULT_LIMITS, FailedLogins, LoginLimits
+from reference_impl.private_files import write_private_json
 from reference_impl.store import Store
 
-__all__ = ["configure", "main", "run"]
+__all__ = ["AppSettings", "build_app", "configure", "main", "run"]
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 DEFAULT_DB = "authconform.db"
-# gthread: a login is mostly scrypt/Ed25519 work plus a short SQLite write, so a
-# couple of processes with a few threads each keep two cores busy without
-# many idle processes; the benchmarks may tune these.
+# Two processes keep two cores busy. Threads are many because Granian hands a request
+# to a Python thread once its headers are in, and reading the body then parks that
+# thread (GIL released) until the body arrives: 100 slow clients must leave threads
+# free for logins. The CPU- and memory-heavy part, scrypt, has its own small limit
+# (passwords.KDF_CONCURRENCY), so many threads never mean many hashes at once.
 DEFAULT_WORKERS = 2
-DEFAULT_WORKER_CLASS = "gthread"
-DEFAULT_THREADS = 4
-# gunicorn quietly swaps a sync worker for gthread when threads > 1, so sync means one.
-SYNC_THREADS = 1
-WORKER_CLASSES = ("sync", "gthread")
-# A worker stuck this long is restarted; shutdown waits this long for requests in flight.
-WORKER_TIMEOUT = 30
-GRACEFUL_TIMEOUT = 5
+DEFAULT_THREADS = 128
+# Requests in flight per worker (parked ones included); more wait in Granian's runtime.
+DEFAULT_BACKPRESSURE = 256
+PASSWORD_COSTS = {"owasp": passwords.OWASP, "light": passwords.LIGHT}
+
+
+@dataclass(frozen=True, slots=True)
+class AppSettings:
+    """Everything a worker needs to build its app; plain data, built once per worker."""
+
+    db: str
+    cors_origins: tuple[str, ...] = ()
+    password_cost: passwords.ScryptCost = passwords.OWASP
+    login_limits: LoginLimits = DEFAULT_LIMITS
+
+
+def build_app(settings: AppSettings) -> WSGIApp:
+    """The reference app for one worker, as ``settings`` describe it."""
+    app = create_app(
+        settings.db,
+        password_cost=settings.password_cost,
+        login_limiter=FailedLogins(settings.login_limits),
+    )
+    return allow_origins(app, list(settings.cors_origins)) if settings.cors_origins else app
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -55,25 +76,27 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--workers",
         type=_positive,
         default=DEFAULT_WORKERS,
-        help="gunicorn worker processes (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--worker-class",
-        choices=WORKER_CLASSES,
-        default=DEFAULT_WORKER_CLASS,
-        help="gunicorn worker type: sync serves one request at a time per worker, "
-        "gthread one per thread (default: %(default)s)",
+        help="worker processes; a worker that dies is started again (default: %(default)s)",
     )
     parser.add_argument(
         "--threads",
         type=_positive,
-        default=None,
-        help=f"threads per gthread worker (default: {DEFAULT_THREADS}); sync workers run "
-        f"{SYNC_THREADS}, and --threads above {SYNC_THREADS} with --worker-class sync is "
-        "refused",
+        default=DEFAULT_THREADS,
+        help="Python threads per worker running requests; idle connections are held by "
+        "Granian's runtime, but a request whose body is still arriving parks one of these "
+        "(default: %(default)s)",
     )
     parser.add_argument(
-        "--db", default=DEFAULT_DB, help="SQLite file; created if missing (default: %(default)s)"
+        "--backpressure",
+        type=_positive,
+        default=DEFAULT_BACKPRESSURE,
+        help="requests in flight per worker; more wait in Granian's runtime "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--db",
+        default=DEFAULT_DB,
+        help="SQLite file; created 0600 if missing (default: %(default)s)",
     )
     parser.add_argument(
         "--demo-users",
@@ -82,7 +105,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="seed alice plus N demo users per system before starting",
     )
     parser.add_argument(
-        "--credentials-out", metavar="FILE", help="write the demo users' credentials here (JSON)"
+        "--credentials-out",
+        metavar="FILE",
+        help="write the demo users' credentials here (JSON, 0600, replaced atomically)",
     )
     parser.add_argument(
         "--cors-origin",
@@ -92,92 +117,83 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="let a browser page on ORIGIN (e.g. http://127.0.0.1:8001, the site under "
         "`make serve-docs`) call the server; repeatable; off by default",
     )
+    parser.add_argument(
+        "--password-cost",
+        choices=sorted(PASSWORD_COSTS),
+        default="owasp",
+        help="scrypt cost of new password hashes: owasp (N=2^17, r=8, p=1) or light "
+        "(N=2^14, for tests and demos only) (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-failed-logins-per-account",
+        type=_non_negative,
+        default=DEFAULT_LIMITS.per_account,
+        metavar="N",
+        help="failed password logins for one email per window before 429; 0: no limit "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-failed-logins-per-address",
+        type=_non_negative,
+        default=DEFAULT_LIMITS.per_address,
+        metavar="N",
+        help="failed password logins from one client address per window before 429; "
+        "0: no limit (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--failed-login-window",
+        type=_positive,
+        default=DEFAULT_LIMITS.window,
+        metavar="SECONDS",
+        help="the window those limits count in (default: %(default)s)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     if args.demo_users and not args.credentials_out:
-        print("error: serve: --demo-users needs --credentials-out FILE", file=sys.stderr)
-        return 2
+        return _usage("--demo-users needs --credentials-out FILE")
     if not 0 <= args.port <= 65535:
-        print(f"error: serve: --port {args.port} is not a TCP port", file=sys.stderr)
-        return 2
-    threads = worker_threads(args.worker_class, args.threads)
-    if threads is None:
-        print(
-            f"error: serve: --threads {args.threads} with --worker-class sync: sync workers "
-            f"run {SYNC_THREADS} thread (use --worker-class gthread for threads)",
-            file=sys.stderr,
-        )
-        return 2
-    args.threads = threads
+        return _usage(f"--port {args.port} is not a TCP port")
     try:
-        args.cors_origin = [parse_origin(origin) for origin in args.cors_origin]
+        cors_origins = tuple(parse_origin(origin) for origin in args.cors_origin)
     except ValueError as exc:
-        print(f"error: serve: --cors-origin: {exc}", file=sys.stderr)
-        return 2
-    if not _is_loopback(args.host):
-        print(f"warning: serving on {args.host}, reachable beyond this machine", file=sys.stderr)
-    where = "no demo users seeded"
-    if args.demo_users is not None:
-        store = Store(args.db)
-        credentials = seed_demo_users(store, args.demo_users)
-        store.close()
-        if args.credentials_out:
-            _write_private_json(args.credentials_out, credentials)
-            where = f"credentials in {args.credentials_out}"
-    server = GunicornServer(args, banner=f"db {args.db}; {where}")
+        return _usage(f"--cors-origin: {exc}")
     try:
-        server.run()
-    except SystemExit as stop:  # the arbiter exits the process its own way
-        return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
-    return 0
-
-
-def worker_threads(worker_class: str, threads: int | None) -> int | None:
-    """Threads per worker for ``worker_class``; None when ``threads`` contradicts it."""
-    if worker_class == "sync":
-        return SYNC_THREADS if threads in (None, SYNC_THREADS) else None
-    return DEFAULT_THREADS if threads is None else threads
-
-
-class GunicornServer(BaseApplication):
-    """gunicorn's arbiter running ``create_app(db)`` in each worker."""
-
-    def __init__(self, args: argparse.Namespace, *, banner: str) -> None:
-        self._args = args
-        self._banner = banner
-        super().__init__()
-
-    def load_config(self) -> None:
-        args = self._args
-        settings: dict[str, Any] = {
-            "bind": f"{_bracket(args.host)}:{args.port}",
-            "workers": args.workers,
-            "worker_class": args.worker_class,
-            "threads": args.threads,
-            "timeout": WORKER_TIMEOUT,
-            "graceful_timeout": GRACEFUL_TIMEOUT,
-            "accesslog": None,
-            "errorlog": "-",
-            "loglevel": "warning",
-            "proc_name": "authconform-serve",
-            "when_ready": self._announce,
-        }
-        for key, value in settings.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Any:
-        app = create_app(self._args.db)
-        return allow_origins(app, self._args.cors_origin) if self._args.cors_origin else app
-
-    def _announce(self, arbiter: Any) -> None:
-        # The class gunicorn will fork workers from, after its own sync -> gthread swap.
-        kind = arbiter.worker_class.__module__.rpartition(".")[2]
-        workers = _describe_workers(kind, arbiter.cfg.workers, arbiter.cfg.threads)
-        for listener in arbiter.LISTENERS:
-            host, port = listener.getsockname()[:2]
-            where = f"http://{_bracket(host)}:{port}"
-            print(f"serving on {where} ({workers}; {self._banner})", flush=True)
+        sock = bind(args.host, args.port)
+    except OSError as exc:
+        reason = "address already in use" if exc.errno == errno.EADDRINUSE else exc.strerror
+        return _usage(f"cannot listen on {_bracket(args.host)}:{args.port}: {reason}")
+    with sock:
+        if not _is_loopback(args.host):
+            print(f"warning: serving on {args.host}, reachable from elsewhere", file=sys.stderr)
+        where = "no demo users seeded"
+        if args.demo_users is not None:
+            store = Store(args.db)
+            credentials = seed_demo_users(store, args.demo_users)
+            store.close()
+            if args.credentials_out:
+                write_private_json(args.credentials_out, credentials)
+                where = f"credentials in {args.credentials_out}"
+        settings = AppSettings(
+            db=os.path.abspath(args.db),
+            cors_origins=cors_origins,
+            password_cost=PASSWORD_COSTS[args.password_cost],
+            login_limits=LoginLimits(
+                per_account=args.max_failed_logins_per_account,
+                per_address=args.max_failed_logins_per_address,
+                window=args.failed_login_window,
+            ),
+        )
+        server = GranianSettings(
+            workers=args.workers, threads=args.threads, backpressure=args.backpressure
+        )
+        host, port = sock.getsockname()[:2]
+        print(
+            f"serving on http://{_bracket(host)}:{port} ({describe(server)}; "
+            f"passwords {args.password_cost}; db {args.db}; {where})",
+            flush=True,
+        )
+        return serve(sock, server, partial(build_app, settings))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -186,20 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     return run(parser.parse_args(argv))
 
 
-def _describe_workers(kind: str, workers: int, threads: int) -> str:
-    """The startup line's account of the workers, e.g. ``2 sync workers``."""
-    plural = "s" if workers != 1 else ""
-    if kind == "gthread":
-        return f"{workers} gthread worker{plural}, {threads} threads each"
-    return f"{workers} {kind} worker{plural}"
-
-
-def _write_private_json(path: str, payload: Any) -> None:
-    """Credentials hold keys and passwords: owner-only permissions from the start."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(payload, out, indent=2)
-        out.write("\n")
+def _usage(why: str) -> int:
+    print(f"error: serve: {why}", file=sys.stderr)
+    return 2
 
 
 def _is_loopback(host: str) -> bool:

@@ -3,6 +3,10 @@
 Keys and passwords are derived from a per-database secret, so seeding the same
 database again yields the same credentials: existing users are reused (and
 repaired if their key, password or status drifted), missing ones are added.
+
+Demo passwords are hashed at ``passwords.LIGHT``: each is 120 random bits, which no
+offline guessing reaches whatever the KDF cost, and dozens of OWASP-cost hashes would
+make every start slow. A login upgrades the row to the server's cost like any other.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ ALICE_ACCOUNT_ID = "alice@wonderland"
 DEMO_DOMAIN = "example.com"
 DUKTIG_ROLE_ID = 2
 INACTIVE_EMAIL = f"inactive@{DEMO_DOMAIN}"
+DEMO_COST = passwords.LIGHT
 
 
 def seed_demo_users(store: Store, count: int) -> dict[str, Any]:
@@ -83,11 +88,11 @@ def _api_user(store: Store, secret: bytes, index: int, email: str) -> dict[str, 
     existing = store.api_user_by_email(email)
     if existing is None:
         try:
-            store.create_api_user(name, email, passwords.hash_password(password))
+            store.create_api_user(name, email, passwords.hash_password(password, DEMO_COST))
         except DuplicateUser:  # created meanwhile by another process: repaired below
             existing = store.api_user_by_email(email)
     if existing is not None and not passwords.verify_password(password, existing.password_hash):
-        store.set_api_user_password(email, passwords.hash_password(password))
+        store.set_api_user_password(email, passwords.hash_password(password, DEMO_COST))
     return {"name": existing.name if existing else name, "email": email, "password": password}
 
 
@@ -102,7 +107,7 @@ def _duktig_user(
                 first_name="Demo",
                 last_name=last_name,
                 email=email,
-                password_hash=passwords.hash_password(password),
+                password_hash=passwords.hash_password(password, DEMO_COST),
                 role_id=DUKTIG_ROLE_ID,
                 active=active,
             )
@@ -110,7 +115,7 @@ def _duktig_user(
         except DuplicateUser:
             existing = store.duktig_user_by_email(email)
     if existing is None or not passwords.verify_password(password, existing.password_hash):
-        store.update_duktig_user(email, password_hash=passwords.hash_password(password))
+        store.update_duktig_user(email, password_hash=passwords.hash_password(password, DEMO_COST))
     if existing is None or existing.active != active:
         store.update_duktig_user(email, active=active)
     return {"email": email, "password": password}

@@ -2,8 +2,9 @@
 
 Order of judgement: the key first (nothing else is read without it), then the body
 (413/415/400 from ``jsonio``, then the seed's 422 field map), then the credentials
-(401), then the account's status (403, only once the password is right, so it
-reveals nothing to a guesser). Success stores this login's time as ``lastLogin``.
+(401; past the failed-login limit 429, see ``login_limits``), then the account's
+status (403, only once the password is right, so it reveals nothing to a guesser).
+Success stores this login's time as ``lastLogin``.
 
 Replaceable components (``create_app`` options, see ``reference_impl.app``):
 ``duktig_password_verifier`` ``(password, stored_hash) -> bool``;
@@ -22,6 +23,7 @@ from typing import Any
 from reference_impl import passwords, server_keys
 from reference_impl.errors import Forbidden, HTTPError, Unauthorized, UnprocessableEntity
 from reference_impl.jsonio import json_response
+from reference_impl.login_limits import client_address, limiter_of
 from reference_impl.messages import Response
 from reference_impl.request import Request
 from reference_impl.router import Rule
@@ -90,9 +92,9 @@ def field_errors(body: Any) -> dict[str, list[str]]:
 
 
 @functools.cache
-def _decoy_hash() -> str:
+def _decoy_hash(cost: passwords.ScryptCost) -> str:
     """Verified against for unknown emails, so every 401 costs one scrypt."""
-    return passwords.hash_password("decoy password, never valid")
+    return passwords.hash_password("decoy password, never valid", cost)
 
 
 def _account(user: DuktigUser) -> dict[str, Any]:
@@ -117,13 +119,19 @@ def token(request: Request, services: Services) -> Response:
     errors = field_errors(body)
     if errors:
         raise UnprocessableEntity("The request body has invalid fields.", detail=errors)
+    email, password = body["email"], body["password"]
+    limiter, address = limiter_of(services), client_address(request.environ)
+    limiter.check(email, address)
     verify = options.get("duktig_password_verifier", passwords.verify_password)
-    user = store.duktig_user_by_email(body["email"])
-    if user is None:
-        verify(body["password"], _decoy_hash())
+    cost = services.password_cost
+    user = store.duktig_user_by_email(email)
+    matched = verify(password, user.password_hash if user else _decoy_hash(cost))
+    if user is None or not matched:
+        limiter.failed(email, address)
         raise Unauthorized(INCORRECT_CREDENTIALS, challenge=None)
-    if not verify(body["password"], user.password_hash):
-        raise Unauthorized(INCORRECT_CREDENTIALS, challenge=None)
+    limiter.succeeded(email)
+    if passwords.needs_rehash(user.password_hash, cost):
+        store.update_duktig_user(user.email, password_hash=passwords.hash_password(password, cost))
     if not options.get("duktig_may_sign_in", _is_active)(user):
         raise Forbidden(INACTIVE)
     now = int(services.clock())

@@ -6,8 +6,10 @@ Used by ``authconform check`` with no URL and by the tests::
         httpx.post(f"{server.url}/auth/api/v1/authentication-management/session", json=...)
 
 The HTTP server is the standard library's threaded WSGI server (one thread per
-connection, HTTP/1.1 keep-alive); production-like runs use ``authconform serve``
-(gunicorn) instead.
+connection, HTTP/1.1 keep-alive): quick to start in-process and enough for a check's
+few connections. Deployed-like runs use ``authconform serve`` (Granian) instead.
+Passwords are hashed at ``passwords.LIGHT`` unless ``password_cost`` is given: this
+server only ever holds throw-away demo and test accounts.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
 from reference_impl.app import App, create_app
 from reference_impl.demo import seed_demo_users
+from reference_impl.passwords import LIGHT
 from reference_impl.store import Store
 
 __all__ = ["Running", "running_server"]
@@ -155,6 +158,7 @@ def running_server(
         seeding = Store(path)
         credentials = seed_demo_users(seeding, demo_users)
         seeding.close()
+        app_options.setdefault("password_cost", LIGHT)
         app = create_app(path, **app_options)
         served = wrap(app) if wrap else app
         server = _ThreadingServer(("127.0.0.1", 0), _QuietHandler)

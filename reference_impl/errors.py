@@ -12,6 +12,7 @@ Hierarchy::
      ├── PayloadTooLarge       413  body over the size limit
      ├── UnsupportedMediaType  415  body is not application/json
      ├── UnprocessableEntity   422  well-formed but unusable (bad hex, bad signature)
+     ├── TooManyRequests       429  too many failed logins (carries Retry-After)
      └── InternalServerError   500  only ever raised by the app's last-resort handler
 
 A system module renders them with its own ``render_error(err) -> Response``;
@@ -35,6 +36,7 @@ __all__ = [
     "MethodNotAllowed",
     "NotFound",
     "PayloadTooLarge",
+    "TooManyRequests",
     "Unauthorized",
     "UnprocessableEntity",
     "UnsupportedMediaType",
@@ -125,6 +127,11 @@ class UnsupportedMediaType(HTTPError):
 class UnprocessableEntity(HTTPError):
     code, reason = 422, "Unprocessable Entity"
     default_message = "The request could not be processed."
+
+
+class TooManyRequests(HTTPError):
+    code, reason = 429, "Too Many Requests"
+    default_message = "Too many requests; try again later."
 
 
 class InternalServerError(HTTPError):

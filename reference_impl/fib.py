@@ -4,6 +4,11 @@ Login validates in a fixed order, so each kind of mistake has one answer:
 shape (400) -> hex and length (422) -> user lookup (404) -> key match and
 signature (422). Tokens come from ``tokens_fib``; revocations live in the store,
 so every worker sees them and they survive restarts.
+
+Sessions end whole (project decision, after RFC 9700 section 4.14): presenting an
+already-used refresh token ends its session (every token of that login), logout with
+any of the session's access tokens ends it, and no refresh outlives the session's
+absolute lifetime (the refresh lifetime counted from login).
 """
 
 from __future__ import annotations
@@ -24,7 +29,14 @@ from reference_impl.messages import Response
 from reference_impl.request import Request
 from reference_impl.router import Rule
 from reference_impl.services import Services
-from reference_impl.tokens_fib import REFRESH_LIFETIME, FibTokens, TokenError, TokenPair
+from reference_impl.tokens_fib import (
+    REFRESH_LIFETIME,
+    FibTokens,
+    Session,
+    TokenError,
+    TokenPair,
+    session_of,
+)
 
 __all__ = ["OPTIONS", "ROUTES", "jwks", "login", "logout", "refresh", "render_error"]
 
@@ -76,25 +88,35 @@ def login(request: Request, services: Services) -> Response:
 
 
 def refresh(request: Request, services: Services) -> Response:
-    """Exchange a refresh token for a new pair; the old refresh token is revoked (rotation)."""
+    """Exchange a refresh token for a new pair of the same session; the old one is revoked.
+
+    A second use of one refresh token means it leaked (or a client raced itself):
+    the whole session is ended, the pair issued from the first use included.
+    """
     claims = _verified(request, services, "refresh")
     store = services.store
-    if store.is_revoked(claims["acjti"]):
-        raise Unauthorized("This session has been logged out.")
+    session = Session(session_of(claims), claims["exp"])
+    # A refresh token from before ``sid`` names its session by its access token (acjti).
+    if store.any_revoked({session.id, claims["acjti"]}):
+        raise Unauthorized("This session has ended.")
     user = store.fib_user(claims["sub"])
     if user is None:
         raise Unauthorized("The token's user no longer exists.")
+    # Refresh tokens are revoked only by being used: a second revoke means reuse.
     if not store.revoke(claims["jti"], claims["exp"], now=services.clock()):
-        raise Unauthorized("This refresh token has already been used.")
-    return _token_response(tokens(services).issue(email=user.email, account_id=user.account_id))
+        store.revoke(session.id, session.expires_at, now=services.clock())
+        raise Unauthorized("This refresh token has already been used; its session has ended.")
+    pair = tokens(services).issue(email=user.email, account_id=user.account_id, session=session)
+    return _token_response(pair)
 
 
 def logout(request: Request, services: Services) -> Response:
-    """Revoke the access token; refresh tokens naming it (acjti) are refused from now on."""
+    """End the access token's session: every token issued since its login is refused."""
     claims = _verified(request, services, "access")
-    # NOTE: keep the row as long as any paired refresh token could still be presented.
+    session_id = session_of(claims)  # an access token from before ``sid``: its own jti
+    # NOTE: keep the row as long as any token of the session could still be presented.
     lifetime = getattr(tokens(services), "refresh_lifetime", REFRESH_LIFETIME)
-    if not services.store.revoke(claims["jti"], claims["exp"] + lifetime, now=services.clock()):
+    if not services.store.revoke(session_id, claims["exp"] + lifetime, now=services.clock()):
         raise Unauthorized("This session has already been logged out.")
     body = {"status": {"code": 200, "name": "OK", "message": LOGOUT_OK}, "data": {}}
     return json_response(200, body)
@@ -126,13 +148,12 @@ def _login_fields(body: Any) -> tuple[str, str, str]:
 
 
 def _verified(request: Request, services: Services, kind: str) -> dict[str, Any]:
+    """The claims of the request's valid token of ``kind``; revocation is the caller's to judge."""
     token = _bearer_token(request)
     try:
         claims = tokens(services).verify(token, kind)  # type: ignore[arg-type]
     except TokenError as exc:
         raise Unauthorized(f"The {kind} token is invalid or expired.") from exc
-    if services.store.is_revoked(claims["jti"]):
-        raise Unauthorized(f"The {kind} token has been revoked.")
     return claims
 
 

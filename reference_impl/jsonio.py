@@ -5,22 +5,41 @@ the body is at most ``MAX_BODY_BYTES`` (413, judged on what actually arrives,
 never reading more than the limit plus one byte); the content type must be
 ``application/json`` with no charset other than UTF-8 (415); the bytes must be
 UTF-8 and one JSON value without NaN/Infinity or lone surrogates (400).
+
+A body the app did not read to its end (a 413 judged on Content-Length, a request
+refused before its body mattered) would be parsed as the next request on a kept-alive
+connection by servers that do not skip it themselves (gunicorn does not); WSGI forbids
+an app to say ``Connection: close``, so ``drain_unread`` reads and drops what is left,
+up to ``MAX_DRAIN_BYTES``. Reading never waits past ``BODY_READ_SECONDS`` in total
+between reads; a single read is bounded by the server (Granian hands the app bodies
+it has already received; the embedded server times its sockets out).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import time
 from collections.abc import Iterable
 from typing import Any
 
 from reference_impl.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from reference_impl.messages import Response, WSGIEnviron
 
-__all__ = ["MAX_BODY_BYTES", "json_response", "read_json"]
+__all__ = ["MAX_BODY_BYTES", "MAX_DRAIN_BYTES", "drain_unread", "json_response", "read_json"]
 
 # 64 KiB: a login body is a few hundred bytes; anything near this is abuse or a mistake.
 MAX_BODY_BYTES = 64 * 1024
+# Unread bodies up to this size are dropped so the connection stays in step; past it
+# draining costs more than the client reconnecting.
+MAX_DRAIN_BYTES = 1024 * 1024
+# A body still arriving after this long (counted between reads) is refused as incomplete.
+BODY_READ_SECONDS = 10.0
+READ_CHUNK = 4096
 JSON_MEDIA_TYPE = "application/json"
+# environ key: bytes of the body read so far, and whether its end was reached.
+BODY_READ = "reference_impl.body_read"
+BODY_DONE = "reference_impl.body_done"
 
 
 def read_json(environ: WSGIEnviron, *, limit: int = MAX_BODY_BYTES) -> Any:
@@ -88,29 +107,66 @@ def _require_json_content_type(value: str | None) -> None:
 def _read_body(environ: WSGIEnviron, declared: int | None, limit: int) -> bytes:
     stream = environ.get("wsgi.input")
     if stream is None:
+        environ[BODY_DONE] = True
         return b""
     if declared is not None:
         # NOTE: read what was declared (bounded above), never "until EOF": on a
         # kept-alive socket EOF would only come when the client gives up.
-        return _read_at_most(stream, declared)
+        raw = _read_at_most(environ, stream, declared)
+        environ[BODY_DONE] = len(raw) >= declared
+        return raw
     if environ.get("wsgi.input_terminated"):
         # The server decoded a chunked body and will end the stream for us;
         # one byte past the limit is enough to know it is too large.
-        return _read_at_most(stream, limit + 1)
+        raw = _read_at_most(environ, stream, limit + 1)
+        environ[BODY_DONE] = len(raw) <= limit
+        return raw
+    environ[BODY_DONE] = True
     return b""  # no length, no terminated stream: HTTP says there is no body
 
 
-def _read_at_most(stream: Any, size: int) -> bytes:
+def drain_unread(environ: WSGIEnviron) -> None:
+    """Read and drop what is left of the request body, if that is at most ``MAX_DRAIN_BYTES``."""
+    if environ.get(BODY_DONE):
+        return
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return
+    try:
+        declared = _content_length(environ)
+    except BadRequest:
+        return
+    already = environ.get(BODY_READ, 0)
+    if declared is not None:
+        left = declared - already
+        if 0 < left <= MAX_DRAIN_BYTES:
+            _drop(environ, stream, left)
+    elif environ.get("wsgi.input_terminated"):
+        _drop(environ, stream, MAX_DRAIN_BYTES)
+
+
+def _drop(environ: WSGIEnviron, stream: Any, size: int) -> None:
+    # A client that stopped sending has nothing left to keep in step.
+    with contextlib.suppress(BadRequest):
+        _read_at_most(environ, stream, size, keep=False)
+
+
+def _read_at_most(environ: WSGIEnviron, stream: Any, size: int, *, keep: bool = True) -> bytes:
     chunks: list[bytes] = []
     remaining = size
+    deadline = time.monotonic() + BODY_READ_SECONDS
     while remaining > 0:
+        if time.monotonic() > deadline:
+            raise BadRequest("The request body arrived too slowly.")
         try:
-            chunk = stream.read(min(remaining, 16384))
+            chunk = stream.read(min(remaining, READ_CHUNK))
         except OSError as exc:  # the server's socket timeout: the client stopped sending
             raise BadRequest("The request body ended before its Content-Length.") from exc
         if not chunk:
             break
-        chunks.append(chunk)
+        environ[BODY_READ] = environ.get(BODY_READ, 0) + len(chunk)
+        if keep:
+            chunks.append(chunk)
         remaining -= len(chunk)
     return b"".join(chunks)
 

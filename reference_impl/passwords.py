@@ -1,59 +1,100 @@
 """Slow, salted, self-describing password hashes: ``scrypt$n$r$p$salt_hex$hash_hex``.
 
-The parameters travel with each hash, so raising the cost later leaves old
-hashes verifiable. Verification never raises: a malformed hash is a mismatch.
+The parameters travel with each hash, so a row hashed at an older, lower cost still
+verifies; ``needs_rehash`` tells a login to store it again at the current cost.
+Verification never raises: a malformed hash is a mismatch.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
+import threading
+from dataclasses import dataclass
 
-__all__ = ["hash_password", "verify_password"]
+__all__ = [
+    "LIGHT",
+    "OWASP",
+    "ScryptCost",
+    "hash_password",
+    "needs_rehash",
+    "verify_password",
+]
 
 ALGORITHM = "scrypt"
-# Cost: n=2**14, r=8 needs 16 MiB and about 35 ms per hash on the 2-core test
-# machine: slow enough to make offline guessing expensive, fast enough that a
-# login under load is not dominated by it (2**15 would double both).
-SCRYPT_N = 2**14
-SCRYPT_R = 8
-SCRYPT_P = 1
 SALT_BYTES = 16
 HASH_BYTES = 32
 # Refuse to verify hashes that claim absurd costs (a tampered row must not stall a worker).
-MAX_N = 2**17
+MAX_N = 2**18
 MAX_R = 16
 MAX_P = 4
-_MAXMEM = 256 * 1024 * 1024
+# scrypt needs 128 * r * n bytes (plus a little); allow what MAX_N and r=8 need, no more.
+_MAXMEM = 300 * 1024 * 1024
+# Hashes computed at once per process: one per core keeps the CPU busy, and bounds the
+# memory (128 MiB each at OWASP cost) however many threads the server runs.
+KDF_CONCURRENCY = os.cpu_count() or 2
+_kdf_slots = threading.BoundedSemaphore(KDF_CONCURRENCY)
 
 
-def hash_password(password: str) -> str:
+@dataclass(frozen=True, slots=True)
+class ScryptCost:
+    n: int
+    r: int
+    p: int
+
+    def covers(self, other: ScryptCost) -> bool:
+        """True when this cost is at least ``other`` in every parameter."""
+        return self.n >= other.n and self.r >= other.r and self.p >= other.p
+
+
+# OWASP's password storage recommendation for scrypt: 128 MiB and ~100-300 ms a hash.
+OWASP = ScryptCost(n=2**17, r=8, p=1)
+# For tests, demos and the embedded server only (16 MiB, ~8x faster); never for real users.
+LIGHT = ScryptCost(n=2**14, r=8, p=1)
+
+
+def hash_password(password: str, cost: ScryptCost = OWASP) -> str:
     salt = secrets.token_bytes(SALT_BYTES)
-    digest = _scrypt(password, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P, HASH_BYTES)
-    return f"{ALGORITHM}${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
+    digest = _scrypt(password, salt, cost.n, cost.r, cost.p, HASH_BYTES)
+    return f"{ALGORITHM}${cost.n}${cost.r}${cost.p}${salt.hex()}${digest.hex()}"
 
 
 def verify_password(password: str, encoded: str) -> bool:
     """True only for a well-formed hash of exactly this password (constant-time compare)."""
+    parsed = _parse(encoded)
+    if parsed is None:
+        return False
+    cost, salt, expected = parsed
     try:
-        algorithm, n_s, r_s, p_s, salt_hex, hash_hex = encoded.split("$")
-        n, r, p = int(n_s), int(r_s), int(p_s)
-        salt, expected = bytes.fromhex(salt_hex), bytes.fromhex(hash_hex)
-    except (AttributeError, ValueError):
-        return False
-    if algorithm != ALGORITHM or not salt or not expected:
-        return False
-    if not (1 < n <= MAX_N and n & (n - 1) == 0 and 0 < r <= MAX_R and 0 < p <= MAX_P):
-        return False
-    try:
-        actual = _scrypt(password, salt, n, r, p, len(expected))
+        actual = _scrypt(password, salt, cost.n, cost.r, cost.p, len(expected))
     except (ValueError, UnicodeEncodeError, MemoryError):
         return False
     return hmac.compare_digest(actual, expected)
 
 
+def needs_rehash(encoded: str, cost: ScryptCost) -> bool:
+    """True when ``encoded`` is weaker than ``cost`` (or unreadable): store a new hash."""
+    parsed = _parse(encoded)
+    return parsed is None or not parsed[0].covers(cost)
+
+
+def _parse(encoded: str) -> tuple[ScryptCost, bytes, bytes] | None:
+    try:
+        algorithm, n_s, r_s, p_s, salt_hex, hash_hex = encoded.split("$")
+        n, r, p = int(n_s), int(r_s), int(p_s)
+        salt, expected = bytes.fromhex(salt_hex), bytes.fromhex(hash_hex)
+    except (AttributeError, ValueError):
+        return None
+    if algorithm != ALGORITHM or not salt or not expected:
+        return None
+    if not (1 < n <= MAX_N and n & (n - 1) == 0 and 0 < r <= MAX_R and 0 < p <= MAX_P):
+        return None
+    return ScryptCost(n, r, p), salt, expected
+
+
 def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, size: int) -> bytes:
-    return hashlib.scrypt(
-        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=size, maxmem=_MAXMEM
-    )
+    secret = password.encode("utf-8")
+    with _kdf_slots:
+        return hashlib.scrypt(secret, salt=salt, n=n, r=r, p=p, dklen=size, maxmem=_MAXMEM)

@@ -2,7 +2,7 @@
 
 Components are looked up by name: a ``create_app`` option of that name wins
 (that is how tests build broken variants), otherwise the system module's
-builder runs once, lazily, so it runs inside each worker after gunicorn forks.
+builder runs once, lazily, so it runs inside each worker after the server forks.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from reference_impl.passwords import OWASP, ScryptCost
 from reference_impl.store import Store
 
 __all__ = ["Clock", "Services"]
@@ -31,6 +32,11 @@ class Services:
         self.options = dict(options or {})
         self._built: dict[str, Any] = {}
         self._lock = threading.Lock()
+
+    @property
+    def password_cost(self) -> ScryptCost:
+        """The scrypt cost new password hashes get (``create_app(password_cost=...)``)."""
+        return self.options.get("password_cost", OWASP)
 
     def component(self, name: str, build: Callable[[Services], T]) -> T:
         """``options[name]`` when the app was given one, else ``build(self)``, built once."""

@@ -1,10 +1,14 @@
 """SQLite storage shared by every worker: users of the three systems, server keys, revocations.
 
 One connection per thread and process, opened lazily, so a Store built before
-gunicorn forks is safe to use in each worker (the child opens its own). WAL mode
+the server forks is safe to use in each worker (the child opens its own). WAL mode
 lets readers run beside the single writer; ``BUSY_TIMEOUT_MS`` makes writers wait
 instead of failing. Rows are turned into records defensively: a row that does not
 parse is "no match", never an exception.
+
+The file holds the token-signing keys and other server secrets, so a new database is
+created owner-only (0600) before SQLite opens it; SQLite gives its ``-wal`` and ``-shm``
+files the database file's mode.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -28,6 +32,8 @@ __all__ = [
 
 # Writers queue behind each other under load; 10 s is far beyond any real wait.
 BUSY_TIMEOUT_MS = 10_000
+# Owner read/write only: the database holds every server secret.
+PRIVATE_MODE = 0o600
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS server_keys (
@@ -57,7 +63,7 @@ CREATE TABLE IF NOT EXISTS duktig_users (
     last_login    TEXT                 -- "YYYY-MM-DD HH:MM:SS" UTC, NULL before the first login
 );
 CREATE TABLE IF NOT EXISTS revoked_tokens (
-    jti        TEXT PRIMARY KEY,
+    jti        TEXT PRIMARY KEY,       -- a token's jti or a session's sid
     expires_at INTEGER NOT NULL        -- Unix time after which the row may be pruned
 );
 CREATE INDEX IF NOT EXISTS revoked_tokens_expiry ON revoked_tokens (expires_at);
@@ -99,6 +105,17 @@ class DuktigUser:
     last_login: str | None
 
 
+def _create_private(path: str) -> None:
+    """Create ``path`` empty with mode 0600 unless it exists (an empty file is an empty db)."""
+    if path == ":memory:" or path.startswith("file:"):
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
 class Store:
     """All persistent state; safe to share between threads, and across a fork."""
 
@@ -117,6 +134,7 @@ class Store:
         if conn is not None and self._local.pid == os.getpid():
             return conn
         # NOTE: a connection inherited across fork must never be used in the child.
+        _create_private(self.path)
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA journal_mode = WAL")
@@ -333,9 +351,15 @@ class Store:
             return cursor.rowcount == 1
 
     def is_revoked(self, jti: str) -> bool:
+        return self.any_revoked([jti])
+
+    def any_revoked(self, ids: Iterable[str]) -> bool:
+        """True if any of ``ids`` (token or session ids) is revoked; one query for all."""
+        wanted = list(dict.fromkeys(ids))
+        marks = ", ".join("?" * len(wanted))
         row = (
             self._connection()
-            .execute("SELECT 1 FROM revoked_tokens WHERE jti = ?", (jti,))
+            .execute(f"SELECT 1 FROM revoked_tokens WHERE jti IN ({marks}) LIMIT 1", wanted)
             .fetchone()
         )
         return row is not None

@@ -2,6 +2,10 @@
 
 Access claims: ``acc`` (Iroha account id), ``sub`` (email), ``role``, ``exp``, ``jti``.
 Refresh claims: ``sub``, ``acjti`` (the paired access token's ``jti``), ``exp``, ``jti``.
+Both also carry ``sid``, the session (token family) every token of one login shares,
+so reuse of a refresh token or a logout can end all of them at once. A session lasts
+``refresh_lifetime`` from its login, however often it is refreshed: refreshed refresh
+tokens keep the first one's ``exp``, and no access token outlives it.
 Verification pins the algorithm and checks expiry against the injected clock;
 every reason to refuse a token is one exception, ``TokenError``.
 """
@@ -23,8 +27,10 @@ __all__ = [
     "ALGORITHM",
     "REFRESH_LIFETIME",
     "FibTokens",
+    "Session",
     "TokenError",
     "TokenPair",
+    "session_of",
 ]
 
 ALGORITHM = "EdDSA"
@@ -41,11 +47,25 @@ class TokenError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class Session:
+    """One login's token family: its id and the Unix time it ends, refreshes or not."""
+
+    id: str
+    expires_at: int
+
+
+@dataclass(frozen=True, slots=True)
 class TokenPair:
     access_token: str
     refresh_token: str
     access_jti: str
     expires_in: int  # the access token's lifetime in seconds: FIB's expirationTime
+    session: Session | None = None
+
+
+def session_of(claims: dict[str, Any]) -> str:
+    """The token family of verified ``claims``; a token from before ``sid`` is its own family."""
+    return str(claims.get("sid") or claims.get("acjti") or claims["jti"])
 
 
 class FibTokens:
@@ -69,24 +89,30 @@ class FibTokens:
     def from_seed(cls, seed: bytes, **kw: Any) -> FibTokens:
         return cls(Ed25519PrivateKey.from_private_bytes(seed), **kw)
 
-    def issue(self, *, email: str, account_id: str) -> TokenPair:
+    def issue(self, *, email: str, account_id: str, session: Session | None = None) -> TokenPair:
+        """A new pair: for a new login (``session=None``), or within the refreshed ``session``."""
         now = int(self._clock())
+        if session is None:
+            session = Session(str(uuid.uuid4()), now + self.refresh_lifetime)
         access_jti, refresh_jti = str(uuid.uuid4()), str(uuid.uuid4())
+        access_exp = min(now + self.access_lifetime, session.expires_at)
         access = {
             "acc": account_id,
             "sub": email,
             "role": ROLE,
-            "exp": now + self.access_lifetime,
+            "exp": access_exp,
             "jti": access_jti,
+            "sid": session.id,
         }
         refresh = {
             "sub": email,
             "acjti": access_jti,
-            "exp": now + self.refresh_lifetime,
+            "exp": session.expires_at,
             "jti": refresh_jti,
+            "sid": session.id,
         }
         return TokenPair(
-            self._encode(access), self._encode(refresh), access_jti, self.access_lifetime
+            self._encode(access), self._encode(refresh), access_jti, access_exp - now, session
         )
 
     def verify(self, token: str, kind: Kind) -> dict[str, Any]:
@@ -105,6 +131,8 @@ class FibTokens:
             raise TokenError("token rejected: exp is not an integer")
         if not (isinstance(jti, str) and jti and isinstance(sub, str) and sub):
             raise TokenError("token rejected: jti or sub missing")
+        if "sid" in claims and not (isinstance(claims["sid"], str) and claims["sid"]):
+            raise TokenError("token rejected: sid is not a string")
         if exp <= self._clock():
             raise TokenError("token rejected: expired")
         if _kind_of(claims) != kind:

@@ -20,6 +20,7 @@ from typing import Any
 from reference_impl import passwords, server_keys
 from reference_impl.errors import BadRequest, Conflict, HTTPError, Unauthorized
 from reference_impl.jsonio import json_response
+from reference_impl.login_limits import client_address, limiter_of
 from reference_impl.messages import Response
 from reference_impl.request import Request
 from reference_impl.router import Rule
@@ -37,7 +38,7 @@ OPTIONS = frozenset(
 )
 
 # Project limits (seed 003 gives none): generous for people, small enough to bound the work.
-NAME_MAX = 64
+NAME_MIN, NAME_MAX = 1, 64
 EMAIL_MAX = 254  # RFC 5321's path limit
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
@@ -90,10 +91,12 @@ def _password(body: dict[str, Any]) -> str:
 
 
 def _name(body: dict[str, Any]) -> str:
+    """1 to ``NAME_MAX`` characters of any kind, exactly the spec's schema (no "blank" rule:
+    which characters count as blank differs between languages, and the schema has none)."""
     name = _string_field(body, "name")
-    if not name.strip() or len(name) > NAME_MAX:
+    if not NAME_MIN <= len(name) <= NAME_MAX:
         raise BadRequest(
-            f"The field 'name' must be 1 to {NAME_MAX} characters and not blank.",
+            f"The field 'name' must be {NAME_MIN} to {NAME_MAX} characters.",
             detail="invalid_field",
         )
     return name
@@ -117,9 +120,9 @@ def _user_answer(services: Services, user: ApiUser) -> Response:
 
 
 @functools.cache
-def _decoy_hash() -> str:
+def _decoy_hash(cost: passwords.ScryptCost) -> str:
     """A hash to verify against when the email is unknown, so both refusals cost the same."""
-    return passwords.hash_password("decoy password, never valid")
+    return passwords.hash_password("decoy password, never valid", cost)
 
 
 def signup(request: Request, services: Services) -> Response:
@@ -128,23 +131,33 @@ def signup(request: Request, services: Services) -> Response:
     name, email, password = _name(body), _email(body), _password(body)
     create = services.options.get("user_api_create_user", _create_user)
     try:
-        user = create(services.store, name, email, passwords.hash_password(password))
+        password_hash = passwords.hash_password(password, services.password_cost)
+        user = create(services.store, name, email, password_hash)
     except DuplicateUser:
         raise Conflict("An account with this email already exists.", detail="email_taken") from None
     return _user_answer(services, user)
 
 
 def login(request: Request, services: Services) -> Response:
-    """Check the password against the stored scrypt hash; one 401 for every kind of mismatch."""
+    """Check the password against the stored scrypt hash; one 401 for every kind of mismatch.
+
+    Past the failed-login limit the answer is 429 before any hashing; a hash stored at
+    a lower cost than the server's is replaced once the password has matched it.
+    """
     body = _object_body(request)
     email, password = _email(body), _password(body)
+    limiter, address = limiter_of(services), client_address(request.environ)
+    limiter.check(email, address)
     verify = services.options.get("user_api_password_verifier", passwords.verify_password)
+    cost = services.password_cost
     user = services.store.api_user_by_email(email)
-    if user is None:
-        verify(password, _decoy_hash())
+    matched = verify(password, user.password_hash if user else _decoy_hash(cost))
+    if user is None or not matched:
+        limiter.failed(email, address)
         raise Unauthorized(BAD_CREDENTIALS, detail="invalid_credentials", challenge=None)
-    if not verify(password, user.password_hash):
-        raise Unauthorized(BAD_CREDENTIALS, detail="invalid_credentials", challenge=None)
+    limiter.succeeded(email)
+    if passwords.needs_rehash(user.password_hash, cost):
+        services.store.set_api_user_password(user.email, passwords.hash_password(password, cost))
     return _user_answer(services, user)
 
 

@@ -109,7 +109,7 @@ class _FixedJtiTokens(FibTokens):
     ACCESS_JTI = "00000000-0000-4000-8000-000000000001"
     REFRESH_JTI = "00000000-0000-4000-8000-000000000002"
 
-    def issue(self, *, email: str, account_id: str) -> TokenPair:
+    def issue(self, *, email: str, account_id: str, session: Any = None) -> TokenPair:
         now = int(time.time())
         access = {
             "acc": account_id,

@@ -3,10 +3,10 @@
 Most variants replace the ``fib_tokens`` component (``create_app`` option) with a
 ``FibTokens`` whose verification has one fault; the rest are WSGI middleware. ``BROKEN``
 maps a variant to its ``running_server`` keyword arguments and to exactly the lifecycle
-checks it must fail.
+checks it must fail; ``BROKEN_ADVISORY`` likewise for the advisory checks it must warn on.
 
 Run as a script, this module serves the reference app with revocations kept in process
-memory (correct until the process restarts) under gunicorn, with the same flags as
+memory (correct until the process restarts) under Granian, with the same flags as
 ``python -m reference_impl``; ``tests/test_lifecycle_restart.py`` restarts it.
 """
 
@@ -29,7 +29,7 @@ from wsgi_rewrite import WSGIApp, respond
 
 from reference_impl.app import App, create_app
 from reference_impl.store import Store
-from reference_impl.tokens_fib import FibTokens, Kind, TokenError
+from reference_impl.tokens_fib import FibTokens, Kind, Session, TokenError, TokenPair
 
 SESSION_PATH = "/auth/api/v1/authentication-management/session"
 LOGOUT_PATH = "/auth/api/v1/authentication-management/logout"
@@ -54,12 +54,29 @@ class ForgetsUsedRefreshTokens(FibTokens):
 
 
 class LogoutRevokesNothing(FibTokens):
-    """Logout revokes an id no token carries: it answers 200 and changes nothing."""
+    """Logout revokes ids no token carries: it answers 200 and changes nothing."""
 
     def verify(self, token: str, kind: Kind) -> dict[str, Any]:
         claims = super().verify(token, kind)
         if kind == "access":
-            claims = {**claims, "jti": str(uuid.uuid4())}
+            claims = {**claims, "jti": str(uuid.uuid4()), "sid": str(uuid.uuid4())}
+        return claims
+
+
+class RefreshStartsNewSession(FibTokens):
+    """Every refresh opens a new session: reuse or logout ends the old one, not the new."""
+
+    def issue(self, *, email: str, account_id: str, session: Session | None = None) -> TokenPair:
+        return super().issue(email=email, account_id=account_id)
+
+
+class LogoutEndsOnlyItsToken(FibTokens):
+    """Logout ends the access token and its own refresh token, not pairs refreshed since."""
+
+    def verify(self, token: str, kind: Kind) -> dict[str, Any]:
+        claims = super().verify(token, kind)
+        if kind == "access":
+            claims = {**claims, "sid": claims["jti"]}
         return claims
 
 
@@ -238,6 +255,18 @@ BROKEN: dict[str, tuple[dict[str, Any], set[str]]] = {
     ),
 }
 
+# Advisory faults: variant -> (running_server keyword arguments, the checks it must warn on)
+BROKEN_ADVISORY: dict[str, tuple[dict[str, Any], set[str]]] = {
+    "refresh_starts_new_session": (
+        {"fib_tokens": _tokens(RefreshStartsNewSession)},
+        {"reused_refresh_token_revokes_family", "logout_ends_refreshed_session"},
+    ),
+    "logout_ends_only_its_token": (
+        {"fib_tokens": _tokens(LogoutEndsOnlyItsToken)},
+        {"logout_ends_refreshed_session"},
+    ),
+}
+
 # Short-lived access tokens, so the expiry check can wait one out in a test.
 SHORT_LIVED: dict[str, Any] = {"fib_tokens": _tokens(access_lifetime=1)}
 SHORT_LIVED_NEVER_EXPIRING: dict[str, Any] = {
@@ -264,9 +293,9 @@ class MemoryRevocations(Store):
             self._revoked.add(jti)
             return True
 
-    def is_revoked(self, jti: str) -> bool:
+    def any_revoked(self, ids: Iterable[str]) -> bool:
         with self._revoked_lock:
-            return jti in self._revoked
+            return any(i in self._revoked for i in ids)
 
 
 def memory_revocations_app(db_path: str) -> App:
@@ -280,12 +309,11 @@ def main(argv: list[str] | None = None) -> int:
     """``python tests/broken_fib_session.py`` + ``serve`` flags: the memory variant."""
     from reference_impl import cli
 
-    class MemoryRevocationServer(cli.GunicornServer):
-        def load(self) -> Any:
-            return memory_revocations_app(self._args.db)
+    def build_app(settings: cli.AppSettings) -> App:
+        return memory_revocations_app(settings.db)
 
-    # Everything else (flags, demo seeding, credentials file) is the reference's own.
-    cli.GunicornServer = MemoryRevocationServer
+    # Everything else (flags, demo seeding, credentials file, Granian) is the reference's own.
+    cli.build_app = build_app
     return cli.main(argv)
 
 

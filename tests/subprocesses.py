@@ -1,7 +1,9 @@
 """The project's own commands in real child processes, every wait bounded.
 
 ``authconform`` runs the CLI as a user would; ``serving`` runs ``python -m reference_impl``
-(or a script with the same flags) under gunicorn and stops it with SIGTERM.
+(or a script with the same flags) under Granian and stops it with SIGTERM; ``server_process``
+does the same and also yields the process; ``running`` serves any other command line.
+``children`` finds a process's workers through /proc.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ REFERENCE = (sys.executable, "-m", "reference_impl")
 READY_PATH = "/.well-known/jwks.json"
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
+PROC = Path("/proc")
 
 
 def authconform(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -47,18 +50,48 @@ def serving(
     Output goes to ``log`` (default: next to ``db``), appended so a restart keeps the first
     run's lines. ``require_clean_exit`` also asserts exit status 0 after SIGTERM.
     """
+    with server_process(
+        port, db, *args, command=command, log=log, require_clean_exit=require_clean_exit
+    ) as (url, _):
+        yield url
+
+
+@contextmanager
+def server_process(
+    port: int,
+    db: Path,
+    *args: str,
+    command: Sequence[str] = REFERENCE,
+    log: Path | None = None,
+    require_clean_exit: bool = False,
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """As ``serving``, yielding ``(url, process)`` for tests that signal the server."""
     log = log or db.with_suffix(f".{port}.log")
-    url = f"http://127.0.0.1:{port}"
+    with running(
+        [*command, "--port", str(port), "--db", str(db), *args],
+        f"http://127.0.0.1:{port}",
+        log,
+        cwd=db.parent,
+        require_clean_exit=require_clean_exit,
+    ) as proc:
+        yield f"http://127.0.0.1:{port}", proc
+
+
+@contextmanager
+def running(
+    argv: Sequence[str],
+    url: str,
+    log: Path,
+    *,
+    cwd: Path | None = None,
+    require_clean_exit: bool = False,
+) -> Iterator[subprocess.Popen]:
+    """Run ``argv`` until the block ends; ready once ``url`` + the JWKS path answers 200."""
     with log.open("ab") as out:
-        proc = subprocess.Popen(
-            [*command, "--port", str(port), "--db", str(db), *args],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=db.parent,
-        )
+        proc = subprocess.Popen(list(argv), stdout=out, stderr=subprocess.STDOUT, cwd=cwd)
     try:
         _wait_ready(proc, url, log)
-        yield url
+        yield proc
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -68,6 +101,20 @@ def serving(
             proc.wait(STOP_TIMEOUT)
     if require_clean_exit:
         assert proc.returncode == 0, log.read_text()
+
+
+def children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (Linux /proc)."""
+    found = []
+    for stat in PROC.glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # exited meanwhile
+        # ppid is the second field after the parenthesised command name (which may hold spaces).
+        if int(text.rpartition(")")[2].split()[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
 
 
 def _wait_ready(proc: subprocess.Popen, url: str, log: Path) -> None:

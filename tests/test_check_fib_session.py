@@ -14,6 +14,7 @@ import httpx
 import pytest
 from broken_fib_session import (
     BROKEN,
+    BROKEN_ADVISORY,
     NO_LIFECYCLE,
     SHORT_LIVED,
     SHORT_LIVED_NEVER_EXPIRING,
@@ -45,6 +46,8 @@ LIFECYCLE_CHECKS = {
     "hs256_token_keyed_with_public_key_is_rejected",
     "issued_tokens_verify_with_published_key",
     "expired_access_token_is_rejected",
+    "reused_refresh_token_revokes_family",
+    "logout_ends_refreshed_session",
 }
 # Runs only when the run may wait out a token's lifetime (see the expiry tests below).
 WAITING_CHECKS = {"expired_access_token_is_rejected"}
@@ -116,6 +119,19 @@ def test_broken_variant_fails_exactly_its_checks(variant: str) -> None:
         assert results[name].outcome is outcome_for(results[name].level), results[name]
         details = results[name].details
         assert "received:" in details and "documented:" in details and "evidence:" in details
+
+
+@pytest.mark.parametrize("variant", sorted(BROKEN_ADVISORY))
+def test_advisory_variant_warns_on_exactly_its_checks(variant: str) -> None:
+    """A session that outlives reuse or logout warns (advisory) and fails nothing."""
+    server_options, must_warn = BROKEN_ADVISORY[variant]
+    results = check_lifecycle(**server_options)
+    warned = {name for name, r in results.items() if r.outcome is Outcome.WARNED}
+    assert warned == must_warn, _outcomes(results)
+    assert not [r for r in results.values() if r.outcome in (Outcome.FAILED, Outcome.ERROR)]
+    for name in must_warn:
+        assert results[name].level == "advisory"
+        assert "evidence:" in results[name].details
 
 
 def test_server_without_lifecycle_routes_fails_with_a_plain_reason() -> None:

@@ -1,4 +1,4 @@
-"""Revocations outlive the process: the reference server under gunicorn, restarted on its db.
+"""Revocations outlive the process: the reference server under Granian, restarted on its db.
 
 A session is logged out and another refresh token used before the restart; after it,
 both refresh tokens must still be refused. The variant in ``broken_fib_session`` keeps
@@ -100,7 +100,7 @@ def test_memory_revocations_fail_after_a_restart(
     assert failure.value.exchange is not None and failure.value.exchange.status == 200
 
 
-def test_lifecycle_checks_pass_across_gunicorn_workers(
+def test_lifecycle_checks_pass_across_granian_workers(
     tmp_path: Path, free_port: Callable[[], int]
 ) -> None:
     """Every request on a new connection, so tokens issued by one worker meet the other."""

@@ -1,110 +1,114 @@
-"""``python -m reference_impl --worker-class ...``: gunicorn really runs the asked-for workers.
+"""``python -m reference_impl``: what Granian runs, which port it takes, and its usage errors.
 
-gunicorn swaps a sync worker for gthread whenever threads > 1, and ``serve`` defaults to
-4 threads; these runs show that ``--worker-class sync`` still gets sync workers, from the
-startup line and from the worker processes themselves (their thread counts in /proc).
+Each server is a real child process on loopback; the workers are counted in /proc.
 """
 
 from __future__ import annotations
 
-import os
+import json
+import re
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
 import pytest
-from subprocesses import serving
+from subprocesses import PROC, START_TIMEOUT, children, running, server_process
 
 REFERENCE = [sys.executable, "-m", "reference_impl"]
-# Requests before counting threads: a gthread worker has started its pool threads by then.
-REQUESTS = 4
-PROC = Path("/proc")
-
 needs_proc = pytest.mark.skipif(not (PROC / "self" / "stat").exists(), reason="needs /proc")
 
 
-def _children(pid: int) -> list[int]:
-    """Processes whose parent is ``pid``."""
-    found = []
-    for stat in PROC.glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue  # exited meanwhile
-        # ppid is the second field after the parenthesised command name (which may hold spaces).
-        if int(text.rpartition(")")[2].split()[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
-def _command_line(pid: int) -> str:
-    return (PROC / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-
-
-def _threads(pid: int) -> int:
-    for line in (PROC / str(pid) / "status").read_text().splitlines():
-        if line.startswith("Threads:"):
-            return int(line.split()[1])
-    raise AssertionError(f"no thread count for {pid}")
-
-
-def _worker_threads(url: str, db: Path) -> list[int]:
-    """Thread counts of the gunicorn workers serving ``db``, after a few requests."""
-    for _ in range(REQUESTS):
-        assert httpx.get(url + "/.well-known/jwks.json", timeout=5).status_code == 200
-    (arbiter,) = [pid for pid in _children(os.getpid()) if str(db) in _command_line(pid)]
-    return sorted(_threads(pid) for pid in _children(arbiter))
-
-
-def _serving_line(log: Path, url: str) -> str:
-    (line,) = [x for x in log.read_text().splitlines() if x.startswith(f"serving on {url} ")]
+def _serving_line(log: Path) -> str:
+    (line,) = [x for x in log.read_text().splitlines() if x.startswith("serving on ")]
     return line
 
 
 @needs_proc
-def test_sync_worker_class_runs_sync_workers(free_port, tmp_path):
-    db, log = tmp_path / "sync.db", tmp_path / "sync.log"
-    with serving(free_port(), db, "--worker-class", "sync", "--workers", "2", log=log) as url:
-        # A sync worker is a single-threaded process; gthread would have added its pool.
-        assert _worker_threads(url, db) == [1, 1]
-    assert f"(2 sync workers; db {db};" in _serving_line(log, url)
+def test_startup_line_names_granian_and_the_workers_that_run(free_port, tmp_path):
+    db, log = tmp_path / "w.db", tmp_path / "w.log"
+    args = ("--workers", "2", "--threads", "3", "--password-cost", "light")
+    with server_process(free_port(), db, *args, log=log) as (url, proc):
+        assert httpx.get(url + "/.well-known/jwks.json", timeout=5).status_code == 200
+        assert len(children(proc.pid)) == 2
+    line = _serving_line(log)
+    assert line.startswith(f"serving on {url} (granian 2.8.")
+    assert "WSGI, 2 workers x 3 threads, backpressure 256, failed workers respawned;" in line
+    assert f"passwords light; db {db};" in line
 
 
-@needs_proc
-def test_gthread_workers_show_their_threads(free_port, tmp_path):
-    """The contrast that makes the sync test meaningful: gthread workers do run threads."""
-    db, log = tmp_path / "gthread.db", tmp_path / "gthread.log"
-    args = ("--worker-class", "gthread", "--threads", "3", "--workers", "1")
-    with serving(free_port(), db, *args, log=log) as url:
-        (threads,) = _worker_threads(url, db)
-        assert threads > 1
-    assert "(1 gthread worker, 3 threads each;" in _serving_line(log, url)
+def test_port_zero_serves_on_the_port_the_line_names(tmp_path):
+    log = tmp_path / "zero.log"
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [*REFERENCE, "--port", "0", "--db", str(tmp_path / "zero.db"), "--workers", "2"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while "serving on" not in log.read_text() and time.monotonic() < deadline:
+            assert proc.poll() is None, log.read_text()
+            time.sleep(0.1)
+        found = re.search(r"serving on (http://127\.0\.0\.1:(\d+)) ", log.read_text())
+        assert found and found.group(2) != "0", log.read_text()
+        # Both workers share the one socket: several new connections all reach a worker.
+        for _ in range(6):
+            got = httpx.get(found.group(1) + "/.well-known/jwks.json", timeout=START_TIMEOUT)
+            assert got.status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert proc.returncode == 0, log.read_text()
 
 
-def test_sync_with_one_thread_is_accepted_as_the_bench_passes_it(free_port, tmp_path):
-    log = tmp_path / "one.log"
-    args = ("--worker-class", "sync", "--threads", "1", "--workers", "1")
-    with serving(free_port(), tmp_path / "one.db", *args, log=log, require_clean_exit=True) as url:
-        pass
-    assert "(1 sync worker;" in _serving_line(log, url)
-
-
-def test_sync_with_more_threads_is_a_usage_error(tmp_path):
-    result = subprocess.run(
-        [*REFERENCE, "--db", str(tmp_path / "x.db"), "--worker-class", "sync", "--threads", "4"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+def test_port_in_use_is_one_error_line_and_exit_2(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [*REFERENCE, "--port", str(port), "--db", str(tmp_path / "x.db")],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
     assert result.returncode == 2
-    assert result.stderr.startswith("error: serve: --threads 4 with --worker-class sync")
+    assert result.stderr == (
+        f"error: serve: cannot listen on 127.0.0.1:{port}: address already in use\n"
+    )
+    assert "Traceback" not in result.stdout
 
 
-def test_help_says_what_threads_do_for_each_worker_class():
+def test_failed_login_limit_is_a_serve_option(free_port, tmp_path):
+    db, creds = tmp_path / "limit.db", tmp_path / "creds.json"
+    args = (
+        "--demo-users", "1", "--credentials-out", str(creds), "--password-cost", "light",
+        "--workers", "1", "--max-failed-logins-per-account", "2",
+    )  # fmt: skip
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [*REFERENCE, "--port", str(port), "--db", str(db), *args]
+    with running(command, url, db.with_suffix(".log")):
+        user = json.loads(creds.read_text())["user-api"]["users"][0]
+        wrong = {"email": user["email"], "password": "not-the-password"}
+        statuses = [httpx.post(url + "/api/user/login", json=wrong).status_code for _ in range(2)]
+        limited = httpx.post(url + "/api/user/login", json={**wrong, "password": user["password"]})
+    assert statuses == [401, 401]
+    assert limited.status_code == 429
+    assert 1 <= int(limited.headers["Retry-After"]) <= 600
+    assert limited.json()["error"] == "too_many_requests"
+
+
+def test_help_says_what_threads_and_workers_do():
     result = subprocess.run(
         [*REFERENCE, "--help"], capture_output=True, text=True, timeout=30, check=False
     )
+    text = " ".join(result.stdout.split())
     assert result.returncode == 0
-    assert "sync workers run 1" in " ".join(result.stdout.split())
+    assert "a worker that dies is started again" in text
+    assert "a request whose body is still arriving parks one of these" in text
+    assert "--worker-class" not in text

@@ -149,10 +149,12 @@ def test_tokens_verify_with_the_published_key_and_carry_documented_claims(
     assert jwt.get_unverified_header(data["accessToken"]) == {"typ": "JWT", "alg": "EdDSA"}
     access = jwt.decode(data["accessToken"], key, algorithms=["EdDSA"])
     refresh = jwt.decode(data["refreshToken"], key, algorithms=["EdDSA"])
-    assert set(access) == {"acc", "sub", "role", "exp", "jti"}
-    assert set(refresh) == {"sub", "acjti", "exp", "jti"}
+    # The documented claims, plus sid: the session both tokens belong to.
+    assert set(access) == {"acc", "sub", "role", "exp", "jti", "sid"}
+    assert set(refresh) == {"sub", "acjti", "exp", "jti", "sid"}
     assert access["role"] == "ROLE_PEER"
     assert refresh["acjti"] == access["jti"]
+    assert refresh["sid"] == access["sid"]
     assert refresh["exp"] - access["exp"] == 86400 - 300
 
 
@@ -163,11 +165,15 @@ def test_refresh_rotates_and_old_refresh_token_is_refused(reference_server: Runn
     assert first.status_code == 200, first.text
     new = first.json()["data"]
     assert new["refreshToken"] != data["refreshToken"]
+    # the rotated token works, without the Bearer prefix too
+    newer = httpx.patch(url, headers={"Authorization": new["refreshToken"]})
+    assert newer.status_code == 200
     again = httpx.patch(url, headers={"Authorization": data["refreshToken"]})
     assert again.status_code == 401
     assert again.json()["status"]["code"] == 401
-    # the rotated token works, without the Bearer prefix too
-    assert httpx.patch(url, headers={"Authorization": new["refreshToken"]}).status_code == 200
+    # the reuse ended the whole session: the newest refresh token is refused as well
+    latest = newer.json()["data"]["refreshToken"]
+    assert httpx.patch(url, headers={"Authorization": latest}).status_code == 401
 
 
 def test_access_token_cannot_refresh_and_refresh_token_cannot_log_out(

@@ -1,8 +1,15 @@
-"""``python -m reference_impl`` under gunicorn in a subprocess: serves, persists, restarts."""
+"""``python -m reference_impl`` under Granian in a subprocess: serves, persists, restarts.
+
+Also the secrets at rest: the database, its WAL and SHM files and the credentials file
+are owner-only (0600) under the usual umask 022, and the credentials file replaces an
+existing file or a symlink instead of writing through it.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -28,15 +35,13 @@ def signed_login(url: str, user: dict) -> httpx.Response:
 
 
 @pytest.mark.slow
-def test_gunicorn_server_keeps_key_users_and_revocations_across_restart(
-    tmp_path: Path, free_port
-) -> None:
+def test_server_keeps_key_users_and_revocations_across_restart(tmp_path: Path, free_port) -> None:
     db, log, creds = tmp_path / "serve.db", tmp_path / "serve.log", tmp_path / "creds.json"
     seed_args = ("--demo-users", "2", "--credentials-out", str(creds))
     with serving(free_port(), db, *WORKERS, *seed_args, log=log, require_clean_exit=True) as url:
         credentials = json.loads(creds.read_text())
         assert set(credentials) == {"fib", "user-api", "duktig"}
-        assert oct(creds.stat().st_mode & 0o777) == "0o600"
+        assert _mode(creds) == 0o600
         user = credentials["fib"]["users"][0]
         first = signed_login(url, user)
         assert first.status_code == 200, first.text
@@ -76,3 +81,32 @@ def test_demo_users_without_credentials_file_is_a_usage_error(tmp_path: Path) ->
     )
     assert result.returncode == 2
     assert "--credentials-out" in result.stderr
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(os.stat(path, follow_symlinks=False).st_mode)
+
+
+def test_database_wal_shm_and_credentials_are_owner_only(tmp_path: Path, free_port) -> None:
+    db, creds = tmp_path / "fresh.db", tmp_path / "creds.json"
+    creds.write_text("old, world-readable\n")
+    creds.chmod(0o644)
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_text("must stay as it is\n")
+    link = tmp_path / "link.json"
+    link.symlink_to(elsewhere)
+    old_umask = os.umask(0o022)
+    try:
+        with serving(free_port(), db, "--demo-users", "1", "--credentials-out", str(creds)) as url:
+            assert httpx.get(f"{url}/.well-known/jwks.json").status_code == 200
+            modes = {p.name: _mode(p) for p in tmp_path.glob("fresh.db*")}
+        # Seeding again, into a symlink: the link is replaced, its target left alone.
+        with serving(free_port(), db, "--demo-users", "1", "--credentials-out", str(link)):
+            pass
+    finally:
+        os.umask(old_umask)
+    assert modes == {"fresh.db": 0o600, "fresh.db-wal": 0o600, "fresh.db-shm": 0o600}
+    assert _mode(creds) == 0o600 and "fib" in json.loads(creds.read_text())
+    assert not link.is_symlink() and _mode(link) == 0o600
+    assert json.loads(link.read_text()) == json.loads(creds.read_text())
+    assert elsewhere.read_text() == "must stay as it is\n"

@@ -19,10 +19,20 @@ def store(tmp_path) -> Store:
 
 def test_password_round_trip_and_mismatch() -> None:
     encoded = passwords.hash_password("correct horse")
-    assert encoded.startswith("scrypt$16384$8$1$")
+    assert encoded.startswith("scrypt$131072$8$1$")  # OWASP: N=2^17, r=8, p=1
     assert passwords.verify_password("correct horse", encoded)
     assert not passwords.verify_password("correct horsf", encoded)
-    assert passwords.hash_password("correct horse") != encoded  # salted
+    light = passwords.hash_password("correct horse", passwords.LIGHT)
+    assert light.startswith("scrypt$16384$8$1$") and light != encoded  # salted
+
+
+def test_older_cheaper_hashes_verify_and_ask_to_be_rehashed() -> None:
+    old_row = passwords.hash_password("pw", passwords.LIGHT)  # the format rows had before
+    assert passwords.verify_password("pw", old_row)
+    assert passwords.needs_rehash(old_row, passwords.OWASP)
+    assert not passwords.needs_rehash(old_row, passwords.LIGHT)
+    assert passwords.needs_rehash("not a hash", passwords.LIGHT)
+    assert not passwords.needs_rehash(passwords.hash_password("pw"), passwords.LIGHT)
 
 
 @pytest.mark.parametrize(
@@ -33,6 +43,7 @@ def test_password_round_trip_and_mismatch() -> None:
         "scrypt$16384$8$1$zz$00",
         "scrypt$16383$8$1$00$00",
         "scrypt$1073741824$8$1$00$00",
+        "scrypt$524288$8$1$00$00",
         "bcrypt$16384$8$1$00$00",
         "scrypt$16384$8$1$$",
         None,

@@ -1,4 +1,4 @@
-"""Ten simultaneous signups of one email against gunicorn (two worker processes) make one user.
+"""Ten simultaneous signups of one email against Granian (two worker processes) make one user.
 
 The real server in a subprocess, real sockets, a real SQLite file: the UNIQUE email
 constraint, not a check-then-insert in Python, must decide the race.
@@ -18,6 +18,8 @@ from subprocesses import serving
 SIGNUP = "/api/user/signup"
 CLIENTS = 10
 REQUEST_TIMEOUT = 30.0
+# Two workers; the light scrypt cost, since the race, not the hashing, is under test.
+SERVER_ARGS = ("--workers", "2", "--password-cost", "light")
 
 
 def signup_all_at_once(url: str, body: dict[str, str]) -> list[int]:
@@ -48,7 +50,7 @@ def test_ten_concurrent_signups_of_one_email_create_one_user(
 ) -> None:
     db = tmp_path / "race.db"
     body = {"name": "racer", "email": "race@example.com", "password": "Race-pass-1"}
-    with serving(free_port(), db, "--workers", "2", log=tmp_path / "server.log") as url:
+    with serving(free_port(), db, *SERVER_ARGS, log=tmp_path / "server.log") as url:
         statuses = signup_all_at_once(url, body)
         login = httpx.post(url + "/api/user/login", json=body, timeout=REQUEST_TIMEOUT)
     with sqlite3.connect(db) as conn:

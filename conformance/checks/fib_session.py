@@ -510,6 +510,50 @@ def bearer_prefix_is_optional(ctx: Context) -> None:
     )
 
 
+# --- advisory checks: whole sessions --------------------------------------------------
+# The FIB documents say nothing of token families; these follow the OAuth 2.0 security
+# best current practice (RFC 9700 section 4.14.2) and the project's own decision
+# (docs/apis/fib/session.md). A server that misses them gets a warning, not a failure.
+
+
+def _refreshed(ctx: Context) -> tuple[tuple[str, str], tuple[str, str]]:
+    """Log in, refresh once: the first pair and the pair the refresh returned."""
+    first = login_pair(ctx)
+    body = _expect_ok(ctx, refresh(ctx, first[1]), "refresh with a fresh refresh token")
+    _pair_from(ctx, body, "refresh response")
+    return first, (body["data"]["accessToken"], body["data"]["refreshToken"])
+
+
+@check("fib", group="lifecycle", level="advisory")
+@lifecycle("refresh")
+@requires_credentials
+def reused_refresh_token_revokes_family(ctx: Context) -> None:
+    """Presenting a used refresh token again ends its session: the pair it bought dies too."""
+    (_, used), (_, bought) = _refreshed(ctx)
+    refresh(ctx, used)  # the reuse; whether it is refused is used_refresh_token_is_rejected's
+    expect_refused(
+        ctx,
+        refresh(ctx, bought),
+        "the refresh token issued from a refresh token that was later reused",
+        hint="on reuse of a refresh token revoke every token issued since its login",
+    )
+
+
+@check("fib", group="lifecycle", level="advisory")
+@lifecycle("refresh", "logout")
+@requires_credentials
+def logout_ends_refreshed_session(ctx: Context) -> None:
+    """Logout with the login's access token also ends the pairs refreshes issued since."""
+    (first_access, _), (_, later_refresh) = _refreshed(ctx)
+    logout(ctx, first_access)
+    expect_refused(
+        ctx,
+        refresh(ctx, later_refresh),
+        "a refreshed session's refresh token after logout with the login's access token",
+        hint="logout ends the session (the token family), whatever generation of token it gets",
+    )
+
+
 # --- checks: the Authorization header -------------------------------------------------
 
 # Values an HTTP client can send (no trailing blanks: those are not legal header values).

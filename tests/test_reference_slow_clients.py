@@ -1,0 +1,97 @@
+"""Slow and idle clients cannot starve logins on ``authconform serve`` with its defaults.
+
+100 connections send their headers and then the body one byte per second; 100 more
+make one request and then sit idle on the kept-alive connection. Meanwhile a normal
+signed FIB login must still be answered (200) within the client's own timeout: Granian
+holds connections and reads bodies in its runtime, not in the app's threads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from subprocesses import serving
+
+from conformance.signing import sign_email
+
+pytestmark = pytest.mark.slow
+
+SESSION = "/auth/api/v1/authentication-management/session"
+SLOW, IDLE = 100, 100
+DECLARED_BODY = 200  # bytes the slow clients promise and never finish sending
+# "Answered": within this client timeout, the bound of the claim, not a speed goal.
+ANSWER_TIMEOUT = 5.0
+DRIP_SECONDS = 12  # the slow clients drip at most this long
+LOGINS = 3
+
+
+def _open(port: int) -> socket.socket:
+    return socket.create_connection(("127.0.0.1", port), timeout=5)
+
+
+def slow_body(port: int) -> socket.socket:
+    sock = _open(port)
+    sock.sendall(
+        f"POST {SESSION} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {DECLARED_BODY}\r\n\r\n{{".encode()
+    )
+    return sock
+
+
+def idle_keepalive(port: int) -> socket.socket:
+    sock = _open(port)
+    sock.sendall(b"GET /.well-known/jwks.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+    return sock
+
+
+def drip(socks: list[socket.socket], stop: threading.Event) -> None:
+    """One byte per second on every slow connection, until told to stop (bounded)."""
+    for _ in range(DRIP_SECONDS):
+        if stop.wait(1.0):
+            return
+        for sock in socks:
+            # The server may drop a client this slow; that is allowed.
+            with contextlib.suppress(OSError):
+                sock.sendall(b" ")
+
+
+def signed_login(url: str, user: dict) -> httpx.Response:
+    body = {
+        "email": user["email"],
+        "signature": sign_email(user["email"], user["privateKeyHex"]),
+        "authPublicKeyHex": user["publicKeyHex"],
+    }
+    return httpx.post(url + SESSION, json=body, timeout=ANSWER_TIMEOUT)
+
+
+def test_logins_are_answered_while_slow_and_idle_clients_hold_connections(
+    tmp_path: Path, free_port: Callable[[], int]
+) -> None:
+    creds = tmp_path / "creds.json"
+    port = free_port()
+    args = ("--demo-users", "1", "--credentials-out", str(creds))  # otherwise the defaults
+    with serving(port, tmp_path / "slow.db", *args) as url:
+        user = json.loads(creds.read_text())["fib"]["users"][0]
+        held = [slow_body(port) for _ in range(SLOW)]
+        held += [idle_keepalive(port) for _ in range(IDLE)]
+        stop = threading.Event()
+        dripper = threading.Thread(target=drip, args=(held[:SLOW], stop), daemon=True)
+        dripper.start()
+        try:
+            time.sleep(1.0)  # the attack is in place before the first login
+            statuses = [signed_login(url, user).status_code for _ in range(LOGINS)]
+        finally:
+            stop.set()
+            dripper.join(5)
+            for sock in held:
+                sock.close()
+    assert statuses == [200] * LOGINS
