@@ -215,11 +215,15 @@ def _envelope(
 BROKEN: dict[str, tuple[dict[str, Any], set[str]]] = {
     "refresh_token_reusable": (
         {"fib_tokens": _tokens(ForgetsUsedRefreshTokens)},
-        {"used_refresh_token_is_rejected"},
+        {"used_refresh_token_is_rejected", "reused_refresh_token_revokes_family"},
     ),
     "logout_does_nothing": (
         {"fib_tokens": _tokens(LogoutRevokesNothing)},
-        {"access_token_rejected_after_logout", "refresh_token_rejected_after_logout"},
+        {
+            "access_token_rejected_after_logout",
+            "refresh_token_rejected_after_logout",
+            "logout_ends_refreshed_session",
+        },
     ),
     "alg_none_accepted": (
         {"fib_tokens": _tokens(AcceptsAlgNone)},
