@@ -40,3 +40,4 @@ serve-docs: docs
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/capacity.py

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import shlex
+import sys
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,6 +14,7 @@ import httpx
 
 from conformance.credentials import load_credentials
 from conformance.errors import TargetError, UsageError
+from conformance.httpbound import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RUN_SECONDS, BoundedClient
 from conformance.profiles import Profile, discover_profiles
 from conformance.runner import RunResult, RunSettings, format_summary, run_suite
 
@@ -48,8 +51,15 @@ reading they allow) and fails the run; an *advisory* check (HTTP practice, or th
 project's own choice where the documents are silent) is shown as WARN and fails the
 run only with --strict.
 
+Limits: each request must be fully answered within --timeout seconds (a server
+dripping bytes does not keep it alive) and in at most --max-response-bytes; redirects
+are never followed. The whole run stops after --max-time seconds, or when the target
+fails to answer 3 requests in a row, and reports what ran as INCOMPLETE (exit 2).
+Before the checks, a few requests make sure the target looks like each chosen API.
+
 exit status: 0 conformant, 1 not conformant (a contract check failed, a check broke,
-or an advisory under --strict), 2 usage error or unreachable target."""
+or an advisory under --strict), 2 usage error, unreachable target, a target that is
+not the API, or an incomplete run."""
     parser.add_argument(
         "url",
         nargs="?",
@@ -61,7 +71,8 @@ or an advisory under --strict), 2 usage error or unreachable target."""
         "--api",
         metavar="SYSTEM",
         help=f"which system to check: {', '.join(sorted(discover_profiles()))} or all "
-        "(default: all without a URL, fib with a URL)",
+        "(default: all without a URL; with a URL, every system the --credentials file has "
+        "a section for, or fib without a file)",
     )
     parser.add_argument(
         "--credentials",
@@ -73,7 +84,8 @@ or an advisory under --strict), 2 usage error or unreachable target."""
     parser.add_argument(
         "--report",
         metavar="DIR",
-        help="write junit.xml, report.md and report.json into DIR (created if missing)",
+        help="write junit.xml, report.md, report.json and report.html (one self-contained "
+        "page) into DIR (created if missing)",
     )
     parser.add_argument(
         "--max-examples",
@@ -121,25 +133,48 @@ or an advisory under --strict), 2 usage error or unreachable target."""
         type=float,
         default=10.0,
         metavar="SECONDS",
-        help="per-request timeout (default: 10)",
+        help="the most a request may take, answer included (default: 10)",
+    )
+    parser.add_argument(
+        "--max-time",
+        type=float,
+        default=DEFAULT_RUN_SECONDS,
+        metavar="SECONDS",
+        help=f"budget for the whole run; past it the run stops and is reported incomplete "
+        f"(exit 2) (default: {DEFAULT_RUN_SECONDS:g})",
+    )
+    parser.add_argument(
+        "--max-response-bytes",
+        type=int,
+        default=DEFAULT_MAX_RESPONSE_BYTES,
+        metavar="N",
+        help=f"read at most N bytes of an answer; a longer one fails the check "
+        f"(default: {DEFAULT_MAX_RESPONSE_BYTES})",
     )
 
 
 def probe(url: str) -> None:
-    """Make sure something answers HTTP at ``url``; any status will do."""
+    """Make sure something answers HTTP at ``url``; any status will do, the body is not read."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise UsageError(f"URL {url}", "expected http://host[:port] or https://host[:port]")
     try:
-        httpx.get(url, timeout=PROBE_TIMEOUT_SECONDS, follow_redirects=False)
+        with BoundedClient(timeout=PROBE_TIMEOUT_SECONDS, max_failures=None) as client:
+            client.request("GET", url, read_body=False)
     except httpx.TimeoutException as exc:
         raise TargetError(f"target {url}", f"no answer within {PROBE_TIMEOUT_SECONDS:g} s") from exc
-    except httpx.TransportError as exc:
+    except httpx.ConnectError as exc:
         raise TargetError(f"target {url}", f"cannot connect ({exc or type(exc).__name__})") from exc
+    except httpx.TransportError as exc:
+        # Connected, then a reset, a hang-up or bytes that are not HTTP.
+        why = f"connected, but got no HTTP answer ({exc or type(exc).__name__})"
+        raise TargetError(f"target {url}", why) from exc
 
 
 def _choose_profiles(api: str) -> list[Profile]:
     profiles = discover_profiles()
+    if "," in api:
+        return [p for name in api.split(",") for p in _choose_profiles(name.strip())]
     if api == "all":
         return list(profiles.values())
     if api not in profiles:
@@ -177,16 +212,50 @@ def _progress(line: str) -> None:
     print(line, flush=True)
 
 
+def _default_api(args: argparse.Namespace, credentials: dict[str, Any]) -> str:
+    """With a URL and no --api: the systems the credentials file has a section for, else fib."""
+    if not args.url:
+        return "all"
+    keys = {p.credentials_key: name for name, p in discover_profiles().items()}
+    chosen = [keys[k] for k in credentials if k in keys]
+    if not chosen:
+        return "fib"
+    _progress(
+        f"checking {', '.join(chosen)}: the systems {args.credentials} has a section for "
+        "(--api to choose)"
+    )
+    return ",".join(chosen)
+
+
+def _command_line(args: argparse.Namespace, api: str) -> str:
+    """The `authconform check` command that repeats this run (minus --seed)."""
+    words = ["authconform", "check"]
+    if args.url:
+        words.append(args.url)
+    words += ["--api", "all" if api == "all" else api]
+    if args.credentials:
+        words += ["--credentials", args.credentials]
+    if args.max_examples != 20:
+        words += ["--max-examples", str(args.max_examples)]
+    return shlex.join(words)
+
+
 def run(args: argparse.Namespace) -> int:
     if args.max_examples < 1:
         raise UsageError("--max-examples", "must be at least 1")
     if args.timeout <= 0:
         raise UsageError("--timeout", "must be positive")
+    if args.max_time <= 0:
+        raise UsageError("--max-time", "must be positive")
+    if args.max_response_bytes < 1:
+        raise UsageError("--max-response-bytes", "must be at least 1")
     if args.expiry_wait < 0:
         raise UsageError("--expiry-wait", "must be zero or more seconds")
-    api = args.api or ("fib" if args.url else "all")
-    profiles = _choose_profiles(api)
+    if args.api:
+        _choose_profiles(args.api)  # a bad --api is reported before anything starts
     with _target(args) as (url, credentials):
+        api = args.api or _default_api(args, credentials)
+        profiles = _choose_profiles(api)
         settings = RunSettings(
             fuzz=not args.no_fuzz,
             max_examples=args.max_examples,
@@ -198,7 +267,12 @@ def run(args: argparse.Namespace) -> int:
                 # None: the lifecycle checks try URL/.well-known/jwks.json and say so.
                 "jwks_url": args.jwks_url,
                 "expiry_wait": args.expiry_wait,
+                # Skip reasons tell "no file given" from "no section in the file".
+                "credentials_file": args.credentials if args.url else "the embedded server's users",
             },
+            max_response_bytes=args.max_response_bytes,
+            max_time=args.max_time,
+            command=_command_line(args, api),
         )
         result: RunResult = run_suite(url, profiles, credentials, settings, _progress)
     print(format_summary(result))
@@ -207,4 +281,7 @@ def run(args: argparse.Namespace) -> int:
 
         paths = write_reports(result, args.report)
         print(f"reports: {', '.join(str(p) for p in paths)}")
+    if result.incomplete:
+        print(f"error: run incomplete: {result.incomplete}", file=sys.stderr)
+        return 2
     return 0 if result.conformant else 1

@@ -8,9 +8,11 @@ from typing import Any, NoReturn
 
 import httpx
 
+from conformance.httpbound import BoundedClient, ResponseTooLarge, describe, safe_json
+from conformance.masking import mask_body, mask_header
 from conformance.registry import CheckFailure
 
-__all__ = ["Context", "Exchange"]
+__all__ = ["Context", "Exchange", "nothing_to_judge"]
 
 # Evidence is for humans: long bodies are cut so a report stays readable.
 EVIDENCE_BODY_LIMIT = 2000
@@ -48,16 +50,21 @@ class Exchange:
         )
 
     def render(self) -> str:
-        """The exchange as a short HTTP transcript, bodies clipped."""
+        """The exchange as a short HTTP transcript, bodies clipped, secrets masked."""
         lines = [f"> {self.method} {self.url}"]
+        sent = {k.lower(): v for k, v in self.request_headers.items()}
         for name in ("content-type", "authorization", "x-auth-key"):
-            if name in self.request_headers:
-                lines.append(f"> {name}: {self.request_headers[name]}")
+            if name in sent:
+                lines.append(f"> {name}: {mask_header(name, sent[name])}")
         if self.request_body:
-            lines.append(f"> {_clip(self.request_body)}")
-        lines.append(f"< {self.status}")
+            lines.append(f"> {_clip(mask_body(self.request_body))}")
+        lines.append(f"< {self.status}" if self.status is not None else "< (no answer)")
+        answered = {k.lower(): v for k, v in self.response_headers.items()}
+        for name in ("content-type", "location"):
+            if name in answered:
+                lines.append(f"< {name}: {answered[name]}")
         if self.response_body:
-            lines.append(f"< {_clip(self.response_body)}")
+            lines.append(f"< {_clip(mask_body(self.response_body))}")
         return "\n".join(lines)
 
 
@@ -72,12 +79,15 @@ class Context:
 
     base_url: str
     system: str
-    client: httpx.Client
+    client: BoundedClient
     spec: dict[str, Any]
     credentials: dict[str, Any] | None = None
     options: dict[str, Any] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)
     last: Exchange | None = None
+    # (status, content type) of every answer the current check received: a check that
+    # saw only redirects or HTML pages had nothing to judge, whatever it concluded.
+    answers: list[tuple[int, str]] = field(default_factory=list)
 
     def request(
         self,
@@ -95,20 +105,29 @@ class Context:
         """
         url = self.base_url.rstrip("/") + path
         try:
-            if json_body is not None:
-                response = self.client.request(method, url, json=json_body, headers=headers)
-            else:
-                response = self.client.request(method, url, content=content, headers=headers)
-        except httpx.TransportError as exc:
-            body = json.dumps(json_body) if json_body is not None else str(content or "")
+            response = self.client.request(
+                method, url, json=json_body, content=content, headers=headers
+            )
+        except ResponseTooLarge as exc:
+            self.last = Exchange.from_response(exc.response)
+            self.answers.append(_answer_kind(exc.response))
+            self.fail(
+                f"answer to {method} {path} is larger than {self.client.max_bytes} bytes",
+                received="a body cut off at the limit (its start is in the evidence)",
+                documented="a small JSON body",
+                hint="raise --max-response-bytes if such answers are expected",
+            )
+        except httpx.RequestError as exc:
+            body = json.dumps(json_body) if json_body is not None else _text(content)
             self.last = Exchange(method, url, dict(headers or {}), body, None, {}, "")
             self.fail(
                 f"no HTTP answer to {method} {path}",
-                received=f"{type(exc).__name__}: {exc}",
+                received=describe(exc),
                 documented="an HTTP response",
-                hint="the server hung up or timed out on this request",
+                hint="the server hung up, broke HTTP or did not answer in time",
             )
         self.last = Exchange.from_response(response)
+        self.answers.append(_answer_kind(response))
         return response
 
     def post(self, path: str, json_body: Any = None, **kwargs: Any) -> httpx.Response:
@@ -130,10 +149,31 @@ class Context:
     def json_of(self, response: httpx.Response) -> Any:
         """The response body as JSON, or a failure saying it was not JSON."""
         try:
-            return response.json()
-        except ValueError:
+            return safe_json(response.content)
+        except ValueError as exc:
             self.fail(
                 "response body is not JSON",
-                received=_clip(response.text) or "(empty body)",
+                received=f"{exc}: {_clip(response.text)}" if response.content else "(empty body)",
                 documented="a JSON body",
             )
+
+
+def _text(content: bytes | str | None) -> str:
+    if isinstance(content, bytes):
+        return content.decode("utf-8", "replace")
+    return content or ""
+
+
+def _answer_kind(response: httpx.Response) -> tuple[int, str]:
+    return response.status_code, response.headers.get("content-type", "").lower()
+
+
+def nothing_to_judge(answers: list[tuple[int, str]]) -> str | None:
+    """Why a check's answers offered nothing to judge (all redirects or HTML), else None."""
+    if not answers:
+        return None
+    if all(300 <= status < 400 for status, _ in answers):
+        return f"the target answered every request with a redirect ({answers[0][0]})"
+    if all(300 <= status < 400 or "html" in kind for status, kind in answers):
+        return "the target answered only with redirects or HTML pages, not the API"
+    return None

@@ -6,6 +6,7 @@ with the field's name instead of as a confusing check failure later.
 
 from __future__ import annotations
 
+import difflib
 import json
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,14 @@ def validate_credentials(data: Any, *, where: str = "credentials") -> dict[str, 
     """Check the shape of an already-parsed credentials document and return it."""
     if not isinstance(data, dict):
         raise UsageError(f"credentials file {where}", "the top level must be a JSON object")
+    for section in data:
+        if section not in _USER_FIELDS:
+            close = difflib.get_close_matches(str(section), list(_USER_FIELDS), n=1)
+            guess = f"did you mean {close[0]!r}? " if close else ""
+            raise UsageError(
+                f"credentials file {where}",
+                f"unknown section {section!r} ({guess}known: {', '.join(sorted(_USER_FIELDS))})",
+            )
     for section, fields in _USER_FIELDS.items():
         if section not in data:
             continue

@@ -4,14 +4,16 @@ Hierarchy::
 
     AuthconformError        base: caught once by the CLI -> "error: <what>: <why>", exit 2
     ├── UsageError          the user's input is wrong (bad flag value, bad credentials file)
-    └── TargetError         the server under test cannot be reached or used at all
+    ├── TargetError         the server under test cannot be reached or used at all
+    └── RunStopped          the run ended early (budget spent, target stopped answering);
+                            the runner reports what it has as incomplete, then exit 2
 
 A non-conformant server is *not* an error: it is a failed check and exit code 1.
 """
 
 from __future__ import annotations
 
-__all__ = ["AuthconformError", "TargetError", "UsageError"]
+__all__ = ["AuthconformError", "RunStopped", "TargetError", "UsageError"]
 
 
 class AuthconformError(Exception):
@@ -29,3 +31,18 @@ class UsageError(AuthconformError):
 
 class TargetError(AuthconformError):
     """Raised when the target cannot be probed (refused, timed out, not HTTP)."""
+
+
+class RunStopped(AuthconformError):
+    """Raised mid-run when going on is pointless: the time budget is spent or the target is gone.
+
+    ``results`` carries what had run when it was raised, so the run can still be reported.
+    """
+
+    def __init__(self, what: str, why: str = "") -> None:
+        super().__init__(what, why)
+        self.results: list = []
+
+    def with_results(self, results: list) -> RunStopped:
+        self.results = list(results)
+        return self

@@ -34,6 +34,13 @@ Keys read from ``profile.schemathesis`` (all optional):
     ``{check_name: reason}``: checks not run; each is reported skipped with its reason.
 ``disabled_phases``
     ``{"examples"|"coverage"|"fuzzing"|"stateful": reason}``: phases not run, reported likewise.
+``stateful_disabled_checks``
+    ``{check_name: reason}``: checks not applied in the stateful phase only (they still run
+    in the others), e.g. one a link-filled credential misleads.
+``user_body_fields``
+    ``{operationId: {body_field: user_field}}``: read only by :mod:`conformance.st_config`:
+    in the configuration shipped for plain ``st run`` these body fields come from the first
+    user of the system's credentials, through environment variables.
 ``unexpected_methods``
     Methods the coverage phase sends to each path expecting 405 (Schemathesis's default
     set when absent; ``[]`` sends none).
@@ -88,11 +95,16 @@ def run_schemathesis(
     progress: Callable[[str], None] | None = None,
     credentials: Mapping[str, Any] | None = None,
     run_timeout: float = DEFAULT_RUN_TIMEOUT,
+    reproduce: str | None = None,
 ) -> list[CheckResult]:
     """Run Schemathesis on ``profile``'s spec against ``base_url`` and return its verdicts.
 
     ``credentials`` is the system's section of the credentials file, used only for
-    ``credential_headers``. Raises UsageError for bad profile settings.
+    ``credential_headers``. ``run_timeout`` is the child's wall-clock limit (the caller
+    passes what is left of the run's budget); ``reproduce``, the ``authconform check``
+    command line that repeats the run, is shown with ``--seed`` under failures.
+    Schemathesis has no limit on response size: its requests are bounded in time only.
+    Raises UsageError for bad profile settings.
     """
     say = progress or (lambda _message: None)
     plan = build_plan(
@@ -153,6 +165,7 @@ def run_schemathesis(
         mask=plan.secrets,
         levels=plan.levels,
         not_applicable=not_applicable(contract, plan.config),
+        command=reproduce,
     )
     for result in results:
         if result.outcome in (Outcome.FAILED, Outcome.WARNED) and result.name != "schemathesis.run":
@@ -230,16 +243,19 @@ def _unserved_additions(
         if addition.method != "get" or "{" in addition.path:
             continue
         try:
-            response = httpx.get(
+            # Only the status is read: a hostile target's body never reaches memory.
+            with httpx.stream(
+                "GET",
                 base_url.rstrip("/") + addition.path,
                 headers=headers,
                 timeout=timeout,
                 follow_redirects=False,
-            )
+            ) as response:
+                status = response.status_code
         except httpx.HTTPError:
             continue
-        if response.status_code in NOT_SERVED:
-            unserved[addition] = response.status_code
+        if status in NOT_SERVED:
+            unserved[addition] = status
     return unserved
 
 

@@ -54,6 +54,8 @@ KNOWN_KEYS = frozenset(
         *STATUS_CHECKS,
         "disabled_checks",
         "disabled_phases",
+        "stateful_disabled_checks",
+        "user_body_fields",
         "unexpected_methods",
         "operations",
         "headers",
@@ -144,6 +146,9 @@ def build_plan(
     phases["stateful"]["max-steps"] = int(
         settings.get("stateful_max_steps", DEFAULT_STATEFUL_MAX_STEPS)
     )
+    stateful_off = _reasons(settings, "stateful_disabled_checks", ALL_CHECKS)
+    if stateful_off:
+        phases["stateful"]["checks"] = {name: {"enabled": False} for name in stateful_off}
 
     headers = {str(k): str(v) for k, v in (settings.get("headers") or {}).items()}
     secrets = []

@@ -137,6 +137,12 @@ class FuzzRun:
                     evidence=_evidence(case_id, cases, interactions),
                 )
 
+    def _reproduce(self, command: str | None) -> str | None:
+        """The full command that repeats this run, when both it and the seed are known."""
+        if command is None or self.seed is None:
+            return None
+        return f"Reproduce the run: {command} --seed {self.seed}"
+
     def results(
         self,
         system: str,
@@ -147,6 +153,7 @@ class FuzzRun:
         mask: tuple[str, ...] = (),
         levels: dict[str, str] | None = None,
         not_applicable: dict[str, str] | None = None,
+        command: str | None = None,
     ) -> list[CheckResult]:
         """One result per check that ran or was switched off, then phases and run errors.
 
@@ -179,7 +186,9 @@ class FuzzRun:
                     f"{failures[0].title}: {len(failures)} distinct failure(s) "
                     f"in {total} request(s)"
                 )
-                result.details = _mask(_render_failures(failures, seed_line), mask)
+                result.details = _mask(
+                    _render_failures(failures, seed_line, self._reproduce(command)), mask
+                )
             elif name in idle:
                 # Applied to every response, but the spec gives it nothing to look at.
                 result.outcome = Outcome.NOT_APPLICABLE
@@ -350,7 +359,7 @@ def _request_lines(case: dict[str, Any], interaction: dict[str, Any] | None) -> 
     return lines
 
 
-def _render_failures(failures: list[_Failure], seed_line: str) -> str:
+def _render_failures(failures: list[_Failure], seed_line: str, reproduce: str | None = None) -> str:
     blocks = []
     for number, failure in enumerate(failures[:MAX_FAILURES_SHOWN], start=1):
         times = f" (seen {failure.count}x)" if failure.count > 1 else ""
@@ -361,7 +370,7 @@ def _render_failures(failures: list[_Failure], seed_line: str) -> str:
     hidden = len(failures) - MAX_FAILURES_SHOWN
     if hidden > 0:
         blocks.append(f"... and {hidden} more distinct failure(s)")
-    blocks.append(f"Reproduce the run with the same {seed_line}.")
+    blocks.append(reproduce or f"Reproduce the run with the same {seed_line}.")
     return "\n\n".join(blocks)
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "Outcome",
     "check",
     "checks_for",
+    "missing_credentials_reason",
     "outcome_for",
     "requires_credentials",
     "requires_option",
@@ -167,10 +168,18 @@ def requires_credentials(func: CheckFunc) -> CheckFunc:
     @functools.wraps(func)
     def wrapper(ctx: Context) -> None:
         if not ctx.credentials:
-            raise CheckSkipped(f"no {ctx.system!r} section in the credentials file")
+            raise CheckSkipped(missing_credentials_reason(ctx))
         func(ctx)
 
     return wrapper
+
+
+def missing_credentials_reason(ctx: Context) -> str:
+    """Why a check that must log in has no users: no file given, or no section in it."""
+    if "credentials_file" in ctx.options and not ctx.options["credentials_file"]:
+        return "no --credentials file given (this check must log in)"
+    where = ctx.options.get("credentials_file") or "the credentials file"
+    return f"no {ctx.system!r} section in {where}"
 
 
 def requires_option(name: str, reason: str) -> Callable[[CheckFunc], CheckFunc]:

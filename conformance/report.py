@@ -1,4 +1,5 @@
-"""Reports of a run: JUnit XML for CI, Markdown for people, JSON for tools."""
+"""Reports of a run: JUnit XML for CI, Markdown and one self-contained HTML page for people,
+JSON for tools."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ def report_json(run: RunResult) -> dict[str, Any]:
     totals["by_system"] = {system: run.counts(system) for system in run.systems}
     totals["conformant"] = run.conformant
     totals["strict"] = run.strict
+    totals["incomplete"] = run.incomplete  # why the run stopped early, or None
     return {
         "tool": "authconform",
         "version": tool_version(),
@@ -152,7 +154,12 @@ def _markdown(run: RunResult) -> str:
 
 
 def write_reports(run: RunResult, directory: str | Path) -> list[Path]:
-    """Write junit.xml, report.md and report.json into ``directory`` (created if missing)."""
+    """Write junit.xml, report.md, report.json and report.html into ``directory``.
+
+    ``directory`` is created if missing.
+    """
+    from conformance.report_html import render_html
+
     out = Path(directory)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -162,6 +169,8 @@ def write_reports(run: RunResult, directory: str | Path) -> list[Path]:
         markdown.write_text(_markdown(run), encoding="utf-8")
         data = out / "report.json"
         data.write_text(json.dumps(report_json(run), indent=2) + "\n", encoding="utf-8")
+        page = out / "report.html"
+        page.write_text(render_html(run, version=tool_version()), encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"--report {directory}", exc.strerror or str(exc)) from exc
-    return [junit, markdown, data]
+    return [junit, markdown, data, page]

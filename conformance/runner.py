@@ -4,7 +4,13 @@ Each check runs once with its own timing; its outcome is decided here and only h
 CheckFailure -> failed (contract) or warned (advisory, by the level the check was
 registered with), CheckNotApplicable -> not applicable, CheckSkipped -> skipped,
 anything else -> error (a bug in the suite, shown with its traceback so it can be
-fixed, never blamed on the target).
+fixed, never blamed on the target). A check that passed having seen only redirects or
+HTML pages is not applicable: it had nothing to judge.
+
+Bounds: every request goes through :class:`~conformance.httpbound.BoundedClient`; the
+run has a wall-clock budget, and when it is spent (or the target stops answering) the
+run stops with what it has, every check that did not run listed as such, and
+``RunResult.incomplete`` saying why. Every result text is masked of the run's secrets.
 """
 
 from __future__ import annotations
@@ -16,10 +22,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
-
-from conformance.context import Context
-from conformance.errors import AuthconformError, UsageError
+from conformance.context import Context, nothing_to_judge
+from conformance.errors import AuthconformError, RunStopped, UsageError
+from conformance.httpbound import DEFAULT_MAX_RESPONSE_BYTES, BoundedClient, RunBudget
+from conformance.masking import Masker, mask_transcript, secret_values
 from conformance.profiles import Profile, load_checks
 from conformance.registry import (
     Check,
@@ -73,6 +79,10 @@ class RunSettings:
     timeout: float = DEFAULT_TIMEOUT_SECONDS
     strict: bool = False  # broken advisories make the run fail
     options: dict[str, Any] = field(default_factory=dict)
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    max_time: float | None = None  # whole-run budget in seconds; None: unlimited
+    fingerprint: bool = True  # first make sure the target looks like each system's API
+    command: str | None = None  # the command that repeats this run (for reproduce lines)
 
 
 @dataclass
@@ -84,12 +94,13 @@ class RunResult:
     results: list[CheckResult]
     date: datetime = field(default_factory=lambda: datetime.now(UTC))
     strict: bool = False  # advisories count as failures
+    incomplete: str | None = None  # why the run stopped early; None: it ran to the end
 
     @property
     def conformant(self) -> bool:
-        """No broken contract claim and no suite error (and, when strict, no advisory)."""
+        """Complete, no broken contract claim and no suite error (nor advisory, when strict)."""
         bad = _BAD_STRICT if self.strict else _BAD
-        return not any(r.outcome in bad for r in self.results)
+        return self.incomplete is None and not any(r.outcome in bad for r in self.results)
 
     def flagged(self) -> list[CheckResult]:
         """The results a reader must look at: failures, errors, then advisories."""
@@ -122,13 +133,19 @@ def _failure_details(failure: CheckFailure) -> str:
 
 
 def run_check(chk: Check, ctx: Context) -> CheckResult:
-    """Run one check and turn whatever happens into a CheckResult."""
+    """Run one check and turn whatever happens into a CheckResult (RunStopped goes through)."""
     ctx.last = None
+    ctx.answers = []
     started = time.perf_counter()
     message, details = "", ""
     try:
         chk.func(ctx)
         outcome = Outcome.PASSED
+        why_not = nothing_to_judge(ctx.answers)
+        if why_not:
+            outcome, message = Outcome.NOT_APPLICABLE, why_not
+    except RunStopped:
+        raise
     except CheckFailure as failure:
         outcome, message = outcome_for(chk.level), failure.title
         details = _failure_details(failure)
@@ -181,9 +198,10 @@ def _fuzz(
     credentials: dict[str, Any] | None,
     settings: RunSettings,
     progress: Progress | None,
+    budget: RunBudget,
 ) -> list[CheckResult]:
     try:
-        from conformance.fuzz import run_schemathesis
+        from conformance.fuzz import DEFAULT_RUN_TIMEOUT, run_schemathesis
     except ModuleNotFoundError as exc:
         if exc.name not in ("conformance.fuzz", "schemathesis"):
             raise
@@ -191,15 +209,40 @@ def _fuzz(
             "schemathesis stage", f"{exc.name} is not available; run with --no-fuzz"
         ) from exc
     started = time.perf_counter()
+    budget.stop_if_spent()
+    run_timeout = min(DEFAULT_RUN_TIMEOUT, budget.remaining())
     try:
-        return run_schemathesis(
+        results = run_schemathesis(
             profile,
             base_url,
             max_examples=settings.max_examples,
             seed=settings.seed,
             progress=progress,
             credentials=credentials,
+            run_timeout=run_timeout,
+            reproduce=settings.command,
         )
+        killed = [
+            r for r in results if r.name == "schemathesis.run" and "did not finish" in r.message
+        ]
+        if killed and run_timeout < DEFAULT_RUN_TIMEOUT:
+            # Killed for the run's budget, not stuck on its own: the run is incomplete.
+            why = f"the run's budget of {budget.seconds:g} s ran out during Schemathesis"
+            done = [r for r in results if r not in killed]
+            done.append(
+                CheckResult(
+                    system=profile.name,
+                    name="schemathesis.run",
+                    group="schemathesis",
+                    summary="Schemathesis could send every request and read every answer.",
+                    outcome=Outcome.SKIPPED,
+                    message=f"did not run to the end: {why}",
+                    details=killed[0].details,
+                    duration=time.perf_counter() - started,
+                )
+            )
+            raise RunStopped("--max-time", why).with_results(done)
+        return results
     except AuthconformError:
         raise
     except Exception as exc:  # Schemathesis breaking is the suite's problem, not the target's
@@ -238,37 +281,101 @@ def run_system(
     credentials: dict[str, Any] | None,
     settings: RunSettings,
     progress: Progress | None = None,
+    *,
+    budget: RunBudget | None = None,
+    masker: Masker | None = None,
 ) -> list[CheckResult]:
-    """The protocol checks of one system, then (unless turned off) its Schemathesis run."""
+    """The protocol checks of one system, then (unless turned off) its Schemathesis run.
+
+    Raises RunStopped (its ``results`` holding what ran) when the budget is spent or the
+    target stops answering.
+    """
+    budget = budget or RunBudget(settings.max_time)
+    masker = masker or Masker(secret_values(credentials))
     load_checks(profile)
     section = (credentials or {}).get(profile.credentials_key)
     results: list[CheckResult] = []
+
+    def record(result: CheckResult) -> None:
+        result.message = masker(result.message)
+        if result.group == "schemathesis":  # its transcripts did not go through Exchange
+            result.details = mask_transcript(result.details)
+        result.details = masker(result.details)
+        results.append(result)
+        if progress:
+            progress(format_line(result))
+
     try:
         spec = _load_spec(profile)
     except UsageError as exc:
         # A missing spec is the installation's fault: say so once, still run what can run.
         spec = {}
         results.append(_spec_missing(profile, str(exc), progress))
-    with httpx.Client(timeout=settings.timeout, follow_redirects=False) as client:
-        ctx = Context(
-            base_url=base_url.rstrip("/"),
-            system=profile.name,
-            client=client,
-            spec=spec,
-            credentials=section,
-            options=dict(settings.options),
-        )
-        for chk in checks_for(profile.name):
-            result = run_check(chk, ctx)
-            results.append(result)
-            if progress:
-                progress(format_line(result))
-    if settings.fuzz and spec:
-        for result in _fuzz(profile, base_url, section, settings, progress):
-            results.append(result)
-            if progress:
-                progress(format_line(result))
+    try:
+        with _client(settings, budget) as client:
+            ctx = Context(
+                base_url=base_url.rstrip("/"),
+                system=profile.name,
+                client=client,
+                spec=spec,
+                credentials=section,
+                options=dict(settings.options),
+            )
+            for chk in checks_for(profile.name):
+                budget.stop_if_spent()
+                record(run_check(chk, ctx))
+        if settings.fuzz and spec:
+            for result in _fuzz(profile, base_url, section, settings, progress, budget):
+                record(result)
+    except RunStopped as stop:
+        for result in stop.results:
+            record(result)
+        raise stop.with_results(results) from None
     return results
+
+
+def _client(settings: RunSettings, budget: RunBudget) -> BoundedClient:
+    return BoundedClient(
+        timeout=settings.timeout, max_bytes=settings.max_response_bytes, budget=budget
+    )
+
+
+def _not_run(
+    profiles: list[Profile], done: list[CheckResult], fuzz: bool, why: str
+) -> list[CheckResult]:
+    """A skipped result for every check of ``profiles`` that has no result in ``done``."""
+    seen = {(r.system, r.name) for r in done}
+    fuzzed = {r.system for r in done if r.group == "schemathesis"}
+    missing = []
+    for profile in profiles:
+        load_checks(profile)
+        for chk in checks_for(profile.name):
+            if (chk.system, chk.name) not in seen:
+                missing.append(
+                    CheckResult(
+                        system=chk.system,
+                        name=chk.name,
+                        group=chk.group,
+                        summary=chk.summary,
+                        outcome=Outcome.SKIPPED,
+                        message=f"did not run: {why}",
+                        duration=None,
+                        level=chk.level,
+                    )
+                )
+        if fuzz and profile.name not in fuzzed:
+            missing.append(
+                CheckResult(
+                    system=profile.name,
+                    name="schemathesis.run",
+                    group="schemathesis",
+                    summary="Schemathesis could send every request and read every answer.",
+                    outcome=Outcome.SKIPPED,
+                    message=f"did not run: {why}",
+                    duration=None,
+                )
+            )
+    return missing
 
 
 def run_suite(
@@ -278,19 +385,61 @@ def run_suite(
     settings: RunSettings,
     progress: Progress | None = None,
 ) -> RunResult:
-    """Check every given system on one target, in order."""
+    """Check every given system on one target, in order, within the run's budget.
+
+    Raises TargetError before any check when the target does not look like a chosen
+    system's API; a run stopped early comes back with ``incomplete`` set.
+    """
     profiles = list(profiles)
+    budget = RunBudget(settings.max_time)
+    masker = Masker(secret_values(credentials))
     results: list[CheckResult] = []
-    for profile in profiles:
-        if progress:
-            progress(f"{profile.name}: {profile.title}")
-        results.extend(run_system(profile, base_url, credentials, settings, progress))
+    incomplete = None
+    try:
+        if settings.fingerprint:
+            _fingerprint(base_url, profiles, settings, budget, progress)
+        for profile in profiles:
+            if progress:
+                progress(f"{profile.name}: {profile.title}")
+            results.extend(
+                run_system(
+                    profile, base_url, credentials, settings, progress, budget=budget, masker=masker
+                )
+            )
+    except RunStopped as stop:
+        results.extend(stop.results)
+        incomplete = str(stop)
+        missing = _not_run(profiles, results, settings.fuzz, incomplete)
+        if progress and missing:
+            progress(f"stopped: {incomplete}; {len(missing)} checks did not run")
+        results.extend(missing)
     return RunResult(
         target=base_url,
         systems=[p.name for p in profiles],
         results=results,
         strict=settings.strict,
+        incomplete=incomplete,
     )
+
+
+def _fingerprint(
+    base_url: str,
+    profiles: list[Profile],
+    settings: RunSettings,
+    budget: RunBudget,
+    progress: Progress | None,
+) -> None:
+    from conformance.fingerprint import looks_like
+
+    with _client(settings, budget) as client:
+        for profile in profiles:
+            try:
+                spec = _load_spec(profile)
+            except UsageError:
+                continue  # reported by run_system; nothing documented to compare with
+            seen = looks_like(client, base_url, profile, spec)
+            if progress:
+                progress(f"{profile.name}: the target looks like this API ({seen})")
 
 
 def format_summary(run: RunResult) -> str:
@@ -305,6 +454,10 @@ def format_summary(run: RunResult) -> str:
         lines.append(f"  claim: {result.summary}")
         lines.append(f"  {result.message}")
         lines.extend(f"  {line}" for line in result.details.splitlines())
+    not_run = [r.name for r in run.results if r.message.startswith("did not run")]
+    if run.incomplete and not_run:
+        lines.append("")
+        lines.append(f"did not run ({len(not_run)}): {', '.join(not_run)}")
     lines.append("")
     lines.append(verdict_line(run))
     return "\n".join(lines)
@@ -322,6 +475,8 @@ def format_counts(c: dict[str, int]) -> str:
 def verdict_line(run: RunResult) -> str:
     """The run's verdict in words, naming advisories and whether --strict counted them."""
     warned = run.counts()["warned"]
+    if run.incomplete:
+        return f"INCOMPLETE: {run.incomplete}"
     if not run.conformant:
         if run.strict and not any(r.outcome in _BAD for r in run.results):
             return f"NOT conformant under --strict ({warned} advisories)"

@@ -26,7 +26,8 @@ from typing import Any
 import yaml
 
 from conformance.errors import UsageError
-from conformance.specfiles import SYSTEMS, spec_path
+from conformance.specfiles import SYSTEMS, docs_dirs, spec_path
+from conformance.specfiles import docs_dir as default_docs_dir
 from conformance.specschema import (
     SpecOperation,
     escape_pointer,
@@ -39,7 +40,6 @@ from conformance.specview import contract_view, strict_view
 
 __all__ = ["DocPage", "check_system", "configure", "parse_page", "run"]
 
-DOCS_DIR = Path(__file__).resolve().parent.parent / "docs" / "apis"
 
 _MARKER = re.compile(r"^\s*<!--\s*(fields|headers|responses|example)\s*:\s*(.*?)\s*-->\s*$")
 _OPERATION = re.compile(r"^([A-Za-z]+)\s+(/\S*)$")
@@ -359,7 +359,11 @@ def check_system(system: str, docs_dir: Path, spec_file: Path, root: Path) -> li
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    actions = parser.add_subparsers(dest="spec_command", metavar="{check}", required=True)
+    actions = parser.add_subparsers(
+        dest="spec_command",
+        metavar="{check,schemathesis-config,schemathesis-env}",
+        required=True,
+    )
     check = actions.add_parser(
         "check",
         help="compare docs/apis/<system>/*.md with spec/<system>.openapi.yaml",
@@ -372,7 +376,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--docs-dir",
         type=Path,
         default=None,
-        help=f"directory holding <system>/*.md (default: {DOCS_DIR})",
+        help="directory holding <system>/*.md (default: the repository's docs/apis, else the "
+        "copy installed with the package)",
     )
     check.add_argument(
         "--spec-dir",
@@ -380,12 +385,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="directory holding <system>.openapi.yaml (default: the usual spec lookup)",
     )
+    from conformance import st_config
+
+    st_config.configure(actions)
 
 
 def run(args: argparse.Namespace) -> int:
-    docs_dir = args.docs_dir or DOCS_DIR
+    if args.spec_command != "check":
+        from conformance import st_config
+
+        runner = {"schemathesis-config": st_config.run_config}.get(
+            args.spec_command, st_config.run_env
+        )
+        return runner(args)
+    docs_dir = args.docs_dir or default_docs_dir()
     if not docs_dir.is_dir():
-        raise UsageError(f"docs directory {docs_dir}", "not found (use --docs-dir)")
+        tried = ", ".join(str(d) for d in ([docs_dir] if args.docs_dir else docs_dirs()))
+        raise UsageError(f"docs directory {docs_dir}", f"not found in {tried} (use --docs-dir)")
     root = docs_dir.resolve().parent.parent
     systems = SYSTEMS if args.api == "all" else (args.api,)
     drift = []

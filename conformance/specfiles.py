@@ -2,6 +2,8 @@
 
 Lookup order: ``$AUTHCONFORM_SPEC_DIR``, then the repository's ``spec/`` next to this
 package, then ``<sys.prefix>/share/authconform/spec`` (where the wheel installs them).
+The docs pages `spec check` compares with are found the same way (``docs/apis``; the
+wheel installs them under ``share/authconform/docs/apis``).
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ import yaml
 
 from conformance.errors import UsageError
 
-__all__ = ["ENV_VAR", "SYSTEMS", "load_spec", "spec_dirs", "spec_path"]
+__all__ = ["ENV_VAR", "SYSTEMS", "docs_dir", "docs_dirs", "load_spec", "spec_dirs", "spec_path"]
 
 SYSTEMS: tuple[str, ...] = ("fib", "user-api", "duktig")
 ENV_VAR = "AUTHCONFORM_SPEC_DIR"
 _REPO_SPEC_DIR = Path(__file__).resolve().parent.parent / "spec"
+_REPO_DOCS_DIR = Path(__file__).resolve().parent.parent / "docs" / "apis"
 
 
 def spec_dirs() -> list[Path]:
@@ -30,6 +33,16 @@ def spec_dirs() -> list[Path]:
     dirs.append(_REPO_SPEC_DIR)
     dirs.append(Path(sys.prefix) / "share" / "authconform" / "spec")
     return dirs
+
+
+def docs_dirs() -> list[Path]:
+    """Where the API docs pages may be: the repository's, then the installed copy."""
+    return [_REPO_DOCS_DIR, Path(sys.prefix) / "share" / "authconform" / "docs" / "apis"]
+
+
+def docs_dir() -> Path:
+    """The first docs directory that exists (the repository's path when none does)."""
+    return next((d for d in docs_dirs() if d.is_dir()), _REPO_DOCS_DIR)
 
 
 def spec_path(system: str) -> Path:

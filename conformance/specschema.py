@@ -24,6 +24,7 @@ __all__ = [
     "pointer_get",
     "response_errors",
     "schema_errors",
+    "security_headers",
     "spec_operations",
 ]
 
@@ -72,6 +73,28 @@ def _json_schema_pointer(spec: dict[str, Any], pointer: str) -> str | None:
     return None
 
 
+def security_headers(spec: dict[str, Any], op: dict[str, Any]) -> dict[str, bool]:
+    """Headers the operation's security schemes send; required when every alternative sends it.
+
+    An ``http`` scheme sends ``Authorization``; an ``apiKey`` scheme ``in: header`` sends its
+    ``name``. An empty requirement (``{}``) makes every credential optional.
+    """
+    schemes = (spec.get("components") or {}).get("securitySchemes") or {}
+    requirements = op.get("security", spec.get("security")) or []
+    per_alternative = []
+    for requirement in requirements:
+        names = set()
+        for scheme_name in requirement:
+            scheme = schemes.get(scheme_name) or {}
+            if scheme.get("type") == "http":
+                names.add("authorization")
+            elif scheme.get("type") == "apiKey" and scheme.get("in") == "header":
+                names.add(str(scheme.get("name", "")).lower())
+        per_alternative.append(names)
+    every = set.intersection(*per_alternative) if per_alternative else set()
+    return {name: name in every for name in set().union(*per_alternative)}
+
+
 def spec_operations(spec: dict[str, Any]) -> dict[tuple[str, str], SpecOperation]:
     operations = {}
     for api_path, item in (spec.get("paths") or {}).items():
@@ -87,6 +110,7 @@ def spec_operations(spec: dict[str, Any]) -> dict[tuple[str, str], SpecOperation
                     _, param = follow(spec, f"{base}/parameters/{index}")
                     if param.get("in") == "header":
                         headers[param["name"].lower()] = bool(param.get("required"))
+            headers.update(security_headers(spec, op))
             request_schema = fields = None
             if "requestBody" in op:
                 request_schema = _json_schema_pointer(spec, f"{op_pointer}/requestBody")

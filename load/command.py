@@ -2,12 +2,15 @@
 
 Locust patches the whole process with gevent, so it never runs inside the CLI: this module
 builds the ``locust`` command line, runs it, and reads back its JSON stats. With no URL it
-starts the reference server (gunicorn, demo users) for the length of the run.
+starts the reference server (demo users) for the length of the run. ``--rate`` runs the
+open model (``load.open_model``); ``--find-capacity`` searches the rate (``load.capacity``).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import shutil
 import socket
 import subprocess
 import sys
@@ -16,15 +19,20 @@ import urllib.parse
 from pathlib import Path
 
 from conformance.errors import TargetError, UsageError
+from load.openreport import format_open, locust_percentiles
+from load.schedule import ARRIVALS
 from load.server import free_port, reference_server
 from load.summary import format_rows, read_rows
 
-__all__ = ["configure", "locust_command", "run"]
+__all__ = ["clear_outputs", "configure", "locust_command", "run"]
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 # Locust's own exit codes: 0 clean, 1 failures or broken thresholds; anything else is ours to
 # report as a usage or target problem (2).
 LOCUST_FAILED = 1
+# What one run writes into --report; removed first, so a failed run never shows an old one.
+OUTPUTS = ("report.html", "stats.json", "stats_*.csv", "latency.*", "capacity.*", "steps")
+LOGIN_ROW = "fib login"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -54,36 +62,65 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--demo-users", type=int, default=20, help="accounts on the reference server (20)"
     )
+    group = parser.add_argument_group("open model (fixed arrival rate)")
+    group.add_argument(
+        "--rate",
+        type=float,
+        help="start this many FIB logins per second whatever the answers (replaces -u); "
+        "latency is timed from each login's intended start",
+    )
+    group.add_argument(
+        "--arrival", choices=ARRIVALS, default="constant", help="arrival spacing (constant)"
+    )
+    group.add_argument(
+        "--slo-p99-ms", type=float, help="latency objective: p99 from the intended start (ms)"
+    )
+    group = parser.add_argument_group("capacity search")
+    group.add_argument(
+        "--find-capacity",
+        action="store_true",
+        help="find the highest rate meeting --slo-p99-ms and --max-fail-ratio, and the knee",
+    )
+    group.add_argument("--start-rate", type=float, default=100.0, help="first step (100/s)")
+    group.add_argument("--max-rate", type=float, default=50_000.0, help="never above (50000/s)")
+    group.add_argument("--step-time", type=float, default=5.0, help="seconds per step (5)")
+    group.add_argument(
+        "--step-requests", type=int, default=20_000, help="logins per step at most (20000)"
+    )
+    group.add_argument("--max-steps", type=int, default=16, help="steps at most (16)")
+    group.add_argument(
+        "--server-pid",
+        type=int,
+        help="the server's process on this machine: its CPU tells a busy server from a busy "
+        "generator (given automatically for the reference server)",
+    )
 
 
-def locust_command(args: argparse.Namespace, url: str, credentials: str | None) -> list[str]:
+def locust_command(
+    args: argparse.Namespace, url: str, credentials: str | None, *, report: Path | None = None
+) -> list[str]:
     """The ``locust`` command line this run amounts to (also what the guide shows)."""
-    report = Path(args.report)
+    report = Path(args.report) if report is None else report
+    rate = getattr(args, "rate", None)
+    # Open model: one scheduling user per process; the rate, not users, sets the load.
+    users = max(1, args.processes or 1) if rate else args.users
     command = [
-        sys.executable,
-        "-m",
-        "locust",
-        "-f",
-        str(LOCUSTFILE),
-        "--host",
-        url,
-        "--headless",
-        "--only-summary",
-        "-u",
-        str(args.users),
-        "-r",
-        str(args.spawn_rate or args.users),
-        "-t",
-        args.run_time,
-        "--html",
-        str(report / "report.html"),
-        "--csv",
-        str(report / "stats"),
-        "--json-file",
-        str(report / "stats"),
-    ]
+        sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--host", url,
+        "--headless", "--only-summary",
+        "-u", str(users), "-r", str(users if rate else args.spawn_rate or users),
+        "-t", args.run_time,
+        "--html", str(report / "report.html"),
+        "--csv", str(report / "stats"),
+        "--json-file", str(report / "stats"),
+    ]  # fmt: skip
     if credentials:
         command += ["--credentials", credentials]
+    if rate:
+        command += ["--arrival-rate", f"{rate:g}", "--arrival", args.arrival]
+        command += ["--latency-file", str(report / "latency")]
+        limit = getattr(args, "arrival_limit", None)
+        if limit:
+            command += ["--arrival-limit", str(limit)]
     if args.processes:
         # Local workers only: bind the master to loopback on a free port, not Locust's
         # all-interfaces 5557, which a second run on the machine would already hold.
@@ -101,6 +138,16 @@ def locust_command(args: argparse.Namespace, url: str, credentials: str | None) 
     return command
 
 
+def clear_outputs(report: Path) -> None:
+    """Remove a previous run's files, so that only this run's results are ever shown."""
+    for pattern in OUTPUTS:
+        for old in report.glob(pattern):
+            if old.is_dir():
+                shutil.rmtree(old)
+            else:
+                old.unlink()
+
+
 def _check_reachable(url: str) -> None:
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -112,30 +159,67 @@ def _check_reachable(url: str) -> None:
         raise TargetError(url, f"cannot connect ({exc.strerror or exc})") from exc
 
 
+def _open_outcome(args: argparse.Namespace, report: Path) -> int:
+    """Print the open-model figures; 1 when they miss --slo-p99-ms, else 0."""
+    latency = report / "latency.json"
+    if not latency.exists():
+        return 0
+    summary = json.loads(latency.read_text(encoding="utf-8"))
+    print(format_open(summary, locust_percentiles(report / "stats.json", LOGIN_ROW)))
+    p99 = summary["corrected_ms"]["p99"]
+    if args.slo_p99_ms is not None and p99 > args.slo_p99_ms:
+        print(f"SLO missed: p99 {p99:.1f} ms > --slo-p99-ms {args.slo_p99_ms:g}")
+        return 1
+    return 0
+
+
 def _run_locust(args: argparse.Namespace, url: str, credentials: str | None) -> int:
-    Path(args.report).mkdir(parents=True, exist_ok=True)
+    report = Path(args.report)
+    report.mkdir(parents=True, exist_ok=True)
+    clear_outputs(report)
     code = subprocess.run(locust_command(args, url, credentials), check=False).returncode
-    stats = Path(args.report) / "stats.json"
+    stats = report / "stats.json"
+    verdict = 0
     if stats.exists():
         print(format_rows(read_rows(stats)))
-        print(f"reports: {Path(args.report).resolve()}/ (report.html, stats*.csv, stats.json)")
+        if args.rate:
+            verdict = _open_outcome(args, report)
+        print(f"reports: {report.resolve()}/ (report.html, stats*.csv, stats.json)")
     if code in (0, LOCUST_FAILED):
-        return code
+        return max(code, verdict)
     raise UsageError("locust", f"exited with status {code} (see its messages above)")
 
 
-def run(args: argparse.Namespace) -> int:
+def _validate(args: argparse.Namespace) -> None:
     if args.users < 1:
         raise UsageError("--users", "must be at least 1")
+    if args.rate is not None and args.rate <= 0:
+        raise UsageError("--rate", "must be a positive number of logins per second")
+    if args.find_capacity and args.slo_p99_ms is None:
+        raise UsageError("--find-capacity", "needs --slo-p99-ms (the latency objective)")
+    if args.find_capacity and args.rate is not None:
+        raise UsageError("--rate", "not with --find-capacity, which picks the rates itself")
+
+
+def _dispatch(args: argparse.Namespace, url: str, credentials: str | None, pid: int | None) -> int:
+    if args.find_capacity:
+        from load.capacity import find_capacity
+
+        return find_capacity(args, url, credentials, server_pid=args.server_pid or pid)
+    return _run_locust(args, url, credentials)
+
+
+def run(args: argparse.Namespace) -> int:
+    _validate(args)
     if args.url:
         url = args.url.rstrip("/")
         _check_reachable(url)
-        return _run_locust(args, url, args.credentials)
+        return _dispatch(args, url, args.credentials, None)
     if args.credentials:
         raise UsageError("--credentials", "only with a URL: the reference server makes its own")
     with (
         tempfile.TemporaryDirectory(prefix="authconform-load-") as workdir,
-        reference_server(Path(workdir), demo_users=args.demo_users) as (url, credentials),
+        reference_server(Path(workdir), demo_users=args.demo_users) as served,
     ):
-        print(f"reference server at {url} with {args.demo_users} demo users", flush=True)
-        return _run_locust(args, url, str(credentials))
+        print(f"reference server at {served.url} with {args.demo_users} demo users", flush=True)
+        return _dispatch(args, served.url, str(served.credentials), served.pid)

@@ -15,6 +15,7 @@ from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
 from conformance.errors import AuthconformError
+from load import open_model
 from load.accounts import load_section_users
 from load.thresholds import SIGN_REQUEST_TYPE, Limits, RowStats, breaches
 
@@ -52,6 +53,7 @@ def add_arguments(parser) -> None:
         default=0.0,
         help="iterations per second per simulated user (constant throughput); 0 = no pause",
     )
+    open_model.add_arguments(parser)
 
 
 def _fatal(message: str) -> None:
@@ -75,15 +77,24 @@ def select_users(environment: Environment) -> None:
     """Drop opt-in users unless picked, and users whose credentials are missing, with a log line.
 
     Locust runs every class when none is named and refuses a class whose tasks a ``--tags``
-    filter removed entirely, so ``--tags session`` alone would fail without this.
+    filter removed entirely, so ``--tags session`` alone would fail without this. With
+    ``--arrival-rate`` and no class named, the open-model classes run, and only they.
     """
     options = environment.parsed_options
     named = bool(getattr(options, "user_classes", None))
     tags = set(getattr(options, "tags", None) or ())
+    arrivals = (getattr(options, "arrival_rate", 0.0) or 0.0) > 0
     kept = []
     for user_class in environment.user_classes:
         name = user_class.__name__
-        if not named:
+        is_open = getattr(user_class, "open_model", False)
+        if is_open and not arrivals:
+            if named:
+                _fatal(f"error: {name}: needs --arrival-rate (logins per second)")
+            continue
+        if not named and arrivals and not is_open:
+            continue
+        if not named and not arrivals:
             if tags and not _has_tagged_task(user_class, tags):
                 continue
             if not tags and getattr(user_class, "opt_in", False):

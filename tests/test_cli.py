@@ -102,6 +102,8 @@ def test_missing_required_option_exits_2() -> None:
         (("check", "ftp://example", "--no-fuzz"), "URL ftp://example"),
         (("check", "--api", "nope", "--no-fuzz"), "--api nope"),
         (("check", "--max-examples", "0"), "--max-examples"),
+        (("check", "--max-time", "0"), "--max-time"),
+        (("check", "--max-response-bytes", "0"), "--max-response-bytes"),
         (("check", "http://127.0.0.1:1", "--credentials", "/nonexistent/c.json"), "credentials"),
     ],
 )
@@ -129,6 +131,20 @@ def test_check_help_documents_every_option() -> None:
         "--no-fuzz",
         "--no-lifecycle",
         "--jwks-url",
+        "--max-time",
+        "--max-response-bytes",
         "protocol checks only",
     ):
         assert option in result.stdout
+
+
+def test_python_dash_m_conformance_runs_the_cli() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "conformance", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("authconform ")

@@ -136,3 +136,41 @@ def test_reports_render_every_outcome(tmp_path: Path) -> None:
     markdown = (out / "report.md").read_text(encoding="utf-8")
     assert "**NOT conformant**" in markdown
     assert "### **FAIL** fib: `b_fails` (contract)" in markdown
+
+
+def test_check_url_defaults_to_the_systems_of_the_credentials_file(tmp_path: Path) -> None:
+    with running_server(demo_users=1) as server:
+        given = {k: server.credentials[k] for k in ("fib", "duktig")}
+        credentials = _write_credentials(tmp_path, given)
+        result = check(server.url, "--credentials", str(credentials), "--no-fuzz")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert f"checking fib, duktig: the systems {credentials} has a section for" in result.stdout
+    assert "  PASS duktig  " in result.stdout and "  PASS fib  " in result.stdout
+    assert " user-api  " not in result.stdout
+
+
+def test_skip_reasons_tell_no_file_from_no_section(tmp_path: Path) -> None:
+    with running_server(demo_users=1) as server:
+        without = check(server.url, "--api", "duktig", "--no-fuzz")
+        credentials = _write_credentials(tmp_path, {"fib": server.credentials["fib"]})
+        no_section = check(
+            server.url, "--api", "duktig", "--credentials", str(credentials), "--no-fuzz"
+        )
+    assert "(no --credentials file given (this check must log in))" in without.stdout
+    assert f"(no 'duktig' section in {credentials})" in no_section.stdout
+    assert "section in the credentials file" not in without.stdout
+
+
+def test_reproduce_line_gives_the_whole_command_with_the_seed() -> None:
+    import argparse
+
+    from conformance.check_command import _command_line
+    from conformance.fuzz_report import FuzzRun
+
+    args = argparse.Namespace(url="http://127.0.0.1:9", credentials="c d.json", max_examples=5)
+    command = _command_line(args, "fib")
+    expected = "authconform check http://127.0.0.1:9 --api fib --credentials 'c d.json'"
+    assert command == f"{expected} --max-examples 5"
+    run = FuzzRun()
+    run.seed = 1234
+    assert run._reproduce(command) == f"Reproduce the run: {command} --seed 1234"

@@ -80,3 +80,10 @@ def test_public_key_must_match_private_key(tmp_path: Path) -> None:
 def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="credentials file"):
         load_credentials(tmp_path / "absent.json")
+
+
+def test_unknown_section_is_refused_by_name(tmp_path: Path) -> None:
+    with pytest.raises(UsageError) as caught:
+        load_credentials(_write(tmp_path, {"fibb": {"users": []}}))
+    assert "unknown section 'fibb'" in str(caught.value)
+    assert "did you mean 'fib'?" in str(caught.value)

@@ -414,3 +414,78 @@ def test_browser_try_it_out_logs_alice_in_through_cors(
         page.close()
     assert code == "200"
     assert browser_context.outside == []
+
+
+FIB_LOGOUT_PATH = "/auth/api/v1/authentication-management/logout"
+
+
+def _try_it_out(operation) -> tuple[str, str]:
+    """Expand an explorer operation, press Try it out and Execute: (status, response body)."""
+    operation.locator(".opblock-summary").click()
+    operation.locator("button.try-out__btn").click()
+    operation.locator("button.execute").click()
+    rows = operation.locator(".live-responses-table tbody")
+    status = rows.locator(".response-col_status").first
+    status.wait_for()
+    body = rows.locator(".response-col_description pre").first
+    return status.inner_text().strip(), body.inner_text()
+
+
+def _authorize_dialog(frame, scheme: str, value: str | None) -> None:
+    """In the page's own Authorize dialog: sign ``scheme`` out, then in with ``value``."""
+    frame.locator(".auth-wrapper button.authorize").first.click()
+    form = frame.locator(".modal-ux .auth-container", has=frame.locator("h4", has_text=scheme))
+    signed_in = form.locator("button", has_text="Logout")
+    if signed_in.count():
+        signed_in.click()
+    if value is not None:
+        form.locator("input").fill(value)
+        form.locator("button.authorize").click()
+    frame.locator(".modal-ux button.btn-done").first.click()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_browser_try_it_out_refreshes_and_logs_out_through_authorize(
+    browser_context, site_url, tmp_path: Path
+) -> None:
+    """Login's token goes into Authorize (the spec's security schemes), then refresh and logout.
+
+    The refresh token travels bare (the `token` scheme, as the FIB documents show it), the
+    access token as `Bearer` (the `bearer` scheme): both readings, from the page itself.
+    """
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", SPEC_SERVER_PORT)) == 0:
+            pytest.skip(f"127.0.0.1:{SPEC_SERVER_PORT}, the spec's server, is taken")
+    db = tmp_path / "authorize.db"
+    sent: list[tuple[str, str, str]] = []
+    with serving(SPEC_SERVER_PORT, db, "--demo-users", "0", "--cors-origin", site_url):
+        page = browser_context.new_page()
+        page.on(
+            "request",
+            lambda r: sent.append((r.method, r.url, r.headers.get("authorization") or "")),
+        )
+        page.goto(f"{site_url}/reference/fib-explorer/")
+        frame = page.frame_locator("iframe.swagger-ui-iframe")
+        login = frame.locator(".opblock-post", has_text=FIB_LOGIN_PATH).first
+        login_code, body = _try_it_out(login)
+        tokens = json.loads(body)["data"]
+
+        _authorize_dialog(frame, "token", tokens["refreshToken"])
+        refresh = frame.locator(".opblock-patch", has_text=FIB_LOGIN_PATH).first
+        refresh_code, body = _try_it_out(refresh)
+        renewed = json.loads(body)["data"]
+
+        _authorize_dialog(frame, "token", None)
+        _authorize_dialog(frame, "bearer", renewed["accessToken"])
+        logout = frame.locator(".opblock-post", has_text=FIB_LOGOUT_PATH).first
+        logout_code, _ = _try_it_out(logout)
+        logout.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "site-fib-authorize-logout.png"), full_page=False)
+        page.close()
+    assert (login_code, refresh_code, logout_code) == ("200", "200", "200")
+    api = f"http://127.0.0.1:{SPEC_SERVER_PORT}"
+    calls = [(method, url, auth) for method, url, auth in sent if url.startswith(api)]
+    assert ("PATCH", api + FIB_LOGIN_PATH, tokens["refreshToken"]) in calls
+    assert ("POST", api + FIB_LOGOUT_PATH, f"Bearer {renewed['accessToken']}") in calls
+    assert browser_context.outside == []

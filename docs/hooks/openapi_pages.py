@@ -58,7 +58,9 @@ def explorer_markdown(system: str, spec: Path, title: str) -> str:
         "authconform serve --demo-users 0 --cors-origin http://127.0.0.1:8001\n"
         "```\n\n"
         "(`--demo-users 0` registers alice alone, so the seed example logs in; see "
-        "[Running the reference server](../guides/reference-server.md)).\n\n"
+        "[Running the reference server](../guides/reference-server.md)). An operation that "
+        "needs a credential (a token, an application key) takes it from the *Authorize* "
+        "button: copy it there from an earlier answer.\n\n"
         f'<swagger-ui src="../{SITE_SPEC_DIR}/{spec.name}"/>\n'
     )
 

@@ -1,0 +1,277 @@
+"""Open-model runs in Locust: logins at a fixed arrival rate, timed from their intended start.
+
+One user per process keeps the schedule: at each intended time it starts the login in a
+greenlet of its own, so a slow answer delays nobody else's start (Locust's users wait for
+their answer before the next request: a closed loop, which hides server stalls). Each process
+takes ``--arrival-rate`` divided by the number of worker processes; workers send their
+``load.latency.Tally`` to the master when the test stops, and the master (or the single
+process) writes the files and logs the figures.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import resource
+import time
+from typing import ClassVar
+
+import gevent
+from gevent.pool import Pool
+from locust import events, task
+from locust.env import Environment
+from locust.runners import MasterRunner, WorkerRunner
+
+from load.base import ApiUser
+from load.latency import Tally, record_seconds
+from load.schedule import ARRIVALS, arrival_times, process_share
+
+__all__ = ["ArrivalUser", "add_arguments"]
+
+logger = logging.getLogger("authconform.load")
+
+# Logins in flight per process at most (and its HTTP connections): far more than a stall of
+# a second at a few thousand logins/s needs. When full, the schedule waits, and says so.
+MAX_IN_FLIGHT = 4000
+MESSAGE = "authconform_arrivals"
+# A user that is not this process's scheduler sleeps in slices this long until stopped.
+IDLE_SECONDS = 3600
+
+
+def add_arguments(parser) -> None:
+    """The open-model options (``load.hooks`` calls this from Locust's parser event)."""
+    parser.add_argument(
+        "--arrival-rate",
+        type=float,
+        default=0.0,
+        help="open model: start this many logins per second in total, whatever the answers "
+        "(split across worker processes); runs the arrival user classes, e.g. FibArrivalUser",
+    )
+    parser.add_argument(
+        "--arrival",
+        choices=ARRIVALS,
+        default="constant",
+        help="open model: evenly spaced (constant) or independent (poisson) arrivals",
+    )
+    parser.add_argument(
+        "--arrival-limit",
+        type=int,
+        default=0,
+        help="open model: start at most this many logins in total (0: until the run ends)",
+    )
+    parser.add_argument(
+        "--latency-file",
+        default="",
+        help="open model: write PREFIX.json (figures), PREFIX.hgrm (percentile distribution, ms) "
+        "and PREFIX.hdr (encoded HdrHistogram) of the latency from each intended start",
+    )
+
+
+class _Schedule:
+    """This process's schedule and what it saw; one per process."""
+
+    def __init__(self) -> None:
+        self.owner: ArrivalUser | None = None
+        self.tally = Tally()
+        self.in_flight: dict[gevent.Greenlet, float] = {}
+        self.pool = Pool(MAX_IN_FLIGHT)
+        self.times = iter(())
+        self.pending: float | None = None  # taken from the schedule, not started yet
+        self.launched = 0
+        self.limit: int | None = None
+        self.first = self.last = 0.0
+        self.share = 0.0
+        self.wall_start = self.cpu_start = 0.0
+        self.wall_end: float | None = None  # set when the schedule ended before the run
+        self.cpu_end = 0.0
+        self.stopped = False
+        self.finished = False
+
+    def remaining_due(self, now: float) -> int:
+        """Arrivals due by ``now`` that were never started (the schedule fell behind)."""
+        count = 0
+        if self.pending is not None and self.pending <= now:
+            count += 1
+        for at in self.times:
+            if at > now or count > 10 * self.share * (now - self.first) + 10:
+                break
+            count += 1
+        if self.limit is not None:
+            count = min(count, max(0, self.limit - self.launched))
+        return count
+
+
+_schedule = _Schedule()
+# Master or single process: every process's tally, merged.
+_merged = Tally()
+_reports = 0
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _worker_position(environment: Environment) -> tuple[int, int]:
+    runner = environment.runner
+    if isinstance(runner, WorkerRunner):
+        count = getattr(environment.parsed_options, "expect_workers", 1) or 1
+        return runner.worker_index, count
+    return 0, 1
+
+
+class ArrivalUser(ApiUser):
+    """Base for open-model users: one per process keeps the arrival schedule.
+
+    Subclasses define ``arrive()``: one login, True when its answer passed.
+    """
+
+    abstract = True
+    opt_in = True
+    # load.hooks runs these classes (only) when --arrival-rate is given.
+    open_model: ClassVar[bool] = True
+    # The FastHttpUser connection pool: every login in flight needs a connection.
+    concurrency = MAX_IN_FLIGHT
+
+    def arrive(self) -> bool:
+        raise NotImplementedError
+
+    @task
+    def keep_schedule(self) -> None:
+        if _schedule.owner is not None:
+            gevent.sleep(IDLE_SECONDS)  # this process's schedule is kept by another user
+            return
+        _schedule.owner = self
+        options = self.environment.parsed_options
+        rate = getattr(options, "arrival_rate", 0.0) or 0.0
+        if rate <= 0:
+            raise RuntimeError(f"{type(self).__name__} needs --arrival-rate")
+        index, count = _worker_position(self.environment)
+        share, phase = process_share(rate, index, count)
+        limit = getattr(options, "arrival_limit", 0) or 0
+        s = _schedule
+        s.share = share
+        s.limit = math.ceil(limit / count) if limit else None
+        s.tally.offered_rate = share
+        s.wall_start, s.cpu_start = time.perf_counter(), _cpu_seconds()
+        s.first = s.wall_start + phase / share
+        s.times = arrival_times(share, options.arrival, start=s.first, rng=random.Random())
+        self._keep(s)
+        s.wall_end, s.cpu_end = time.perf_counter(), _cpu_seconds()  # the limit was reached
+        gevent.sleep(IDLE_SECONDS)
+
+    def _keep(self, s: _Schedule) -> None:
+        for at in s.times:
+            if s.limit is not None and s.launched >= s.limit:
+                return
+            s.pending = at
+            delay = at - time.perf_counter()
+            if delay > 0:
+                gevent.sleep(delay)
+            if s.stopped:
+                return
+            s.pool.spawn(self._one, at)  # waits while MAX_IN_FLIGHT logins are out
+            s.pending = None
+            s.launched += 1
+            s.last = at
+
+    def _one(self, intended: float) -> None:
+        s = _schedule
+        started = time.perf_counter()
+        record_seconds(s.tally.send_lag, started - intended)
+        s.in_flight[gevent.getcurrent()] = intended
+        s.tally.sent += 1
+        s.tally.max_in_flight = max(s.tally.max_in_flight, len(s.in_flight))
+        try:
+            passed = self.arrive()
+        finally:
+            s.in_flight.pop(gevent.getcurrent(), None)
+        if s.stopped:
+            return  # answered after the end: the tally is closed
+        record_seconds(s.tally.corrected, time.perf_counter() - intended)
+        if passed:
+            s.tally.ok += 1
+            s.tally.ok_in_window += s.wall_end is None
+        else:
+            s.tally.failed += 1
+
+
+def _finish(environment: Environment) -> Tally | None:
+    """Close this process's tally when the test stops; None if it kept no schedule."""
+    s = _schedule
+    if s.owner is None or s.finished:
+        return None
+    now = time.perf_counter()
+    s.stopped = s.finished = True
+    t = s.tally
+    for intended in s.in_flight.values():
+        # Still waiting: at least this late. Recorded, so a stalled server cannot hide.
+        record_seconds(t.corrected, now - intended)
+        t.unfinished += 1
+    t.due = s.launched + s.remaining_due(now)
+    end = now if s.limit is None or s.launched < s.limit else min(now, s.last + 1 / s.share)
+    t.window_s = max(0.0, end - s.first)
+    # The CPU share while the schedule ran, not while it idled after its last arrival.
+    wall_end, cpu_end = (s.wall_end, s.cpu_end) if s.wall_end else (now, _cpu_seconds())
+    wall = wall_end - s.wall_start
+    t.cpu = [(cpu_end - s.cpu_start) / wall if wall > 0 else 0.0]
+    return t
+
+
+@events.test_stop.add_listener
+def on_test_stop(environment: Environment, **_kwargs) -> None:
+    """Fires on every node when the run stops: workers send their tally to the master."""
+    if isinstance(environment.runner, MasterRunner):
+        return
+    tally = _finish(environment)
+    if tally is None:
+        return
+    if isinstance(environment.runner, WorkerRunner):
+        environment.runner.send_message(MESSAGE, tally.to_wire())
+    else:
+        _take(tally.to_wire())
+
+
+def _take(data: dict) -> None:
+    global _reports
+    _merged.merge(data)
+    _reports += 1
+
+
+def _on_message(environment: Environment, msg, **_kwargs) -> None:
+    """Fires on the master for each worker's tally."""
+    _take(msg.data)
+
+
+@events.init.add_listener
+def on_init(environment: Environment, **_kwargs) -> None:
+    if isinstance(environment.runner, MasterRunner):
+        environment.runner.register_message(MESSAGE, _on_message)
+
+
+@events.quitting.add_listener
+def report(environment: Environment, **_kwargs) -> None:
+    """Fires at exit; the master (or single process) writes and logs the open-model figures."""
+    if isinstance(environment.runner, WorkerRunner) or not _reports:
+        return
+    from load.openreport import lag_warning
+
+    prefix = getattr(environment.parsed_options, "latency_file", "") or ""
+    summary = _merged.write_files(prefix) if prefix else _merged.summary()
+    c = summary["corrected_ms"]
+    logger.info(
+        "open model: %d of %d due logins sent at %.0f/s asked; latency from the intended "
+        "start: p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+        summary["sent"], summary["due"], summary["offered_rate"], c["p50"], c["p99"], c["max"],
+    )  # fmt: skip
+    warning = lag_warning(summary)
+    if warning:
+        logger.warning("%s", warning)
+    asked = getattr(environment.parsed_options, "arrival_rate", 0.0) or 0.0
+    if summary["offered_rate"] < 0.99 * asked:
+        logger.warning(
+            "only %d process(es) kept a schedule, offering %.0f of the %.0f logins/s asked: "
+            "give -u at least the number of worker processes",
+            summary["processes"], summary["offered_rate"], asked,
+        )  # fmt: skip

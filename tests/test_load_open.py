@@ -1,0 +1,263 @@
+"""Open-model runs, the stall server and the capacity search, each in child processes.
+
+Locust never runs in this process (it would patch it with gevent). The servers are
+tests/stall_server.py (freezes on a schedule, or serves one login at a time) and the
+reference server that ``authconform load`` starts itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from locust_run import PROCESS_TIMEOUT, ROOT, locust_command, run, stop, write_credentials
+
+from conformance.signing import generate_keypair
+from load.openreport import locust_percentiles
+
+pytestmark = pytest.mark.load
+
+STALL_SERVER = ROOT / "tests" / "stall_server.py"
+# Freeze S seconds every T: a tenth of the time, long enough to dwarf every normal answer.
+STALL_S, PERIOD_S = 0.5, 5.0
+RUN_S = 10  # two whole periods
+RATE = 100  # logins/s: low, so a busy machine still keeps the schedule
+# Analytically a share S/T of logins waits uniformly 0..S, so p99 = S (1 - 0.01 T / S).
+EXPECTED_P99_S = STALL_S * (1 - 0.01 * PERIOD_S / STALL_S)
+TOLERANCE = 0.20
+# Serial server for the search: one login at a time, 10 ms each, so at most 100/s.
+SERVICE_MS = 10
+# Upper bound on a search's child process (start-up included); never a measurement.
+SEARCH_TIMEOUT = 120
+
+
+@contextlib.contextmanager
+def stall_server(tmp_path: Path, *args: str) -> Iterator[str]:
+    """tests/stall_server.py with ARGS on a free loopback port; yields its URL."""
+    out = tmp_path / f"stall-{len(list(tmp_path.glob('stall-*')))}.out"
+    with out.open("w") as sink:
+        process = subprocess.Popen([sys.executable, str(STALL_SERVER), *args], stdout=sink)
+    try:
+        deadline = time.monotonic() + 10
+        while not out.read_text().strip() and time.monotonic() < deadline:
+            assert process.poll() is None, "the stall server exited"
+            time.sleep(0.05)
+        yield out.read_text().split()[0]
+    finally:
+        stop(process)
+
+
+@pytest.fixture(scope="module")
+def fib_accounts(tmp_path_factory) -> str:
+    """Accounts with real keys to sign with; the stall server checks nothing."""
+    users = []
+    for n in range(5):
+        pair = generate_keypair()
+        users.append({"email": f"user{n}@example.com", "privateKeyHex": pair.private_key_hex})
+    path = tmp_path_factory.mktemp("accounts") / "credentials.json"
+    return write_credentials(path, {"fib": {"users": users}})
+
+
+def _authconform_load(*args: str, timeout: float = PROCESS_TIMEOUT) -> subprocess.CompletedProcess:
+    # Own process group: on a timeout, the server and Locust children go down with it.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "conformance.cli", "load", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        out, err = process.communicate(timeout=timeout)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+@pytest.mark.slow
+def test_a_stalling_server_shows_in_the_open_model_and_hides_from_the_closed_loop(
+    tmp_path, fib_accounts
+):
+    """The same server, the same rate, at the same time: arrivals vs paced users."""
+    with stall_server(tmp_path, "--stall", str(STALL_S), "--period", str(PERIOD_S)) as url:
+        common = ["--headless", "--only-summary", "-t", f"{RUN_S}s", "--host", url,
+                  "--credentials", fib_accounts]  # fmt: skip
+        arrivals = ["-u", "1", "-r", "1", "--arrival-rate", str(RATE)]
+        files = ["--latency-file", str(tmp_path / "latency"), "--json-file", str(tmp_path / "open")]
+        open_run = subprocess.Popen(
+            locust_command(*common, *arrivals, *files),
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        )  # fmt: skip
+        try:
+            # Closed loop: 2 users, each at most RATE/2 logins/s, each waiting for its answer.
+            closed = run(
+                locust_command(*common, "-u", "2", "-r", "2", "--user-rate", str(RATE / 2),
+                               "--json-file", str(tmp_path / "closed"), "FibLoginUser")
+            )  # fmt: skip
+            _, open_err = open_run.communicate(timeout=PROCESS_TIMEOUT)
+        finally:
+            stop(open_run)
+    assert open_run.returncode == 0, open_err[-3000:]
+    assert closed.returncode == 0, closed.stderr[-3000:]
+    summary = json.loads((tmp_path / "latency.json").read_text())
+    assert summary["sent"] >= 0.9 * RATE * (RUN_S - 2)  # the schedule was kept
+    corrected_s = summary["corrected_ms"]["p99"] / 1000
+    assert abs(corrected_s - EXPECTED_P99_S) <= TOLERANCE * EXPECTED_P99_S, summary
+    closed_s = locust_percentiles(tmp_path / "closed.json", "fib login")["p99"] / 1000
+    assert closed_s < EXPECTED_P99_S / 2, (closed_s, corrected_s)
+    assert (tmp_path / "latency.hgrm").stat().st_size > 0
+    assert (tmp_path / "latency.hdr").stat().st_size > 0
+
+
+def test_a_rate_run_of_the_reference_server_reports_both_latencies(tmp_path):
+    report = tmp_path / "report"
+    result = _authconform_load(
+        "--rate", "50", "--arrival", "poisson", "-t", "3s", "--demo-users", "3",
+        "--slo-p99-ms", "60000", "--report", str(report),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = json.loads((report / "latency.json").read_text())
+    assert summary["offered_rate"] == 50 and summary["sent"] > 0 and summary["failed"] == 0
+    assert "from the intended start (HDR)" in result.stdout
+    assert "Locust, from the actual send" in result.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="--processes needs fork")
+def test_the_rate_is_split_across_local_processes(tmp_path):
+    report = tmp_path / "report"
+    result = _authconform_load(
+        "--rate", "60", "--processes", "2", "-t", "4s", "--demo-users", "3",
+        "--report", str(report),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = json.loads((report / "latency.json").read_text())
+    assert summary["processes"] == 2  # each worker's tally reached the master
+    assert summary["offered_rate"] == 60  # 30 + 30
+    assert summary["sent"] > 0 and summary["failed"] == 0
+
+
+def test_a_run_without_credentials_never_shows_the_previous_runs_table(tmp_path, fib_accounts):
+    report = tmp_path / "report"
+    report.mkdir()
+    old = [{"method": "POST", "name": "row from an old run", "num_requests": 1,
+            "num_failures": 0, "start_time": 0, "last_request_timestamp": 1,
+            "total_response_time": 1, "response_times": {"1": 1}}]  # fmt: skip
+    (report / "stats.json").write_text(json.dumps(old))
+    with stall_server(tmp_path, "--service-ms", "1") as url:
+        result = _authconform_load(url, "--report", str(report), "-t", "2s")
+    assert result.returncode == 2
+    assert "row from an old run" not in result.stdout
+    assert not (report / "stats.json").exists()
+
+
+@pytest.fixture(scope="module")
+def search(tmp_path_factory, fib_accounts) -> tuple[subprocess.CompletedProcess, Path]:
+    """One real search against a server that saturates at 100 logins/s."""
+    tmp = tmp_path_factory.mktemp("search")
+    report = tmp / "report"
+    with stall_server(tmp, "--service-ms", str(SERVICE_MS)) as url:
+        result = _authconform_load(
+            url, "--credentials", fib_accounts, "--find-capacity", "--slo-p99-ms", "200",
+            "--start-rate", "25", "--step-time", "2", "--max-steps", "5",
+            "--report", str(report), timeout=SEARCH_TIMEOUT,
+        )  # fmt: skip
+    return result, report
+
+
+@pytest.mark.slow
+def test_the_search_finds_the_knee_of_a_saturating_server(search):
+    result, report = search
+    assert result.returncode == 0, result.stderr[-3000:]
+    found = json.loads((report / "capacity.json").read_text())
+    steps = found["steps"]
+    assert len(steps) == 5
+    assert sum(line.startswith("step ") for line in result.stdout.splitlines()) == 5
+    # 1000 / SERVICE_MS = 100/s at most: 200/s offered cannot be followed.
+    capacity = 1000 / SERVICE_MS
+    assert found["knee"] and found["knee"]["saturates_at"] <= 1.2 * capacity
+    assert found["knee"]["follows_up_to"] >= 25
+    assert found["capacity"] is not None and 25 <= found["capacity"] <= 1.5 * capacity
+    assert result.stdout.strip().splitlines()[-2].startswith("capacity: ")
+    for name in ("capacity.svg", "capacity.html", "capacity.md"):
+        assert (report / name).stat().st_size > 0, name
+
+
+@pytest.mark.slow
+def test_the_search_exits_1_when_even_the_first_step_misses(tmp_path, fib_accounts):
+    with stall_server(tmp_path, "--service-ms", str(SERVICE_MS)) as url:
+        result = _authconform_load(
+            url, "--credentials", fib_accounts, "--find-capacity", "--slo-p99-ms", "1",
+            "--start-rate", "20", "--step-time", "2", "--report", str(tmp_path / "r"),
+            timeout=SEARCH_TIMEOUT,
+        )  # fmt: skip
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert "even 20 logins/s misses" in result.stdout
+
+
+def test_find_capacity_needs_an_slo():
+    result = _authconform_load("--find-capacity")
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: --find-capacity: needs --slo-p99-ms")
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_the_chart_page_shows_the_knee_in_a_browser(search):
+    """The HTML page over loopback in headless Chromium; any request elsewhere fails the test."""
+    from test_site import CHROMIUM_FLAGS, _chromium
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    _, report = search
+    found = json.loads((report / "capacity.json").read_text())
+    handler = functools.partial(_Quiet, directory=str(report))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    outside: list[str] = []
+    try:
+        with sync_api.sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(_chromium()), args=CHROMIUM_FLAGS)
+            page = browser.new_page()
+
+            def route(request_route) -> None:
+                if urlsplit(request_route.request.url).hostname == "127.0.0.1":
+                    request_route.continue_()
+                else:
+                    outside.append(request_route.request.url)
+                    request_route.abort()
+
+            page.route("**/*", route)
+            page.goto(f"http://127.0.0.1:{server.server_address[1]}/capacity.html")
+            knee = page.locator("svg #knee")
+            knee.wait_for(state="visible", timeout=30_000)
+            label = knee.locator("text").text_content()
+            chart = page.locator("svg").first.bounding_box()
+            line = knee.locator("line").bounding_box()
+            answer = page.locator("#answer").inner_text()
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+    assert outside == []
+    assert label == f"knee ≈ {found['knee']['saturates_at']:,.0f}/s"
+    # The marker stands inside the chart, left of its right edge (the highest offered rate).
+    assert chart["x"] < line["x"] < chart["x"] + chart["width"]
+    assert answer == found["line"]

@@ -1,0 +1,241 @@
+"""The pytest plugin, run the way a user runs it: pytest in a child process, a real server.
+
+Each child pytest runs in an empty directory with ``-p authconform`` and writes JUnit XML,
+which says per item whether it passed, failed (with what text), was skipped (why), and
+which warnings it raised.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+from broken_fib import BROKEN
+from subprocesses import serving
+from wsgi_rewrite import WSGIApp
+
+from conformance.api import list_checks
+from reference_impl.embedded import running_server
+
+AUTHCONFORM_SERVE = (sys.executable, "-m", "conformance.cli", "serve")
+PYTEST_TIMEOUT = 300
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """`authconform serve --demo-users 2 --credentials-out FILE` on a free port."""
+    import socket
+
+    work = tmp_path_factory.mktemp("plugin-serve")
+    creds = work / "creds.json"
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with serving(
+        port,
+        work / "ref.db",
+        "--demo-users",
+        "2",
+        "--credentials-out",
+        str(creds),
+        # Sync workers close each connection: under gthread keep-alive, a form body the
+        # server leaves unread sometimes drops the next request (non_json_content_type_gets_4xx).
+        "--worker-class",
+        "sync",
+        command=AUTHCONFORM_SERVE,
+    ) as url:
+        yield url, creds
+
+
+def run_pytest(workdir: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], dict]:
+    """pytest in ``workdir`` with the plugin; returns the process and per-item JUnit results."""
+    junit = workdir / "junit.xml"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "authconform",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:locust",
+            "--junitxml",
+            str(junit),
+            "-rA",
+            *args,
+        ],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=PYTEST_TIMEOUT,
+        check=False,
+    )
+    items = {}
+    if junit.exists():
+        for case in ET.parse(junit).iter("testcase"):
+            verdict = next((c for c in case if c.tag in ("failure", "error", "skipped")), None)
+            name = f"{case.get('classname')}.{case.get('name')}".strip(".")
+            items[name] = (
+                "passed" if verdict is None else verdict.tag,
+                "" if verdict is None else (verdict.get("message") or "") + (verdict.text or ""),
+            )
+    return proc, items
+
+
+def _item(system: str, name: str) -> str:
+    """How JUnit names ``authconform::<system>::<name>``."""
+    return f"authconform.{system}.{name}"
+
+
+def test_without_a_url_the_plugin_adds_nothing(tmp_path: Path) -> None:
+    (tmp_path / "test_own.py").write_text("def test_own():\n    assert True\n")
+    proc, items = run_pytest(tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert list(items) == ["test_own.test_own"]
+    helped = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "authconform", "--help"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert "--authconform-url=URL" in helped.stdout
+
+
+def test_loading_the_plugin_imports_none_of_the_suite() -> None:
+    """The entry point loads it into every pytest run of an installed project: keep it cheap."""
+    probe = (
+        "import sys, conformance.pytest_plugin;"
+        "print(sorted(m for m in sys.modules if m.startswith('conformance.')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert out.stdout.strip() == "['conformance.pytest_plugin']"
+
+
+@pytest.mark.slow
+def test_one_item_per_check_all_pass_against_authconform_serve(
+    served: tuple[str, Path], tmp_path: Path
+) -> None:
+    url, creds = served
+    proc, items = run_pytest(
+        tmp_path,
+        "--authconform-url", url,
+        "--authconform-credentials", str(creds),
+        "--authconform-no-fuzz",
+    )
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
+    expected = {_item(c.system, c.name) for c in list_checks("all", fuzz=False)}
+    assert set(items) == expected
+    assert len(expected) >= 50  # every protocol check of the three systems
+    assert "authconform::fib::correctly_signed_login_succeeds" in proc.stdout
+    not_passed = {name: v for name, v in items.items() if v[0] != "passed"}
+    # Only the check that must wait out a token's lifetime is skipped, with its reason.
+    assert set(not_passed) == {_item("fib", "expired_access_token_is_rejected")}
+    assert "expiry wait" in not_passed[_item("fib", "expired_access_token_is_rejected")][1]
+
+
+@pytest.mark.slow
+def test_without_credentials_login_checks_skip_with_the_reason(
+    served: tuple[str, Path], tmp_path: Path
+) -> None:
+    url, _ = served
+    proc, items = run_pytest(
+        tmp_path, "--authconform-url", url, "--authconform-api", "duktig", "--authconform-no-fuzz"
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    outcome, reason = items[_item("duktig", "incorrect_credentials_get_401")]
+    assert outcome == "skipped" and "credentials" in reason
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", ["accepts_any_signature", "repeats_jti"])
+def test_a_broken_server_fails_the_right_items_with_the_evidence(
+    variant: str, tmp_path: Path
+) -> None:
+    options, must_fail = BROKEN[variant]
+    with running_server(demo_users=1, **options) as server:
+        creds = tmp_path / "creds.json"
+        creds.write_text(json.dumps(server.credentials))
+        proc, items = run_pytest(
+            tmp_path,
+            "--authconform-url", server.url,
+            "--authconform-api", "fib",
+            "--authconform-credentials", str(creds),
+            "--authconform-no-fuzz",
+        )
+    assert proc.returncode == 1, proc.stdout[-4000:]
+    failed = {name for name, (outcome, _) in items.items() if outcome == "failure"}
+    assert _item("fib", must_fail) in failed
+    # The failure text is the check's evidence, as the CLI prints it.
+    text = items[_item("fib", must_fail)][1]
+    assert f"FAIL fib {must_fail} [contract]" in text
+    assert "received:" in text and "documented:" in text and "evidence:" in text
+    # The rest of the login checks still pass: one fault, few failures.
+    assert len(failed) < len(items) // 4
+
+
+def _no_allow_header(app: WSGIApp) -> WSGIApp:
+    """405 answers lose their Allow header: only an advisory (405 names the methods) breaks."""
+
+    def served(environ, start_response):
+        def start(status, headers, exc_info=None):
+            if status.startswith("405"):
+                headers = [(k, v) for k, v in headers if k.lower() != "allow"]
+            return start_response(status, headers, exc_info)
+
+        return app(environ, start)
+
+    return served
+
+
+@pytest.mark.slow
+def test_with_fuzz_an_advisory_warns_and_fails_only_under_strict(tmp_path: Path) -> None:
+    advisory = _item("fib", "schemathesis.unsupported_method")
+    with running_server(demo_users=1, wrap=_no_allow_header) as server:
+        creds = tmp_path / "creds.json"
+        creds.write_text(json.dumps(server.credentials))
+        common = (
+            "--authconform-url", server.url,
+            "--authconform-api", "fib",
+            "--authconform-credentials", str(creds),
+            "--authconform-max-examples", "3",
+            "--authconform-seed", "1",
+        )
+        proc, items = run_pytest(tmp_path, *common)
+        assert proc.returncode == 0, proc.stdout[-6000:]
+        # Schemathesis' checks are items too, each with its verdict.
+        assert items[_item("fib", "schemathesis.not_a_server_error")][0] == "passed"
+        assert items[_item("fib", "schemathesis.run")][0] == "passed"
+        assert items[advisory][0] == "passed"
+        assert "AuthconformAdvisory" in proc.stdout
+        assert "ADVISORY fib schemathesis.unsupported_method [advisory]" in proc.stdout
+
+        strict, items = run_pytest(
+            tmp_path, *common, "--authconform-strict", "-k", "unsupported_method or not_a_server"
+        )
+    assert strict.returncode == 1, strict.stdout[-6000:]
+    assert items[advisory][0] == "failure"
+    assert "Allow" in items[advisory][1]
+    assert items[_item("fib", "schemathesis.not_a_server_error")][0] == "passed"
+
+
+def test_an_unreachable_target_fails_each_item_with_one_line(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:  # bound, never listening: connections are refused
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        proc, items = run_pytest(
+            tmp_path, "--authconform-url", url, "--authconform-api", "duktig",
+            "--authconform-no-fuzz", "-k", "auth_key",
+        )
+    assert proc.returncode == 1
+    assert {v[0] for v in items.values()} == {"failure"} and len(items) == 2
+    assert all(v[1].startswith(f"error: target {url}: cannot connect") for v in items.values())
+    assert "Traceback" not in proc.stdout
