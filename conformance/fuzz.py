@@ -58,6 +58,7 @@ Keys read from ``profile.schemathesis`` (all optional):
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import subprocess
 import sys
@@ -67,16 +68,22 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import httpx
+
+from conformance.fuzz_applicability import not_applicable
 from conformance.fuzz_config import build_plan, to_toml
 from conformance.fuzz_report import FuzzRun, read_events
-from conformance.registry import CheckResult, Outcome
-from conformance.specfiles import load_spec, spec_path
+from conformance.registry import CheckResult, Level, Outcome
+from conformance.specfiles import load_spec
+from conformance.specview import Addition, additions, contract_view
 
 __all__ = ["run_schemathesis"]
 
 # Whole-run ceiling; a run that needs longer is stuck, not thorough.
 DEFAULT_RUN_TIMEOUT = 300.0
 POLL_INTERVAL = 0.2
+# Answers that mean "no such resource here": an addition answered so is not served.
+NOT_SERVED = frozenset({404, 410})
 
 
 def run_schemathesis(
@@ -106,14 +113,19 @@ def run_schemathesis(
         seed=seed,
         credentials=credentials,
     )
-    load_spec(profile.name)  # a missing or unreadable spec is a UsageError, said plainly
-    spec = spec_path(profile.name)
+    spec = load_spec(profile.name)  # a missing or unreadable spec is a UsageError, said plainly
     started = time.monotonic()
+    unserved = _unserved_additions(spec, base_url, plan.config)
+    contract = contract_view(spec, leave_out=[(a.method, a.path) for a in unserved])
     run = FuzzRun()
     with tempfile.TemporaryDirectory(prefix="authconform-fuzz-") as workdir:
         work = Path(workdir)
         config_file = work / "schemathesis.toml"
         config_file.write_text(to_toml(plan.config), encoding="utf-8")
+        # The run judges the documented contract: the spec without the project's advisory
+        # choices, and without project additions the target does not serve.
+        spec_file = work / f"{profile.name}.contract.json"
+        spec_file.write_text(json.dumps(contract), encoding="utf-8")
         events_file = work / "events.ndjson"
         command = [
             sys.executable,
@@ -123,7 +135,7 @@ def run_schemathesis(
             str(config_file),
             "--no-color",
             "run",
-            str(spec),
+            str(spec_file),
             "--url",
             base_url.rstrip("/"),
             "--report",
@@ -152,8 +164,15 @@ def run_schemathesis(
         duration=duration,
         mask=plan.secrets,
         levels=plan.levels,
+        not_applicable=not_applicable(contract, plan.config),
         command=reproduce,
     )
+    for result in results:
+        if result.outcome in (Outcome.FAILED, Outcome.WARNED) and result.name != "schemathesis.run":
+            result.details = f"{_judged_against(profile.name, result.level)}\n\n{result.details}"
+    results[:0] = [
+        _left_out(profile.name, addition, status) for addition, status in unserved.items()
+    ]
     what = None
     if timed_out:
         what = f"did not finish within {run_timeout:.0f} s"
@@ -207,6 +226,63 @@ def _follow(
             continue
         with contextlib.suppress(subprocess.TimeoutExpired):
             child.wait(timeout=POLL_INTERVAL)
+
+
+def _unserved_additions(
+    spec: dict[str, Any], base_url: str, config: Mapping[str, Any]
+) -> dict[Addition, int]:
+    """Project additions (e.g. the JWKS) the target answers 404 for, with that status.
+
+    Only parameterless GETs can be probed; anything else, or a probe that gets no answer,
+    stays in the run, so the run itself reports what went wrong.
+    """
+    unserved: dict[Addition, int] = {}
+    headers = {str(k): str(v) for k, v in (config.get("headers") or {}).items()}
+    timeout = float(config.get("request-timeout", 5.0))
+    for addition in additions(spec):
+        if addition.method != "get" or "{" in addition.path:
+            continue
+        try:
+            # Only the status is read: a hostile target's body never reaches memory.
+            with httpx.stream(
+                "GET",
+                base_url.rstrip("/") + addition.path,
+                headers=headers,
+                timeout=timeout,
+                follow_redirects=False,
+            ) as response:
+                status = response.status_code
+        except httpx.HTTPError:
+            continue
+        if status in NOT_SERVED:
+            unserved[addition] = status
+    return unserved
+
+
+def _judged_against(system: str, level: Level) -> str:
+    """The document a Schemathesis verdict enforces, for its failure message."""
+    if level is Level.ADVISORY:
+        return "judged against: HTTP practice or this project's choice (advisory, not a document)"
+    return (
+        f"judged against: the documented contract, spec/{system}.openapi.yaml without its "
+        "x-authconform-advisory choices (see docs/sources-disagree.md for each reading)"
+    )
+
+
+def _left_out(system: str, addition: Addition, status: int) -> CheckResult:
+    name = addition.operation_id or f"{addition.method.upper()} {addition.path}"
+    return CheckResult(
+        system=system,
+        name=f"schemathesis.operation.{name}",
+        group="schemathesis",
+        summary=f"{addition.method.upper()} {addition.path} (a project addition) matches the spec.",
+        outcome=Outcome.NOT_APPLICABLE,
+        message=(
+            f"{addition.method.upper()} {addition.path} answered {status}: a project addition "
+            "no document asks for, which this target does not serve; left out of the run"
+        ),
+        duration=None,
+    )
 
 
 def _child_env() -> dict[str, str]:

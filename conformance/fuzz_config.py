@@ -67,6 +67,10 @@ KNOWN_KEYS = frozenset(
 )
 # Schemathesis checks whose claim is HTTP practice, not anything the documents ask for.
 # A profile's "levels" setting may change any check's level; these are the defaults.
+# Every other check is a contract claim because it runs on the spec's contract view (see
+# conformance.specview): statuses, bodies and request rules the documents fix, nothing
+# the project added. not_a_server_error is a contract claim too: the documents answer
+# bad input with 4xx codes (400/401/404/422), so a 5xx for it contradicts them.
 DEFAULT_LEVELS = {
     # 405 (not 404) for an undeclared method, and Allow on it: no document asks for either.
     "unsupported_method": "advisory",

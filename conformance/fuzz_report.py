@@ -152,6 +152,7 @@ class FuzzRun:
         duration: float,
         mask: tuple[str, ...] = (),
         levels: dict[str, str] | None = None,
+        not_applicable: dict[str, str] | None = None,
         command: str | None = None,
     ) -> list[CheckResult]:
         """One result per check that ran or was switched off, then phases and run errors.
@@ -160,10 +161,13 @@ class FuzzRun:
         of its own: the run's time is given once, on ``schemathesis.run``.
         """
         levels = levels or {}
+        idle = {k: v for k, v in (not_applicable or {}).items() if k not in disabled_checks}
         results: list[CheckResult] = []
         seed_line = f"seed {self.seed}" if self.seed is not None else "no seed recorded"
         ran = [name for name in CHECK_SUMMARIES if name in self.checks_seen]
         ran += sorted(set(self.checks_seen) - set(CHECK_SUMMARIES))
+        if self.checks_seen:  # a run that judged nothing says so through schemathesis.run
+            ran += [name for name in CHECK_SUMMARIES if name in idle and name not in ran]
         for name in ran:
             failures = list(self.failures.get(name, {}).values())
             level = Level(levels.get(name, "contract"))
@@ -185,6 +189,11 @@ class FuzzRun:
                 result.details = _mask(
                     _render_failures(failures, seed_line, self._reproduce(command)), mask
                 )
+            elif name in idle:
+                # Applied to every response, but the spec gives it nothing to look at.
+                result.outcome = Outcome.NOT_APPLICABLE
+                result.message = idle[name]
+                result.details = f"{idle[name]}; {seed_line}"
             else:
                 result.details = f"held for {self.checks_seen[name]} response(s); {seed_line}"
             results.append(result)

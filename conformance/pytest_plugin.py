@@ -174,9 +174,7 @@ def _verdict(run: RunResult, info: CheckInfo, collected: set[str]) -> CheckResul
 
     mine = [r for r in run.results if r.system == info.system and r.name == info.name]
     if info.name == SCHEMATHESIS_RUN:
-        mine += [
-            r for r in run.results if r.system == info.system and r.name not in collected
-        ]
+        mine += [r for r in run.results if r.system == info.system and r.name not in collected]
     if not mine:
         return None
     if len(mine) == 1:

@@ -18,6 +18,7 @@ from conformance.errors import UsageError
 __all__ = [
     "HTTP_METHODS",
     "SpecOperation",
+    "documented_code",
     "escape_pointer",
     "follow",
     "pointer_get",
@@ -121,6 +122,7 @@ def spec_operations(spec: dict[str, Any]) -> dict[tuple[str, str], SpecOperation
             responses = {
                 str(code): _json_schema_pointer(spec, f"{op_pointer}/responses/{code}")
                 for code in op.get("responses") or {}
+                if not str(code).startswith("x-")
             }
             operations[(method, api_path)] = SpecOperation(
                 fields, headers, responses, request_schema
@@ -151,9 +153,25 @@ def schema_errors(spec: dict[str, Any], pointer: str, instance: Any) -> list[str
 def response_errors(
     spec: dict[str, Any], path: str, method: str, status: int | str, body: Any
 ) -> list[str] | None:
-    """How ``body`` breaks the schema documented for that response; None if none is documented."""
+    """How ``body`` breaks the schema documented for that response; None if none is documented.
+
+    An exact status wins over its range (``4XX``), the range over ``default``, as in OpenAPI.
+    """
     operation = spec_operations(spec).get((method.lower(), path))
-    pointer = operation.responses.get(str(status)) if operation else None
+    if operation is None:
+        return None
+    code = documented_code(operation.responses, status)
+    pointer = operation.responses.get(code) if code else None
     if pointer is None:
         return None
     return schema_errors(spec, pointer, body)
+
+
+def documented_code(responses: dict[str, Any], status: int | str) -> str | None:
+    """The key of ``responses`` that documents ``status`` (exact, range, default), or None."""
+    status = str(status)
+    for key in (status, f"{status[:1]}XX", "default"):
+        for declared in responses:
+            if str(declared).upper() == key.upper():
+                return str(declared)
+    return None

@@ -190,8 +190,10 @@ def run_config(args: argparse.Namespace) -> int:
             print(f"wrote {path}")
     if args.check:
         for path in stale:
-            print(f"{path}: differs from what the profiles give (run authconform spec "
-                  "schemathesis-config)")
+            print(
+                f"{path}: differs from what the profiles give (run authconform spec "
+                "schemathesis-config)"
+            )
         return 1 if stale else 0
     if not stale:
         print("schemathesis config: every file is current")

@@ -7,11 +7,13 @@ also allows (403 for a bad key, both email messages for a missing email) and mus
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
+import jwt
 from broken_user_api import crash_on_non_string_email
-from wsgi_rewrite import WSGIApp, request_fields, rewriting
+from wsgi_rewrite import Rewrite, WSGIApp, request_fields, rewriting
 
 from reference_impl import server_keys
 
@@ -45,7 +47,45 @@ def _paraphrased_strength(environ: dict, request_body: bytes, status: int, parse
     return None
 
 
+def _account_of_another_user(environ: dict, request_body: bytes, status: int, parsed: Any):
+    """The access token's account describes a different user than the one who signed in."""
+    if status == 200 and isinstance(parsed, dict) and parsed.get("access_token"):
+        claims = jwt.decode(parsed["access_token"], options={"verify_signature": False})
+        claims["account"] = {**claims.get("account", {}), "email": "somebody.else@example.com"}
+        parsed["access_token"] = jwt.encode(
+            claims, "a-key-of-32-bytes-or-more-for-hs256!", "HS256", headers={"cty": "JWT"}
+        )
+        return status, parsed
+    return None
+
+
 # --- the other readings seed 004 allows --------------------------------------------------
+
+
+def duktig_itself() -> Rewrite:
+    """What Duktig.Microservice answers where the reference reads seed 004 otherwise.
+
+    lastLogin is the *previous* sign-in (null on a user's first), an undeclared method gets
+    404 ``{"status": "error", "message": "Resource not found"}``, and a body that is not
+    JSON gets 422 ``["Required valid json string"]``. One instance keeps its own memory.
+    """
+    previous: dict[str, str | None] = {}
+
+    def rewrite(environ: dict, request_body: bytes, status: int, parsed: Any):
+        if status == 405:
+            return 404, {"status": "error", "message": "Resource not found"}
+        if status == 400 and request_fields(request_body) is None:
+            try:
+                json.loads(request_body)
+            except ValueError:
+                return 422, ["Required valid json string"]
+        if status == 200 and isinstance(parsed, dict) and "lastLogin" in parsed:
+            email = str((request_fields(request_body) or {}).get("email", "")).lower()
+            parsed["lastLogin"], previous[email] = previous.get(email), parsed["lastLogin"]
+            return status, parsed
+        return None
+
+    return rewrite
 
 
 def _other_reading(environ: dict, request_body: bytes, status: int, parsed: Any):
@@ -85,6 +125,10 @@ BROKEN: dict[str, tuple[dict[str, Any], str]] = {
     "paraphrased_strength_message": (
         {"wrap": rewriting(_paraphrased_strength)},
         "short_password_gets_strength_message",
+    ),
+    "token_names_another_user": (
+        {"wrap": rewriting(_account_of_another_user)},
+        "token_account_names_the_signed_in_user",
     ),
 }
 

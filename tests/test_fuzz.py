@@ -106,7 +106,8 @@ def test_conformant_server_passes_every_check() -> None:
     failed = {
         n: r.details
         for n, r in results.items()
-        if r.outcome is not Outcome.PASSED and not n.startswith("schemathesis.phase.")
+        if r.outcome not in (Outcome.PASSED, Outcome.NOT_APPLICABLE)
+        and not n.startswith("schemathesis.phase.")
     }
     assert not failed, failed
     for name in (
@@ -128,6 +129,7 @@ def test_server_error_fails_not_a_server_error_with_the_request() -> None:
     assert result.outcome is Outcome.FAILED
     assert "POST" in result.details and SESSION in result.details
     assert "< 500" in result.details
+    assert result.details.startswith("judged against: the documented contract")
 
 
 def test_missing_refresh_token_fails_response_schema_conformance() -> None:
@@ -177,3 +179,42 @@ def test_unreachable_target_is_not_a_pass() -> None:
     results = run_schemathesis(fib_profile(), url, max_examples=SMALL, seed=7)
     assert results
     assert not any(r.outcome is Outcome.PASSED for r in results)
+
+
+def hide_jwks(app: WSGIApp) -> WSGIApp:
+    """A FIB server exactly as the FIB pages describe it: no /.well-known/jwks.json."""
+
+    def wrapped(environ: dict, start_response: Callable) -> list[bytes]:
+        if environ.get("PATH_INFO") == "/.well-known/jwks.json":
+            body = b'{"status": {"code": 404, "name": "Not Found"}, "data": null}'
+            start_response("404 Not Found", [("Content-Type", "application/json")])
+            return [body]
+        return app(environ, start_response)
+
+    return wrapped
+
+
+def test_fib_server_without_jwks_passes_and_the_addition_is_not_applicable() -> None:
+    """The JWKS is the project's addition: a server without it is judged on the rest only."""
+    with serving(hide_jwks) as url:
+        results = by_name(run_schemathesis(fib_profile(), url, max_examples=SMALL, seed=7))
+    broken = {
+        n: r.details for n, r in results.items() if r.outcome in (Outcome.FAILED, Outcome.ERROR)
+    }
+    assert broken == {}
+    left_out = results["schemathesis.operation.getJwks"]
+    assert left_out.outcome is Outcome.NOT_APPLICABLE
+    assert "answered 404" in left_out.message and "project addition" in left_out.message
+    assert results["schemathesis.unsupported_method"].outcome is Outcome.PASSED
+
+
+def test_checks_with_nothing_to_judge_are_not_applicable_with_the_spec_reason() -> None:
+    with serving() as url:
+        results = by_name(run_schemathesis(fib_profile(), url, max_examples=SMALL, seed=7))
+    use_after_free = results["schemathesis.use_after_free"]
+    assert use_after_free.outcome is Outcome.NOT_APPLICABLE
+    assert "no DELETE operation" in use_after_free.message
+    assert results["schemathesis.ensure_resource_availability"].outcome is Outcome.NOT_APPLICABLE
+    assert results["schemathesis.object_level_authorization"].outcome is Outcome.NOT_APPLICABLE
+    # FIB's refresh and logout declare a security scheme: that check had something to judge.
+    assert results["schemathesis.ignored_auth"].outcome is Outcome.PASSED

@@ -35,9 +35,7 @@ def signed_login(url: str, user: dict) -> httpx.Response:
 
 
 @pytest.mark.slow
-def test_server_keeps_key_users_and_revocations_across_restart(
-    tmp_path: Path, free_port
-) -> None:
+def test_server_keeps_key_users_and_revocations_across_restart(tmp_path: Path, free_port) -> None:
     db, log, creds = tmp_path / "serve.db", tmp_path / "serve.log", tmp_path / "creds.json"
     seed_args = ("--demo-users", "2", "--credentials-out", str(creds))
     with serving(free_port(), db, *WORKERS, *seed_args, log=log, require_clean_exit=True) as url:

@@ -113,6 +113,9 @@ def test_conformance_page_shows_a_real_run(site: Path) -> None:
     assert "<!-- conformance-results -->" not in html
     assert "did not produce a result" not in html
     assert "authconform version" in html
+    # The deployed way (python -m reference_impl in its own process), not the embedded one.
+    assert "Server checked" in html and "the served reference" in html
+    assert "authconform check http://127.0.0.1:" in html
     for system in ("fib", "user-api", "duktig"):
         assert f'id="{system}"' in html, f"no results table for {system}"
     assert "<table>" in html and "Outcome" in html

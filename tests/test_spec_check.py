@@ -54,7 +54,11 @@ def test_repository_docs_and_specs_agree(capsys: pytest.CaptureFixture[str]) -> 
 def test_console_command_runs_in_a_subprocess() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "conformance.cli", "spec", "check", "--api", "duktig"],
-        capture_output=True, text=True, timeout=60, cwd=REPO, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "agree (duktig)" in result.stdout

@@ -113,7 +113,14 @@ def test_200_schema_requires_both_tokens_and_the_status_name(fib: dict) -> None:
 
 def test_fib_documents_every_seed_code_and_the_conventions(fib: dict) -> None:
     assert set(spec_operations(fib)[SESSION].responses) == {
-        "200", "400", "401", "404", "413", "415", "422", "500",
+        "200",
+        "400",
+        "401",
+        "404",
+        "413",
+        "415",
+        "422",
+        "500",
     }
 
 

@@ -12,9 +12,13 @@ import json
 import time
 from typing import Any
 
+import httpx
+
 from conformance import signing
-from conformance.context import Context
+from conformance.context import Context, Exchange
 from conformance.registry import CheckSkipped
+from conformance.specschema import documented_code, response_errors, spec_operations
+from conformance.specview import contract_view, strict_view
 
 __all__ = [
     "FIB_LOGOUT_PATH",
@@ -25,6 +29,7 @@ __all__ = [
     "fib_login",
     "fib_login_body",
     "first_user",
+    "judge_responses",
     "require_jwt",
 ]
 
@@ -160,3 +165,41 @@ def fib_login(ctx: Context, *, fresh: bool = False) -> dict[str, Any]:
     if not fresh:
         ctx.cache["fib_login"] = result
     return result
+
+
+def judge_responses(
+    ctx: Context,
+    answers: list[tuple[str, str, httpx.Response]],
+    *,
+    strict: bool,
+) -> None:
+    """Hold each (method, path, answer) to the spec: its contract view, or its strict view.
+
+    The contract view leaves an undocumented status to Schemathesis' status check; the
+    strict view (the reference's reading, ``x-authconform-advisory`` applied) also names a
+    status the reference would not answer.
+    """
+    spec = strict_view(ctx.spec) if strict else contract_view(ctx.spec)
+    reading = "the reference's reading (x-authconform-advisory)" if strict else "the contract"
+    for method, path, response in answers:
+        ctx.last = Exchange.from_response(response)
+        status = response.status_code
+        operation = spec_operations(spec).get((method.lower(), path))
+        listed = sorted(operation.responses) if operation else []
+        if strict and operation and documented_code(operation.responses, status) is None:
+            ctx.fail(
+                f"{method} {path} answered {status}, a status the reference does not use",
+                received=f"HTTP {status}",
+                documented=f"{', '.join(listed)} ({reading} of spec/{ctx.system}.openapi.yaml)",
+            )
+        try:
+            body = response.json()
+        except ValueError:
+            body = response.text
+        problems = response_errors(spec, path, method, status, body)
+        if problems:
+            ctx.fail(
+                f"{method} {path} {status} body breaks {reading}",
+                received="; ".join(problems[:5]),
+                documented=f"spec/{ctx.system}.openapi.yaml, {method} {path} {status}, {reading}",
+            )

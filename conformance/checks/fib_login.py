@@ -5,6 +5,10 @@ a well-formed but wrong signature may get 401 (seed 000) or 422 (seeds 000/002);
 malformed input may get 400 (seed 002), 401 ("failed to be decoded", seed 000) or 422
 (seeds 000/002); ``status.message`` is optional (absent in seed 002); ``expirationTime``
 may be a lifetime in seconds (every example) or a Unix time (seed 001's table).
+
+Levels: what the three renderings say (the body, the tokens, the refusal codes) is the
+contract; a size limit (413), JSON-only content types (415) and Cache-Control on token
+answers are this project's conventions and HTTP practice: advisories.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from conformance.checks.common import (
 from conformance.context import Context
 from conformance.registry import CheckFailure, CheckSkipped, check, requires_credentials
 from conformance.specschema import response_errors
+from conformance.specview import contract_view
 
 SEED_EMAIL = "alice@mail.com"
 SEED_PUBLIC_KEY = "8a53d297bc406c63396967388ecc2ebc8abd701d195a43bbb4751ac5a86eac1b"
@@ -112,7 +117,11 @@ def _tokens(ctx: Context) -> tuple[dict[str, Any], Any, Any]:
 @check("fib", group="login")
 @requires_credentials
 def correctly_signed_login_succeeds(ctx: Context) -> None:
-    """A registered email signed with its key logs in: 200 and the documented body."""
+    """A registered email signed with its key logs in: 200 and the documented body.
+
+    Source: seeds 000 and 002 (200 with status {code, name, message?} and data
+    {accessToken, refreshToken, expirationTime}).
+    """
     login = fib_login(ctx)
     body = login["body"]
     check_envelope(ctx, body, 200)
@@ -124,7 +133,7 @@ def correctly_signed_login_succeeds(ctx: Context) -> None:
             received=repr(expiration),
             documented="integer($int64)",
         )
-    errors = response_errors(ctx.spec, FIB_SESSION_PATH, "post", 200, body)
+    errors = response_errors(contract_view(ctx.spec), FIB_SESSION_PATH, "post", 200, body)
     if errors:
         ctx.fail(
             "200 body does not match the spec's schema",
@@ -136,7 +145,10 @@ def correctly_signed_login_succeeds(ctx: Context) -> None:
 @check("fib", group="login")
 @requires_credentials
 def tokens_are_eddsa_jwts(ctx: Context) -> None:
-    """Both tokens are JWTs signed with EdDSA, as the example tokens' headers say."""
+    """Both tokens are JWTs signed with EdDSA, as the example tokens' headers say.
+
+    Source: seeds 000-002, whose example tokens carry {"typ": "JWT", "alg": "EdDSA"}.
+    """
     _, access, refresh = _tokens(ctx)
     for what, token in (("accessToken", access), ("refreshToken", refresh)):
         alg = token.header.get("alg")
@@ -166,7 +178,10 @@ def tokens_are_eddsa_jwts(ctx: Context) -> None:
 @check("fib", group="login")
 @requires_credentials
 def access_token_claims_match_request(ctx: Context) -> None:
-    """The access token names the user who logged in (sub) and expires in the future."""
+    """The access token names the user who logged in (sub) and expires in the future.
+
+    Source: seeds 000-002's example access token (sub is the email that logged in).
+    """
     login, access, _ = _tokens(ctx)
     email = first_user(ctx)["email"]
     claims = access.claims
@@ -194,7 +209,10 @@ def access_token_claims_match_request(ctx: Context) -> None:
 @check("fib", group="login")
 @requires_credentials
 def refresh_token_references_access_jti(ctx: Context) -> None:
-    """The refresh token's acjti is the jti of the access token issued with it."""
+    """The refresh token's acjti is the jti of the access token issued with it.
+
+    Source: seeds 000-002's example pair (the refresh token's acjti is the access jti).
+    """
     _, access, refresh = _tokens(ctx)
     documented = "refresh claims as in the example: sub, acjti (= the access token's jti), exp, jti"
     if not access.claims.get("jti") or refresh.claims.get("acjti") != access.claims.get("jti"):
@@ -214,7 +232,10 @@ def refresh_token_references_access_jti(ctx: Context) -> None:
 @check("fib", group="login")
 @requires_credentials
 def expiration_time_matches_exp(ctx: Context) -> None:
-    """expirationTime agrees with the access token's exp, read as a lifetime or a Unix time."""
+    """expirationTime agrees with the access token's exp, read as a lifetime or a Unix time.
+
+    Source: seed 001's table (Unix epoch seconds) and every example (300): both accepted.
+    """
     login, access, _ = _tokens(ctx)
     expiration = login["body"]["data"].get("expirationTime")
     exp = access.claims.get("exp")
@@ -245,7 +266,10 @@ def expiration_time_matches_exp(ctx: Context) -> None:
 @check("fib", group="login")
 @requires_credentials
 def logins_issue_distinct_jti(ctx: Context) -> None:
-    """Two logins give tokens with different jti, so each can be revoked on its own."""
+    """Two logins give tokens with different jti, so each can be revoked on its own.
+
+    Source: the example tokens' jti claim, a unique token id by RFC 7519 §4.1.7.
+    """
     tokens = []
     for _ in range(2):
         data = fib_login(ctx, fresh=True)["body"]["data"]
@@ -276,7 +300,10 @@ def logins_issue_distinct_jti(ctx: Context) -> None:
 @check("fib", group="login")
 @requires_credentials
 def rejects_other_keypair_for_registered_email(ctx: Context) -> None:
-    """A valid signature by a key that is not the email's Authorization key is refused."""
+    """A valid signature by a key that is not the email's Authorization key is refused.
+
+    Source: seed 000 (401: signature incorrect) and seeds 000/002 (422: key not valid).
+    """
     email = first_user(ctx)["email"]
     stranger = signing.generate_keypair()
     response = ctx.post(FIB_SESSION_PATH, fib_login_body(email, stranger.private_key_hex))
@@ -294,7 +321,10 @@ def rejects_other_keypair_for_registered_email(ctx: Context) -> None:
 @check("fib", group="login")
 @requires_credentials
 def rejects_random_signature_for_registered_key(ctx: Context) -> None:
-    """Well-formed random bytes as the signature, with the email's own key, do not log in."""
+    """Well-formed random bytes as the signature, with the email's own key, do not log in.
+
+    Source: seed 000 (401) and seeds 000/002 (422: signature could not be verified).
+    """
     user = first_user(ctx)
     body = fib_login_body(user["email"], user["privateKeyHex"], user.get("publicKeyHex"))
     body["signature"] = uuid.uuid4().hex * 4  # 64 bytes of hex that sign nothing
@@ -312,7 +342,10 @@ def rejects_random_signature_for_registered_key(ctx: Context) -> None:
 @check("fib", group="login")
 @requires_credentials
 def rejects_signature_over_raw_email(ctx: Context) -> None:
-    """A signature over the raw email bytes (no Iroha hash) does not log in."""
+    """A signature over the raw email bytes (no Iroha hash) does not log in.
+
+    Source: the seed example's signature, which verifies only over the Iroha hash.
+    """
     user = first_user(ctx)
     body = fib_login_body(user["email"], user["privateKeyHex"], user.get("publicKeyHex"))
     body["signature"] = signing.sign_raw(user["email"].encode("utf-8"), user["privateKeyHex"])
@@ -330,7 +363,10 @@ def rejects_signature_over_raw_email(ctx: Context) -> None:
 
 @check("fib", group="login")
 def unknown_email_gets_404(ctx: Context) -> None:
-    """A well-signed login for an email nobody registered gets 404."""
+    """A well-signed login for an email nobody registered gets 404.
+
+    Source: seeds 000 and 002 (404: user has not been found).
+    """
     email = f"authconform-{uuid.uuid4().hex[:12]}@example.invalid"
     body = fib_login_body(email, signing.generate_keypair().private_key_hex)
     response = ctx.post(FIB_SESSION_PATH, body)
@@ -345,7 +381,10 @@ def unknown_email_gets_404(ctx: Context) -> None:
 
 @check("fib", group="login")
 def seed_example_request_gets_a_documented_answer(ctx: Context) -> None:
-    """The seeds' own example request gets 200 (alice registered) or 404 (she is not)."""
+    """The seeds' own example request gets 200 (alice registered) or 404 (she is not).
+
+    Source: seeds 000-002's example request and their 200 and 404 answers.
+    """
     body = {"email": SEED_EMAIL, "signature": SEED_SIGNATURE, "authPublicKeyHex": SEED_PUBLIC_KEY}
     response = ctx.post(FIB_SESSION_PATH, body)
     status = response.status_code
@@ -369,7 +408,10 @@ def seed_example_request_gets_a_documented_answer(ctx: Context) -> None:
 
 @check("fib", group="login")
 def rejects_non_hex_signature(ctx: Context) -> None:
-    """A signature that is not hex gets a documented refusal, not a crash."""
+    """A signature that is not hex gets a documented refusal, not a crash.
+
+    Source: seeds 000/002 (422: could not be decoded), seed 000 (401), seed 002 (400).
+    """
     allowed, documented = _malformed_allowed(ctx)
     response = _malformed_login(ctx, signature="zz" * 64)
     _expect(
@@ -383,7 +425,10 @@ def rejects_non_hex_signature(ctx: Context) -> None:
 
 @check("fib", group="login")
 def rejects_wrong_length_signature(ctx: Context) -> None:
-    """A hex signature of the wrong length (32 bytes, not 64) gets a documented refusal."""
+    """A hex signature of the wrong length (32 bytes, not 64) gets a documented refusal.
+
+    Source: as for a non-hex signature.
+    """
     allowed, documented = _malformed_allowed(ctx)
     response = _malformed_login(ctx, signature="ab" * 32)
     _expect(
@@ -397,7 +442,10 @@ def rejects_wrong_length_signature(ctx: Context) -> None:
 
 @check("fib", group="login")
 def rejects_non_hex_public_key(ctx: Context) -> None:
-    """An authPublicKeyHex that is not hex gets a documented refusal, not a crash."""
+    """An authPublicKeyHex that is not hex gets a documented refusal, not a crash.
+
+    Source: seeds 000/002 (422: the public key is not valid), seed 002 (400).
+    """
     allowed, documented = _malformed_allowed(ctx)
     response = _malformed_login(ctx, authPublicKeyHex="zz" * 32)
     _expect(
@@ -416,7 +464,10 @@ FOUR_XX = "a 4xx answer (400 in seed 002); DESIGN.md: every bad input gets a cle
 
 @check("fib", group="robustness")
 def malformed_json_gets_4xx(ctx: Context) -> None:
-    """A body that is not valid JSON gets a 4xx."""
+    """A body that is not valid JSON gets a 4xx.
+
+    Source: the seeds' Encoding: JSON and seed 002's 400 (bad request).
+    """
     response = ctx.request(
         "POST",
         FIB_SESSION_PATH,
@@ -428,7 +479,10 @@ def malformed_json_gets_4xx(ctx: Context) -> None:
 
 @check("fib", group="robustness")
 def missing_fields_get_4xx(ctx: Context) -> None:
-    """A login missing any one of its three fields gets a 4xx."""
+    """A login missing any one of its three fields gets a 4xx.
+
+    Source: the seeds' request structure (all three fields) and seed 002's 400.
+    """
     user, email = _some_user(ctx)
     key = user["privateKeyHex"] if user else signing.generate_keypair().private_key_hex
     full = fib_login_body(email, key, user.get("publicKeyHex") if user else None)
@@ -442,7 +496,10 @@ def missing_fields_get_4xx(ctx: Context) -> None:
 
 @check("fib", group="robustness")
 def wrong_types_get_4xx(ctx: Context) -> None:
-    """Fields of the wrong JSON type, or a body that is not an object, get a 4xx."""
+    """Fields of the wrong JSON type, or a body that is not an object, get a 4xx.
+
+    Source: the seeds' request structure (three strings) and seed 002's 400.
+    """
     user, email = _some_user(ctx)
     key = user["privateKeyHex"] if user else signing.generate_keypair().private_key_hex
     full = fib_login_body(email, key, user.get("publicKeyHex") if user else None)
@@ -459,9 +516,12 @@ def wrong_types_get_4xx(ctx: Context) -> None:
         _expect_4xx(ctx, response, f"{what} did not get a 4xx", FOUR_XX)
 
 
-@check("fib", group="robustness")
+@check("fib", group="robustness", level="advisory")
 def oversized_body_gets_4xx(ctx: Context) -> None:
-    """A body over 1 MiB is refused with a 4xx (413 expected), not processed or crashed on."""
+    """A body over 1 MiB is refused with a 4xx (413 expected), not processed or crashed on.
+
+    Advisory: no FIB page states a size limit; a limit is this project's convention.
+    """
     padding = "a" * OVERSIZED_BYTES
     content = (
         '{"email": "big@example.invalid", "signature": "00", '
@@ -485,9 +545,12 @@ def oversized_body_gets_4xx(ctx: Context) -> None:
     )
 
 
-@check("fib", group="robustness")
+@check("fib", group="robustness", level="advisory")
 def non_json_content_type_gets_4xx(ctx: Context) -> None:
-    """A login sent as a form instead of JSON gets a 4xx (415 or 400), never a session."""
+    """A login sent as a form instead of JSON gets a 4xx (415 or 400), never a session.
+
+    Advisory: the seeds say the encoding is JSON, but not that other encodings are refused.
+    """
     user, email = _some_user(ctx)
     key = user["privateKeyHex"] if user else signing.generate_keypair().private_key_hex
     body = fib_login_body(email, key, user.get("publicKeyHex") if user else None)
@@ -507,7 +570,11 @@ def non_json_content_type_gets_4xx(ctx: Context) -> None:
 
 @check("fib", group="robustness")
 def error_bodies_use_the_envelope(ctx: Context) -> None:
-    """Error answers carry the same status envelope as the 200 body (code, name)."""
+    """Error answers carry the same status envelope as the 200 body (code, name).
+
+    Source: the envelope of seeds 000-002 ({"status": {"code", "name", "message"?}}),
+    which the pages give for every answer they list.
+    """
     probes = [
         (
             "malformed JSON",
@@ -538,3 +605,22 @@ def error_bodies_use_the_envelope(ctx: Context) -> None:
             failure.title = f"{what}: {failure.title}"
             failure.args = (failure.title,)
             raise
+
+
+@check("fib", group="login", level="advisory")
+@requires_credentials
+def token_answers_are_not_cached(ctx: Context) -> None:
+    """A login answer carrying tokens says Cache-Control: no-store.
+
+    Advisory: RFC 6749 §5.1 practice for answers with tokens; no FIB page mentions caching.
+    """
+    login = fib_login(ctx)
+    exchange = login["exchange"]
+    headers = {k.lower(): v for k, v in (exchange.response_headers if exchange else {}).items()}
+    cache_control = headers.get("cache-control", "")
+    if "no-store" not in cache_control.lower():
+        ctx.fail(
+            "token answer may be cached",
+            received=f"Cache-Control: {cache_control or '(absent)'}",
+            documented="Cache-Control: no-store (RFC 6749 §5.1, for answers carrying tokens)",
+        )

@@ -8,9 +8,16 @@ dead, a logged-out session stays dead, and forged tokens are refused.
 
 Refusals: the lifecycle docs list 400, 401, 404, 422 and 500; a token the server must
 not honour may be refused with 400, 401 or 422 (401 is the reference reading). A missing
-or unreadable ``Authorization`` header must get exactly 401. A server that answers 404 or
-405 on the lifecycle routes does not implement them: every check here then fails with
-that plain reason, unless the run turned the lifecycle off (``--no-lifecycle``).
+or unreadable ``Authorization`` header is refused the same way; that it gets exactly 401
+with ``WWW-Authenticate`` is HTTP practice, an advisory. A server that answers 404 or 405
+on the lifecycle routes does not implement them: every check here then fails with that
+plain reason, unless the run turned the lifecycle off (``--no-lifecycle``).
+
+Levels: the lifecycle itself (refresh gives a new pair, logout ends the session, only the
+server's own unexpired tokens of the right kind are honoured) is the public FIB
+documentation's, a contract. Refresh-token rotation, logout also revoking the refresh
+token, accepting both ``Bearer`` and bare tokens, exactly 401, and the published JWKS
+key are this project's choices or common practice: advisories.
 
 Options read from ``ctx.options``: ``lifecycle`` (False skips the group), ``jwks_url``
 (where the server's Ed25519 key is published; None tries ``/.well-known/jwks.json``),
@@ -26,7 +33,7 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -44,7 +51,13 @@ from conformance.checks.common import (
     require_jwt,
 )
 from conformance.context import Context, Exchange
-from conformance.registry import CheckFunc, CheckSkipped, check, requires_credentials
+from conformance.registry import (
+    CheckFunc,
+    CheckNotApplicable,
+    CheckSkipped,
+    check,
+    requires_credentials,
+)
 
 __all__ = [
     "JWKS_WELL_KNOWN_PATH",
@@ -62,7 +75,8 @@ LIFECYCLE_OFF_REASON = "lifecycle checks turned off (--no-lifecycle): the target
 # Statuses the lifecycle docs allow for a token the server must not honour.
 REFUSAL_STATUSES = (400, 401, 422)
 REFUSAL_DOCUMENTED = (
-    "a refusal: 401 (reference reading), or 400/422 (also listed by the lifecycle docs)"
+    "a refusal: 401 (reference reading), or 400/422 (also listed by the public FIB "
+    "lifecycle docs: refresh and logout answer 200, 400, 401, 404, 422, 500)"
 )
 # A route the server does not have answers one of these.
 NOT_IMPLEMENTED_STATUSES = (404, 405)
@@ -192,7 +206,8 @@ def _expect_401(ctx: Context, response: httpx.Response, what: str) -> None:
         ctx.fail(
             f"{what} got {status}, not 401",
             received=f"HTTP {status}",
-            documented="401: the request carries no usable credentials",
+            documented="401: the request carries no usable credentials (RFC 9110; the FIB "
+            "docs also allow 400 and 422, so this is advisory)",
             hint="a server error here means the header is parsed without guarding"
             if status >= 500
             else None,
@@ -247,10 +262,10 @@ def _server_keys(ctx: Context) -> list[bytes]:
         try:
             ctx.cache[_KEYS_KEY] = _fetch_server_keys(ctx)
         except CheckSkipped as skipped:
-            ctx.cache[_KEYS_KEY] = skipped.reason
+            ctx.cache[_KEYS_KEY] = skipped
     found = ctx.cache[_KEYS_KEY]
-    if isinstance(found, str):
-        raise CheckSkipped(found)
+    if isinstance(found, CheckSkipped):
+        raise type(found)(found.reason)
     return found
 
 
@@ -263,6 +278,12 @@ def _fetch_server_keys(ctx: Context) -> list[bytes]:
     except httpx.HTTPError as exc:
         raise CheckSkipped(f"server key unknown: {where} unreachable ({exc})") from exc
     ctx.last = Exchange.from_response(response)
+    if response.status_code == 404 and not given:
+        # The JWKS is this project's addition: a server that does not offer it is not wrong.
+        raise CheckNotApplicable(
+            f"server key unknown: {where} answered 404; publishing the key is a project "
+            "addition no FIB document asks for (give --jwks-url if it lives elsewhere)"
+        )
     if response.status_code != 200:
         raise CheckSkipped(f"server key unknown: {where} answered {response.status_code}")
     try:
@@ -310,7 +331,11 @@ def _hs256(secret: bytes) -> Signer:
 @lifecycle("refresh")
 @requires_credentials
 def refresh_returns_new_token_pair(ctx: Context) -> None:
-    """PATCH with a refresh token returns a new pair whose refresh token works in turn."""
+    """PATCH with a refresh token returns a new pair whose refresh token works in turn.
+
+    Source: the public FIB docs (refresh: PATCH the session with Authorization:
+    <refreshToken>, the answer is the login's 200 body with a new pair).
+    """
     access, refresh_token = login_pair(ctx)
     body = _expect_ok(ctx, refresh(ctx, refresh_token), "refresh with a fresh refresh token")
     new_access, new_refresh = _pair_from(ctx, body, "refresh response")
@@ -348,11 +373,15 @@ def refresh_returns_new_token_pair(ctx: Context) -> None:
     _expect_ok(ctx, refresh(ctx, data["refreshToken"]), "refresh with the new refresh token")
 
 
-@check("fib", group="lifecycle")
+@check("fib", group="lifecycle", level="advisory")
 @lifecycle("refresh")
 @requires_credentials
 def used_refresh_token_is_rejected(ctx: Context) -> None:
-    """A refresh token that has been used once is refused the second time (rotation)."""
+    """A refresh token that has been used once is refused the second time (rotation).
+
+    Advisory: rotation is security practice (OAuth 2.0 Security BCP) and the reference's
+    choice; the FIB docs do not say whether a refresh token may be used twice.
+    """
     _, refresh_token = login_pair(ctx)
     _expect_ok(ctx, refresh(ctx, refresh_token), "first use of a refresh token")
     expect_refused(
@@ -367,7 +396,10 @@ def used_refresh_token_is_rejected(ctx: Context) -> None:
 @lifecycle("refresh")
 @requires_credentials
 def access_token_is_not_a_refresh_token(ctx: Context) -> None:
-    """PATCH with an access token in place of the refresh token is refused."""
+    """PATCH with an access token in place of the refresh token is refused.
+
+    Source: the public FIB docs name the refresh token as what refresh takes.
+    """
     access, _ = login_pair(ctx)
     expect_refused(
         ctx,
@@ -381,7 +413,10 @@ def access_token_is_not_a_refresh_token(ctx: Context) -> None:
 @lifecycle("logout")
 @requires_credentials
 def refresh_token_is_not_an_access_token(ctx: Context) -> None:
-    """Logout with a refresh token in place of the access token is refused."""
+    """Logout with a refresh token in place of the access token is refused.
+
+    Source: the public FIB docs name the access token as what logout takes.
+    """
     _, refresh_token = login_pair(ctx)
     expect_refused(
         ctx,
@@ -395,7 +430,10 @@ def refresh_token_is_not_an_access_token(ctx: Context) -> None:
 @lifecycle("logout")
 @requires_credentials
 def logout_succeeds(ctx: Context) -> None:
-    """Logout with a fresh access token answers 200 with the envelope and a data object."""
+    """Logout with a fresh access token answers 200 with the envelope and a data object.
+
+    Source: the public FIB docs (logout answers {"status": {...}, "data": {}}).
+    """
     access, _ = login_pair(ctx)
     body = _expect_ok(ctx, logout(ctx, access), "logout with a fresh access token")
     if not isinstance(body.get("data"), dict):
@@ -410,7 +448,10 @@ def logout_succeeds(ctx: Context) -> None:
 @lifecycle("logout")
 @requires_credentials
 def access_token_rejected_after_logout(ctx: Context) -> None:
-    """An access token is refused once its session has been logged out."""
+    """An access token is refused once its session has been logged out.
+
+    Source: the public FIB docs' logout, which ends the session the token belongs to.
+    """
     access, _ = login_pair(ctx)
     _expect_ok(ctx, logout(ctx, access), "logout with a fresh access token")
     expect_refused(
@@ -421,11 +462,15 @@ def access_token_rejected_after_logout(ctx: Context) -> None:
     )
 
 
-@check("fib", group="lifecycle")
+@check("fib", group="lifecycle", level="advisory")
 @lifecycle("refresh", "logout")
 @requires_credentials
 def refresh_token_rejected_after_logout(ctx: Context) -> None:
-    """After logout the session's refresh token can no longer mint new tokens."""
+    """After logout the session's refresh token can no longer mint new tokens.
+
+    Advisory: the FIB docs say logout takes the access token; that it also revokes the
+    refresh token issued with it is security practice and the reference's reading.
+    """
     access, refresh_token = login_pair(ctx)
     _expect_ok(ctx, logout(ctx, access), "logout with a fresh access token")
     expect_refused(
@@ -436,11 +481,15 @@ def refresh_token_rejected_after_logout(ctx: Context) -> None:
     )
 
 
-@check("fib", group="lifecycle")
+@check("fib", group="lifecycle", level="advisory")
 @lifecycle("refresh", "logout")
 @requires_credentials
 def bearer_prefix_is_optional(ctx: Context) -> None:
-    """Both routes take the token with and without a ``Bearer `` prefix, as the docs say."""
+    """Both routes take the token with and without a ``Bearer `` prefix.
+
+    Advisory: seed 001 calls the access token "a bearer token" while the lifecycle pages
+    send it bare; a server that takes one of the two forms follows one reading.
+    """
     _, refresh_token = login_pair(ctx)
     body = _expect_ok(
         ctx,
@@ -465,6 +514,7 @@ def bearer_prefix_is_optional(ctx: Context) -> None:
 # The FIB documents say nothing of token families; these follow the OAuth 2.0 security
 # best current practice (RFC 9700 section 4.14.2) and the project's own decision
 # (docs/apis/fib/session.md). A server that misses them gets a warning, not a failure.
+
 
 def _refreshed(ctx: Context) -> tuple[tuple[str, str], tuple[str, str]]:
     """Log in, refresh once: the first pair and the pair the refresh returned."""
@@ -518,31 +568,75 @@ _GARBAGE_HEADERS = (
 )
 
 
-@check("fib", group="lifecycle")
-@lifecycle("refresh", "logout")
-def missing_authorization_gets_401(ctx: Context) -> None:
-    """Refresh and logout without an Authorization header get 401, never 5xx."""
-    _expect_401(ctx, ctx.request("PATCH", FIB_SESSION_PATH), "refresh without Authorization")
-    _expect_401(ctx, ctx.request("POST", FIB_LOGOUT_PATH), "logout without Authorization")
+def _refused(ctx: Context, response: httpx.Response, what: str) -> None:
+    """A documented refusal (400, 401 or 422), never a 2xx or a 5xx."""
+    expect_refused(
+        ctx,
+        response,
+        what,
+        hint="a request without usable credentials is the client's fault: 401",
+    )
 
 
-@check("fib", group="lifecycle")
-@lifecycle("refresh", "logout")
-def garbage_authorization_gets_401(ctx: Context) -> None:
-    """Refresh and logout with an unreadable Authorization header get 401, never 5xx."""
+def _unusable_authorizations(ctx: Context) -> Iterator[tuple[str, httpx.Response]]:
+    """(what, answer) for refresh and logout without a header, then with each garbage value."""
+    yield "refresh without Authorization", ctx.request("PATCH", FIB_SESSION_PATH)
+    yield "logout without Authorization", ctx.request("POST", FIB_LOGOUT_PATH)
     for value in _GARBAGE_HEADERS:
         shown = value if len(value) <= 40 else f"{value[:20]}… ({len(value)} characters)"
         headers = {"Authorization": value}
-        _expect_401(
-            ctx,
-            ctx.request("PATCH", FIB_SESSION_PATH, headers=headers),
+        yield (
             f"refresh with Authorization {shown!r}",
+            ctx.request("PATCH", FIB_SESSION_PATH, headers=headers),
         )
-        _expect_401(
-            ctx,
-            ctx.request("POST", FIB_LOGOUT_PATH, headers=headers),
+        yield (
             f"logout with Authorization {shown!r}",
+            ctx.request("POST", FIB_LOGOUT_PATH, headers=headers),
         )
+
+
+@check("fib", group="lifecycle")
+@lifecycle("refresh", "logout")
+def missing_authorization_is_refused(ctx: Context) -> None:
+    """Refresh and logout without an Authorization header are refused (400/401/422), never 5xx.
+
+    Source: the public FIB docs (both routes take a token in Authorization; 400, 401 and
+    422 are among their documented answers).
+    """
+    _refused(ctx, ctx.request("PATCH", FIB_SESSION_PATH), "refresh without Authorization")
+    _refused(ctx, ctx.request("POST", FIB_LOGOUT_PATH), "logout without Authorization")
+
+
+@check("fib", group="lifecycle")
+@lifecycle("refresh", "logout")
+def garbage_authorization_is_refused(ctx: Context) -> None:
+    """Refresh and logout with an unreadable Authorization header are refused, never 5xx.
+
+    Source: the public FIB docs, as for a missing header.
+    """
+    for what, response in _unusable_authorizations(ctx):
+        if what.endswith("without Authorization"):
+            continue
+        _refused(ctx, response, what)
+
+
+@check("fib", group="lifecycle", level="advisory")
+@lifecycle("refresh", "logout")
+def unusable_authorization_gets_401(ctx: Context) -> None:
+    """A missing or unreadable Authorization header gets exactly 401 with WWW-Authenticate.
+
+    Advisory: RFC 9110 (401 carries a WWW-Authenticate challenge); the FIB docs also
+    allow 400 and 422 for these requests.
+    """
+    for what, response in _unusable_authorizations(ctx):
+        _expect_401(ctx, response, what)
+        if not response.headers.get("www-authenticate"):
+            ctx.fail(
+                f"{what}: 401 without WWW-Authenticate",
+                received="no WWW-Authenticate header",
+                documented="RFC 9110 §15.5.2: a 401 answer sends a WWW-Authenticate challenge",
+                hint='add "WWW-Authenticate: Bearer"',
+            )
 
 
 # --- checks: forged tokens ------------------------------------------------------------
@@ -568,7 +662,11 @@ def _refuse_forgeries(
 @lifecycle("refresh", "logout")
 @requires_credentials
 def unsigned_token_is_rejected(ctx: Context) -> None:
-    """A token re-issued with ``alg: none`` and no signature is refused on both routes."""
+    """A token re-issued with ``alg: none`` and no signature is refused on both routes.
+
+    Source: seeds 000-002 (the tokens are EdDSA JWTs the server signs) and the FIB docs'
+    refresh/logout, which take the server's own tokens.
+    """
 
     def make(header: dict[str, Any], claims: dict[str, Any]) -> str:
         return forge_token({**header, "alg": "none"}, claims, lambda _data: b"")
@@ -632,7 +730,10 @@ def token_signed_by_another_key_is_rejected(ctx: Context) -> None:
 @lifecycle("refresh", "logout")
 @requires_credentials
 def hs256_token_keyed_with_public_key_is_rejected(ctx: Context) -> None:
-    """An HS256 token whose HMAC key is the server's published public key is refused."""
+    """An HS256 token whose HMAC key is the server's published public key is refused.
+
+    Source: as for unsigned tokens. Not applicable when the target publishes no key.
+    """
     keys = _server_keys(ctx)
     pair = login_pair(ctx)  # forgeries are refused whatever they carry: one pair serves all
     for raw in keys:
@@ -650,11 +751,14 @@ def hs256_token_keyed_with_public_key_is_rejected(ctx: Context) -> None:
             )
 
 
-@check("fib", group="lifecycle")
+@check("fib", group="lifecycle", level="advisory")
 @lifecycle("refresh")
 @requires_credentials
 def issued_tokens_verify_with_published_key(ctx: Context) -> None:
-    """Tokens from login and refresh carry alg EdDSA and verify under the published key."""
+    """Tokens from login and refresh carry alg EdDSA and verify under the published key.
+
+    Advisory: the JWKS endpoint is this project's addition; not applicable without it.
+    """
     keys = [Ed25519PublicKey.from_public_bytes(raw) for raw in _server_keys(ctx)]
     login_tokens = login_pair(ctx)
     body = _expect_ok(ctx, refresh(ctx, login_tokens[1]), "refresh with a fresh refresh token")
@@ -695,6 +799,9 @@ def _verifies(token: str, key: Ed25519PublicKey) -> bool:
 @requires_credentials
 def expired_access_token_is_rejected(ctx: Context) -> None:
     """An access token sent past its exp is refused (waits out its lifetime; off by default).
+
+    Source: the tokens' exp claim (seeds 000-002), which RFC 7519 §4.1.4 says must not
+    be accepted after it passes.
 
     A token past its exp cannot be forged without the server's key, and one signed by
     another key proves only signature checking, so the check waits for a real token to

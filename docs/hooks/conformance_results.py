@@ -1,8 +1,13 @@
 """MkDocs hook: fill the conformance page with a real check run of the reference server.
 
-Where ``docs/conformance.md`` holds the marker below, the hook runs
-``authconform check --api all --report DIR`` (embedded reference server, a small
-``--max-examples`` so the build stays quick) and renders ``DIR/report.json`` as tables.
+Where ``docs/conformance.md`` holds the marker below, the hook serves the reference the
+way a user deploys it (``python -m reference_impl``, the same as ``authconform serve``,
+default settings, a free loopback port, demo users written to a credentials file), runs
+``authconform check URL --api all --credentials FILE --report DIR`` against it (a small
+``--max-examples`` so the build stays quick), stops the server, and renders
+``DIR/report.json`` as tables. If the served reference cannot start within its bound,
+the hook checks the embedded server instead (``authconform check`` without a URL) and
+the page says which one it checked and why.
 
 What a run can end in, and what the build does:
 
@@ -24,9 +29,16 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
@@ -42,6 +54,10 @@ DEFAULT_MAX_EXAMPLES = 5
 CHECK_TIMEOUT_SECONDS = 300
 # Mirrors the console script, so the build needs nothing on PATH.
 RUN_CLI = "import sys; from conformance.cli import main; sys.exit(main())"
+# The served reference: how long it may take to answer, and to stop after SIGTERM.
+SERVE_START_SECONDS = 30
+SERVE_STOP_SECONDS = 10
+SERVE_READY_PATH = "/.well-known/jwks.json"
 
 # Material's icons are inline SVG (pymdownx.emoji): no emoji font or network needed.
 OUTCOME_LABELS = {
@@ -69,21 +85,94 @@ def results_markdown(repo: Path) -> str:
         report = Path(existing) / "report.json"
         return report_or_problem(report, f"existing report {report}", "")
     with tempfile.TemporaryDirectory(prefix="authconform-site-") as tmp:
-        command, exit_code, output = run_check(repo, Path(tmp))
-        report = Path(tmp) / "report.json"
+        work = Path(tmp)
+        report_dir = work / "report"
+        with served_reference(repo, work) as (url, credentials, why_not):
+            if url:
+                target = "the served reference (`python -m reference_impl`, default settings)"
+                command, exit_code, output = run_check(repo, report_dir, url, credentials)
+            else:
+                log.warning(
+                    "served reference did not start (%s); checking the embedded one", why_not
+                )
+                target = f"the embedded reference (the served one did not start: {why_not})"
+                command, exit_code, output = run_check(repo, report_dir)
+        report = report_dir / "report.json"
         if exit_code in (0, 1):
             if exit_code == 1:
                 log.info("the reference server is not conformant; the page lists the failures")
-            return report_or_problem(report, command, output)
+            return report_or_problem(report, command, output, target)
         log.warning("conformance check failed to run (%s): %s", exit_code, tail(output, 3))
         return problem_markdown(command, f"exit code {exit_code}", output)
 
 
-def run_check(repo: Path, report_dir: Path) -> tuple[str, int | str, str]:
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def served_reference(repo: Path, work: Path) -> Iterator[tuple[str | None, Path, str]]:
+    """``(url, credentials file, "")`` of a served reference, or ``(None, ..., why)``.
+
+    The server is a child process on a free loopback port, stopped (SIGTERM, then kill)
+    when the block ends; every wait is bounded.
+    """
+    credentials = work / "credentials.json"
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [
+        sys.executable, "-m", "reference_impl", "--host", "127.0.0.1", "--port", str(port),
+        "--db", str(work / "reference.db"), "--demo-users", "2",
+        "--credentials-out", str(credentials),
+    ]  # fmt: skip
+    with open(work / "serve.log", "wb") as out:
+        proc = subprocess.Popen(command, cwd=repo, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        why_not = _wait_ready(proc, url, credentials)
+        if why_not:
+            log_tail = tail((work / "serve.log").read_text(errors="replace"), 1)
+            yield None, credentials, f"{why_not}; {log_tail}"
+        else:
+            yield url, credentials, ""
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(SERVE_STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(SERVE_STOP_SECONDS)
+
+
+def _wait_ready(proc: subprocess.Popen, url: str, credentials: Path) -> str:
+    """ "" once the server answers and its credentials file exists, else why not."""
+    deadline = time.monotonic() + SERVE_START_SECONDS
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return f"it exited with code {proc.returncode}"
+        try:
+            with urllib.request.urlopen(url + SERVE_READY_PATH, timeout=1) as answer:
+                if answer.status == 200 and credentials.exists():
+                    return ""
+        except (OSError, urllib.error.URLError):
+            pass
+        time.sleep(0.2)
+    return f"no answer within {SERVE_START_SECONDS} s"
+
+
+def run_check(
+    repo: Path, report_dir: Path, url: str | None = None, credentials: Path | None = None
+) -> tuple[str, int | str, str]:
     """Run the check as a subprocess, bounded in time; returns (command, exit, output)."""
     max_examples = os.environ.get("AUTHCONFORM_SITE_MAX_EXAMPLES", str(DEFAULT_MAX_EXAMPLES))
-    args = ["check", "--api", "all", "--report", str(report_dir), "--max-examples", max_examples]
-    shown = "authconform " + " ".join(a if a != str(report_dir) else "DIR" for a in args)
+    args = ["check", *([url] if url else []), "--api", "all"]
+    if credentials:
+        args += ["--credentials", str(credentials)]
+    args += ["--report", str(report_dir), "--max-examples", max_examples]
+    hidden = {str(report_dir): "DIR", str(credentials): "FILE"}
+    shown = "authconform " + " ".join(hidden.get(a, a) for a in args)
     log.info("running %s", shown)
     try:
         done = subprocess.run(
@@ -103,13 +192,13 @@ def _text(*parts: str | bytes | None) -> str:
     return "".join(p.decode(errors="replace") if isinstance(p, bytes) else p or "" for p in parts)
 
 
-def report_or_problem(report: Path, command: str, output: str) -> str:
+def report_or_problem(report: Path, command: str, output: str, checked: str = "") -> str:
     try:
         data = json.loads(report.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         log.warning("no readable conformance report at %s: %s", report, exc)
         return problem_markdown(command, f"no readable report.json ({exc})", output)
-    return report_markdown(data, command)
+    return report_markdown(data, command, checked)
 
 
 def problem_markdown(command: str, what: str, output: str) -> str:
@@ -125,7 +214,7 @@ def tail(text: str, lines: int) -> str:
     return "\n".join(text.strip().splitlines()[-lines:]) or "(no output)"
 
 
-def report_markdown(report: dict, command: str) -> str:
+def report_markdown(report: dict, command: str, checked: str = "") -> str:
     """Header facts and totals, then the failures in full, then one table per system."""
     results = report.get("results", [])
     counts = {o: sum(r.get("outcome") == o for r in results) for o in OUTCOME_ORDER}
@@ -138,6 +227,7 @@ def report_markdown(report: dict, command: str) -> str:
         f"| Target | {cell(report.get('target', '?'))} |",
         f"| Systems | {cell(', '.join(report.get('systems', [])))} |",
         f"| Produced by | `{cell(command)}` |",
+        *([f"| Server checked | {cell(checked)} |"] if checked else []),
         "",
         "**Totals:** " + ", ".join(f"{counts[o]} {o}" for o in OUTCOME_ORDER) + "\n",
     ]
