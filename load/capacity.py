@@ -250,9 +250,9 @@ def find_capacity(
     )
     while len(steps) < args.max_steps:
         passed = [s.offered for s, v in steps if v.passed]
+        # A rate the generator could not keep bounds the search like a miss: nothing at or
+        # above it can be judged, but the server may still saturate below it.
         failed = [s.offered for s, v in steps if not v.passed]
-        if any(v.generator_limited for _, v in steps):
-            break  # above that rate nothing can be judged with this generator
         rate = next_rate(passed, failed, start=args.start_rate, max_rate=args.max_rate)
         if rate is None:
             break

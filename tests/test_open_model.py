@@ -165,6 +165,22 @@ def test_the_answer_names_the_capacity_or_the_generator_or_nothing():
     assert none["capacity"] is None and "even 100 logins/s misses" in none["line"]
 
 
+def test_below_a_rate_the_generator_could_not_keep_the_server_can_still_saturate():
+    """The search bisects under a generator-limited step; a real miss there decides."""
+    behind = {"sent": 12_000, "due": 16_000, "generator_cpu": 0.97, "p99": 400}
+    steps = [
+        _step(1600, 1600),
+        _step(3200, 2300, **behind),
+        _step(2400, 2300, p99=300),  # the server saturated: a miss, the generator kept up
+        _step(2000, 2000),
+        _step(2200, 2200),
+    ]
+    assert next_rate([1600], [3200], start=100, max_rate=50_000) == 2400
+    found = _result(steps)
+    assert not found["generator_limited"]
+    assert found["capacity"] == 2200 and found["line"].startswith("capacity: 2,200 logins/s")
+
+
 def test_the_chart_marks_the_knee_the_capacity_and_the_slo():
     svg = capacity_svg(_result([_step(100, 100), _step(200, 200), _step(400, 260, p99=900)]))
     assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
