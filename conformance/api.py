@@ -106,7 +106,7 @@ def list_checks(api: str | Iterable[str] = "all", *, fuzz: bool = True) -> list[
 
 def _schemathesis_checks(profile: Any) -> list[CheckInfo]:
     from conformance.fuzz_config import ALL_CHECKS, build_plan
-    from conformance.fuzz_report import CHECK_SUMMARIES, GROUP
+    from conformance.fuzz_report import CHECK_SUMMARIES, GROUP, RUN_SUMMARY
 
     plan = build_plan(profile.schemathesis or {}, max_examples=1, seed=None)
     infos = [
@@ -119,8 +119,7 @@ def _schemathesis_checks(profile: Any) -> list[CheckInfo]:
         )
         for name in ALL_CHECKS
     ]
-    summary = "Schemathesis could send every request and read every answer."
-    infos.append(CheckInfo(profile.name, SCHEMATHESIS_RUN, GROUP, Level.CONTRACT, summary))
+    infos.append(CheckInfo(profile.name, SCHEMATHESIS_RUN, GROUP, Level.CONTRACT, RUN_SUMMARY))
     return infos
 
 

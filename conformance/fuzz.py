@@ -72,7 +72,7 @@ import httpx
 
 from conformance.fuzz_applicability import not_applicable
 from conformance.fuzz_config import build_plan, to_toml
-from conformance.fuzz_report import FuzzRun, read_events
+from conformance.fuzz_report import FuzzRun, read_events, run_result
 from conformance.registry import CheckResult, Level, Outcome
 from conformance.specfiles import load_spec
 from conformance.specview import Addition, additions, contract_view
@@ -294,12 +294,4 @@ def _child_env() -> dict[str, str]:
 
 def _run_error(system: str, what: str, output: str) -> CheckResult:
     tail = "\n".join(output.strip().splitlines()[-30:])
-    return CheckResult(
-        system=system,
-        name="schemathesis.run",
-        group="schemathesis",
-        summary="Schemathesis could send every request and read every answer.",
-        outcome=Outcome.ERROR,
-        message=f"Schemathesis {what}",
-        details=tail,
-    )
+    return run_result(system, Outcome.ERROR, message=f"Schemathesis {what}", details=tail)

@@ -17,7 +17,7 @@ from typing import Any
 
 from conformance.registry import CheckResult, Level, Outcome, outcome_for
 
-__all__ = ["CHECK_SUMMARIES", "FuzzRun", "fold_events", "read_events"]
+__all__ = ["CHECK_SUMMARIES", "RUN_SUMMARY", "FuzzRun", "fold_events", "read_events", "run_result"]
 
 GROUP = "schemathesis"
 # Distinct failures listed per check; past this a report only counts them.
@@ -40,6 +40,7 @@ CHECK_SUMMARIES = {
     "ignored_auth": "Declared authentication is enforced.",
     "object_level_authorization": "One user cannot reach another user's objects.",
 }
+RUN_SUMMARY = "Schemathesis could send every request and read every answer."
 PHASE_SUMMARIES = {
     "examples": "Schemathesis sends the examples written in the spec.",
     "coverage": "Schemathesis sends boundary and edge-case requests derived from the spec.",
@@ -243,13 +244,11 @@ class FuzzRun:
     ) -> Iterator[CheckResult]:
         problems = self.fatal + self.errors
         if not problems and self.finished:
-            yield CheckResult(
-                system=system,
-                name="schemathesis.run",
-                group=GROUP,
-                summary="Schemathesis could send every request and read every answer.",
-                outcome=Outcome.PASSED,
-                details=f"{sum(self.checks_seen.values())} check verdicts over the run",
+            verdicts = sum(self.checks_seen.values())
+            yield run_result(
+                system,
+                Outcome.PASSED,
+                details=f"{verdicts} check verdicts over the run",
                 duration=duration,
             )
             return
@@ -259,16 +258,34 @@ class FuzzRun:
             all(any(marker in text.lower() for marker in TARGET_ERROR_MARKERS) for text in problems)
             and not self.fatal
         )
-        yield CheckResult(
-            system=system,
-            name="schemathesis.run",
-            group=GROUP,
-            summary="Schemathesis could send every request and read every answer.",
-            outcome=Outcome.FAILED if target_fault else Outcome.ERROR,
+        yield run_result(
+            system,
+            Outcome.FAILED if target_fault else Outcome.ERROR,
             message=problems[0].splitlines()[0][:200],
             details=_mask("\n\n".join(dict.fromkeys(problems)), mask),
             duration=duration,
         )
+
+
+def run_result(
+    system: str,
+    outcome: Outcome,
+    *,
+    message: str = "",
+    details: str = "",
+    duration: float | None = None,
+) -> CheckResult:
+    """The ``schemathesis.run`` result: the run as a whole, the one place its time is given."""
+    return CheckResult(
+        system=system,
+        name="schemathesis.run",
+        group=GROUP,
+        summary=RUN_SUMMARY,
+        outcome=outcome,
+        message=message,
+        details=details,
+        duration=duration,
+    )
 
 
 def fold_events(lines: Iterable[str]) -> FuzzRun:

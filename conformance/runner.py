@@ -24,6 +24,7 @@ from typing import Any
 
 from conformance.context import Context, nothing_to_judge
 from conformance.errors import AuthconformError, RunStopped, UsageError
+from conformance.fuzz_report import run_result
 from conformance.httpbound import DEFAULT_MAX_RESPONSE_BYTES, BoundedClient, RunBudget
 from conformance.masking import Masker, mask_transcript, secret_values
 from conformance.profiles import Profile, load_checks
@@ -230,12 +231,9 @@ def _fuzz(
             why = f"the run's budget of {budget.seconds:g} s ran out during Schemathesis"
             done = [r for r in results if r not in killed]
             done.append(
-                CheckResult(
-                    system=profile.name,
-                    name="schemathesis.run",
-                    group="schemathesis",
-                    summary="Schemathesis could send every request and read every answer.",
-                    outcome=Outcome.SKIPPED,
+                run_result(
+                    profile.name,
+                    Outcome.SKIPPED,
                     message=f"did not run to the end: {why}",
                     details=killed[0].details,
                     duration=time.perf_counter() - started,
@@ -247,12 +245,9 @@ def _fuzz(
         raise
     except Exception as exc:  # Schemathesis breaking is the suite's problem, not the target's
         return [
-            CheckResult(
-                system=profile.name,
-                name="schemathesis_run_completes",
-                group="schemathesis",
-                summary="Schemathesis ran to the end",
-                outcome=Outcome.ERROR,
+            run_result(
+                profile.name,
+                Outcome.ERROR,
                 message=f"{type(exc).__name__}: {exc}",
                 details=traceback.format_exc(),
                 duration=time.perf_counter() - started,
@@ -364,17 +359,7 @@ def _not_run(
                     )
                 )
         if fuzz and profile.name not in fuzzed:
-            missing.append(
-                CheckResult(
-                    system=profile.name,
-                    name="schemathesis.run",
-                    group="schemathesis",
-                    summary="Schemathesis could send every request and read every answer.",
-                    outcome=Outcome.SKIPPED,
-                    message=f"did not run: {why}",
-                    duration=None,
-                )
-            )
+            missing.append(run_result(profile.name, Outcome.SKIPPED, message=f"did not run: {why}"))
     return missing
 
 
