@@ -18,21 +18,19 @@ search's report (chart included) under ``--out``.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-from fixtures import LOAD_CORE, PIN, SERVER_CORE, pinned, prepare, serving  # noqa: E402
+from fixtures import LOAD_CORE, PIN, SERVER_CORE, measure_and_report, pinned, prepare, serving  # noqa: E402
 
 CONNECTIONS = 8
 SLO_P99_MS = 20.0
@@ -180,20 +178,9 @@ def main() -> None:
     parser.add_argument("--half-seconds", type=int, default=10, help="half-capacity run (10)")
     parser.add_argument("--skip-fast", action="store_true", help="leave out phase 4")
     args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
-    command = (
-        "make bench"
-        if os.environ.get("MAKELEVEL")
-        else "python bench/capacity.py " + " ".join(sys.argv[1:])
+    measure_and_report(
+        args, measure, report, script="bench/capacity.py", also="each search's chart"
     )
-    with tempfile.TemporaryDirectory(prefix="authconform-capacity-") as tmp:
-        results = measure(args, Path(tmp))
-    results["date"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    text = report(results, command.strip())
-    (args.out / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
-    (args.out / "report.md").write_text(text + "\n", encoding="utf-8")
-    print(text)
-    print(f"\n(raw figures and each search's chart in {args.out})", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
+import datetime
 import json
 import os
 import shutil
 import sys
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -69,3 +72,29 @@ def serving(command: list[str], log: Path, env: dict | None = None) -> Iterator[
     full = pinned(SERVER_CORE, [a.replace("{port}", str(port)) for a in command])
     with child_server(full, port=port, log_path=log, env=env) as process:
         yield Server(f"http://127.0.0.1:{port}", process.pid)
+
+
+def measure_and_report(
+    args: argparse.Namespace,
+    measure: Callable[[argparse.Namespace, Path], dict],
+    report: Callable[[dict, str], str],
+    *,
+    script: str,
+    also: str,
+) -> None:
+    """Measure in a scratch folder, then print the report and keep it beside the raw figures.
+
+    The report names the command that produced it: ``make bench``, or the script's own line.
+    """
+    args.out.mkdir(parents=True, exist_ok=True)
+    command = (
+        "make bench" if os.environ.get("MAKELEVEL") else f"python {script} {' '.join(sys.argv[1:])}"
+    )
+    with tempfile.TemporaryDirectory(prefix="authconform-bench-") as tmp:
+        results = measure(args, Path(tmp))
+    results["date"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    text = report(results, command.strip())
+    (args.out / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    (args.out / "report.md").write_text(text + "\n", encoding="utf-8")
+    print(text)
+    print(f"\n(raw figures and {also} in {args.out})", file=sys.stderr)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime
 import json
 import os
 import platform
@@ -29,14 +28,22 @@ import resource
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from fixtures import LOAD_CORE, PIN, SERVER_CORE, Server, pinned, prepare, serving  # noqa: E402
+from fixtures import (  # noqa: E402
+    LOAD_CORE,
+    PIN,
+    SERVER_CORE,
+    Server,
+    measure_and_report,
+    pinned,
+    prepare,
+    serving,
+)
 
 from load.summary import read_rows  # noqa: E402
 
@@ -359,20 +366,7 @@ def main() -> None:
     parser.add_argument("--wrk-seconds", type=int, default=5, help="per wrk run")
     parser.add_argument("--locust-seconds", type=int, default=8, help="per Locust run")
     args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
-    command = (
-        "make bench"
-        if os.environ.get("MAKELEVEL")
-        else "python bench/run.py " + " ".join(sys.argv[1:])
-    )
-    with tempfile.TemporaryDirectory(prefix="authconform-bench-") as tmp:
-        results = measure(args, Path(tmp))
-    results["date"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    text = report(results, command.strip())
-    (args.out / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
-    (args.out / "report.md").write_text(text + "\n", encoding="utf-8")
-    print(text)
-    print(f"\n(raw figures and the handler profile in {args.out})", file=sys.stderr)
+    measure_and_report(args, measure, report, script="bench/run.py", also="the handler profile")
 
 
 if __name__ == "__main__":
