@@ -15,7 +15,6 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +22,7 @@ import pytest
 import yaml
 from action_file import EXPRESSION, action_problems, as_workflow, load_action
 from action_runner import run_action
+from loopback import serving_in_thread
 
 REPO = Path(__file__).resolve().parent.parent
 ACTION = REPO / "action.yml"
@@ -307,16 +307,8 @@ class _Always500(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def always_500() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Always500)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serving_in_thread(_Always500) as url:
+        yield url
 
 
 @pytest.mark.slow

@@ -8,14 +8,11 @@ reference server that ``authconform load`` starts itself.
 from __future__ import annotations
 
 import contextlib
-import functools
-import http.server
 import json
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +20,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from locust_run import PROCESS_TIMEOUT, ROOT, locust_command, run, stop, write_credentials
+from loopback import serving_files
 
 from conformance.signing import generate_keypair
 from load.openreport import locust_percentiles
@@ -212,11 +210,6 @@ def test_find_capacity_needs_an_slo():
     assert result.stderr.startswith("error: --find-capacity: needs --slo-p99-ms")
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.mark.slow
 @pytest.mark.browser
 def test_the_chart_page_shows_the_knee_in_a_browser(search):
@@ -226,36 +219,27 @@ def test_the_chart_page_shows_the_knee_in_a_browser(search):
     sync_api = pytest.importorskip("playwright.sync_api")
     _, report = search
     found = json.loads((report / "capacity.json").read_text())
-    handler = functools.partial(_Quiet, directory=str(report))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     outside: list[str] = []
-    try:
-        with sync_api.sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(_chromium()), args=CHROMIUM_FLAGS)
-            page = browser.new_page()
+    with serving_files(report) as url, sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(_chromium()), args=CHROMIUM_FLAGS)
+        page = browser.new_page()
 
-            def route(request_route) -> None:
-                if urlsplit(request_route.request.url).hostname == "127.0.0.1":
-                    request_route.continue_()
-                else:
-                    outside.append(request_route.request.url)
-                    request_route.abort()
+        def route(request_route) -> None:
+            if urlsplit(request_route.request.url).hostname == "127.0.0.1":
+                request_route.continue_()
+            else:
+                outside.append(request_route.request.url)
+                request_route.abort()
 
-            page.route("**/*", route)
-            page.goto(f"http://127.0.0.1:{server.server_address[1]}/capacity.html")
-            knee = page.locator("svg #knee")
-            knee.wait_for(state="visible", timeout=30_000)
-            label = knee.locator("text").text_content()
-            chart = page.locator("svg").first.bounding_box()
-            line = knee.locator("line").bounding_box()
-            answer = page.locator("#answer").inner_text()
-            browser.close()
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+        page.route("**/*", route)
+        page.goto(f"{url}/capacity.html")
+        knee = page.locator("svg #knee")
+        knee.wait_for(state="visible", timeout=30_000)
+        label = knee.locator("text").text_content()
+        chart = page.locator("svg").first.bounding_box()
+        line = knee.locator("line").bounding_box()
+        answer = page.locator("#answer").inner_text()
+        browser.close()
     assert outside == []
     assert label == f"knee ≈ {found['knee']['saturates_at']:,.0f}/s"
     # The marker stands inside the chart, left of its right edge (the highest offered rate).

@@ -8,8 +8,6 @@ recording every request that would leave 127.0.0.1.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import importlib.util
 import json
 import os
@@ -17,12 +15,12 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from loopback import serving_files
 from subprocesses import serving
 
 REPO = Path(__file__).resolve().parent.parent
@@ -272,21 +270,8 @@ def _chromium() -> Path:
 @pytest.fixture(scope="module")
 def site_url(site: Path) -> Iterator[str]:
     """The built site over HTTP on a free loopback port (Swagger UI cannot load from file://)."""
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+    with serving_files(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
