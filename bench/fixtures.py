@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from conformance.signing import sign_email  # noqa: E402
 from load.server import child_server, free_port  # noqa: E402
-from reference_impl.demo import seed_demo_users  # noqa: E402
+from reference_impl.serving.demo import seed_demo_users  # noqa: E402
 from reference_impl.store import Store  # noqa: E402
 
 # With two cores or more, servers run on core 0 and load generators on core 1.

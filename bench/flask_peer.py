@@ -16,9 +16,9 @@ import sys
 
 from flask import Flask, jsonify, request
 
-from reference_impl import iroha, server_keys
+from reference_impl.auth import iroha, server_keys
+from reference_impl.auth.tokens_fib import FibTokens
 from reference_impl.store import Store
-from reference_impl.tokens_fib import FibTokens
 
 SESSION_PATH = "/auth/api/v1/authentication-management/session"
 FIELDS = ("email", "signature", "authPublicKeyHex")
@@ -64,8 +64,8 @@ def create_app(db_path: str | None = None) -> Flask:
 
 def main() -> int:
     """Serve the peer under Granian with ``authconform serve``'s defaults."""
-    from reference_impl import cli
-    from reference_impl.granian_server import GranianSettings, bind, serve
+    from reference_impl.serving import cli
+    from reference_impl.serving.granian_server import GranianSettings, bind, serve
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)

@@ -15,11 +15,12 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from reference_impl import iroha, server_keys
 from reference_impl.app import create_app
-from reference_impl.jsonio import json_response, parse_json_bytes
+from reference_impl.auth import iroha, server_keys
+from reference_impl.auth.tokens_fib import FibTokens
+from reference_impl.http.body import parse_json_bytes
+from reference_impl.http.messages import json_response
 from reference_impl.store import Store
-from reference_impl.tokens_fib import FibTokens
 
 SESSION_PATH = "/auth/api/v1/authentication-management/session"
 # Check the clock once per this many operations, so timing costs nothing measurable.

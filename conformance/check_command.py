@@ -198,7 +198,7 @@ def _target(args: argparse.Namespace) -> Iterator[tuple[str, dict[str, Any]]]:
             "--credentials", "only used with a URL; the embedded server brings its own users"
         )
     try:
-        from reference_impl.embedded import running_server
+        from reference_impl.serving.embedded import running_server
     except ModuleNotFoundError as exc:
         raise UsageError(
             "embedded reference server", f"{exc.name} is not available; give a URL to check"

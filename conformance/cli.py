@@ -24,7 +24,7 @@ SUBCOMMANDS: dict[str, tuple[str, str, str, str]] = {
         "run",
         "check a server (default: the embedded reference server) against the documents",
     ),
-    "serve": ("reference_impl.cli", "configure", "run", "run the reference server"),
+    "serve": ("reference_impl.serving.cli", "configure", "run", "run the reference server"),
     "sign": (
         "conformance.key_commands",
         "configure_sign",

@@ -2,6 +2,6 @@
 
 import sys
 
-from reference_impl.cli import main
+from reference_impl.serving.cli import main
 
 sys.exit(main())

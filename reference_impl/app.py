@@ -47,13 +47,13 @@ from http import HTTPStatus
 from types import ModuleType
 from typing import Any, NamedTuple
 
-from reference_impl.errors import HTTPError, InternalServerError, render_envelope
-from reference_impl.jsonio import drain_unread
-from reference_impl.messages import Response, WSGIEnviron
-from reference_impl.request import Request
-from reference_impl.router import Router, Rule
-from reference_impl.services import Services
+from reference_impl.http.body import drain_unread
+from reference_impl.http.errors import HTTPError, InternalServerError, render_envelope
+from reference_impl.http.messages import Response, WSGIEnviron
+from reference_impl.http.request import Request
+from reference_impl.http.router import Router, Rule
 from reference_impl.store import Store
+from reference_impl.systems.services import Services
 
 __all__ = ["SYSTEM_MODULES", "App", "create_app"]
 
@@ -61,9 +61,9 @@ log = logging.getLogger("reference_impl")
 
 # The systems this server speaks. Adding one is adding its module name here.
 SYSTEM_MODULES: tuple[str, ...] = (
-    "reference_impl.fib",
-    "reference_impl.user_api",
-    "reference_impl.duktig",
+    "reference_impl.systems.fib",
+    "reference_impl.systems.user_api",
+    "reference_impl.systems.duktig",
 )
 
 # Options read by the app itself rather than by a system module.

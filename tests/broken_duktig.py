@@ -15,7 +15,7 @@ import jwt
 from broken_user_api import crash_on_non_string_email
 from wsgi_rewrite import Rewrite, WSGIApp, request_fields, rewriting
 
-from reference_impl import server_keys
+from reference_impl.auth import server_keys
 
 AUTH_ENVIRON_KEY = "HTTP_X_AUTH_KEY"
 

@@ -21,7 +21,7 @@ import nacl.signing
 from wsgi_rewrite import request_fields, rewriting
 
 from conformance import signing
-from reference_impl.tokens_fib import ROLE, FibTokens, TokenPair
+from reference_impl.auth.tokens_fib import ROLE, FibTokens, TokenPair
 
 SESSION_PATH = "/auth/api/v1/authentication-management/session"
 

@@ -28,8 +28,8 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from wsgi_rewrite import WSGIApp, respond
 
 from reference_impl.app import App, create_app
+from reference_impl.auth.tokens_fib import FibTokens, Kind, Session, TokenError, TokenPair
 from reference_impl.store import Store
-from reference_impl.tokens_fib import FibTokens, Kind, Session, TokenError, TokenPair
 
 SESSION_PATH = "/auth/api/v1/authentication-management/session"
 LOGOUT_PATH = "/auth/api/v1/authentication-management/logout"
@@ -311,7 +311,7 @@ def memory_revocations_app(db_path: str) -> App:
 
 def main(argv: list[str] | None = None) -> int:
     """``python tests/broken_fib_session.py`` + ``serve`` flags: the memory variant."""
-    from reference_impl import cli
+    from reference_impl.serving import cli
 
     def build_app(settings: cli.AppSettings) -> App:
         return memory_revocations_app(settings.db)

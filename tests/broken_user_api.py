@@ -1,7 +1,7 @@
 """Deliberately broken User API servers, each with one known fault, to prove the checks catch it.
 
 Each variant is a dict of ``running_server`` keyword arguments: ``create_app`` component
-replacements (see ``reference_impl.user_api``), or ``wrap=`` WSGI middleware for faults
+replacements (see ``reference_impl.systems.user_api``), or ``wrap=`` WSGI middleware for faults
 outside any component. ``BROKEN`` maps a variant to the check that must fail on it;
 ``OTHER_READING`` answers with statuses seed 003 also allows and must pass.
 """

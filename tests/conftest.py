@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from reference_impl.embedded import Running, running_server
+from reference_impl.serving.embedded import Running, running_server
 
 
 @pytest.fixture(scope="session")

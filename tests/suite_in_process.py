@@ -10,7 +10,7 @@ from typing import Any
 from conformance.profiles import get_profile
 from conformance.registry import CheckResult, Outcome
 from conformance.runner import RunSettings, run_system
-from reference_impl.embedded import running_server
+from reference_impl.serving.embedded import running_server
 
 
 def run_checks(system: str, url: str, credentials: dict[str, Any] | None) -> dict[str, CheckResult]:

@@ -10,7 +10,7 @@ import pytest
 
 from conformance import api
 from conformance.fuzz_config import build_plan, to_toml
-from reference_impl.embedded import Running
+from reference_impl.serving.embedded import Running
 
 
 def test_run_checks_returns_every_verdict(reference_server: Running, tmp_path: Path) -> None:

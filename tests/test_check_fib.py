@@ -16,7 +16,7 @@ from conformance.checks.common import FIB_SESSION_PATH, fib_login_body
 from conformance.profiles import get_profile
 from conformance.registry import CheckResult, Outcome
 from conformance.runner import RunSettings, run_system
-from reference_impl.embedded import running_server
+from reference_impl.serving.embedded import running_server
 
 # Lifecycle checks are another module's subject; these tests judge login and robustness.
 LOGIN_GROUPS = {"login", "robustness"}

@@ -26,7 +26,7 @@ from conformance.profiles import get_profile, load_checks
 from conformance.registry import CheckResult, Outcome, checks_for, outcome_for
 from conformance.runner import RunSettings, run_check, run_system
 from conformance.specfiles import load_spec
-from reference_impl.embedded import running_server
+from reference_impl.serving.embedded import running_server
 
 LIFECYCLE_CHECKS = {
     "refresh_returns_new_token_pair",

@@ -11,7 +11,7 @@ import pytest
 from broken_fib import BROKEN
 from subprocesses import authconform
 
-from reference_impl.embedded import running_server
+from reference_impl.serving.embedded import running_server
 
 
 def check(*args: str) -> subprocess.CompletedProcess[str]:

@@ -9,7 +9,7 @@ from subprocesses import authconform
 from wsgi_rewrite import rewriting
 
 from conformance.masking import MASK, Masker, mask_body, mask_header, mask_transcript, secret_values
-from reference_impl.embedded import running_server
+from reference_impl.serving.embedded import running_server
 
 FIB_SESSION = "/auth/api/v1/authentication-management/session"
 BROKEN = {"status": {"code": 500, "name": "BROKEN"}, "data": {}}

@@ -16,7 +16,7 @@ from wsgi_rewrite import rewriting
 from conformance.profiles import get_profile
 from conformance.registry import Outcome
 from conformance.runner import RunSettings, run_system
-from reference_impl.embedded import Running, running_server
+from reference_impl.serving.embedded import Running, running_server
 
 TOKEN = "/auth/token"
 REQUIRED = "Required value"

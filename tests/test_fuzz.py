@@ -11,7 +11,7 @@ from typing import Any
 from conformance.fuzz import run_schemathesis
 from conformance.profiles import Profile, get_profile
 from conformance.registry import Outcome
-from reference_impl.embedded import running_server
+from reference_impl.serving.embedded import running_server
 
 WSGIApp = Callable[..., Any]
 

@@ -1,6 +1,6 @@
 """Locust runs of load/locustfile.py against the reference server, each bounded to seconds.
 
-The server runs in this process (reference_impl.embedded); Locust always runs in a child
+The server runs in this process (reference_impl.serving.embedded); Locust always runs in a child
 process, since importing it here would patch the test process with gevent.
 """
 
@@ -30,7 +30,7 @@ from locust_run import (
 
 from conformance.signing import generate_keypair
 from load.server import free_port
-from reference_impl.embedded import running_server
+from reference_impl.serving.embedded import running_server
 
 pytestmark = pytest.mark.load
 

@@ -20,7 +20,7 @@ from subprocesses import serving
 from wsgi_rewrite import WSGIApp
 
 from conformance.api import list_checks
-from reference_impl.embedded import running_server
+from reference_impl.serving.embedded import running_server
 
 AUTHCONFORM_SERVE = (sys.executable, "-m", "conformance.cli", "serve")
 PYTEST_TIMEOUT = 300

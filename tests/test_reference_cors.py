@@ -8,8 +8,8 @@ import httpx
 import pytest
 from subprocesses import authconform, serving
 
-from reference_impl.cors import allow_origins, parse_origin
-from reference_impl.embedded import Running
+from reference_impl.http.cors import allow_origins, parse_origin
+from reference_impl.serving.embedded import Running
 
 SITE = "http://127.0.0.1:8001"
 SESSION = "/auth/api/v1/authentication-management/session"

@@ -10,7 +10,7 @@ import nacl.signing
 import pytest
 
 from conformance.signing import sign_email
-from reference_impl.embedded import Running
+from reference_impl.serving.embedded import Running
 
 SESSION = "/auth/api/v1/authentication-management/session"
 LOGOUT = "/auth/api/v1/authentication-management/logout"

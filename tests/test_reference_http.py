@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from reference_impl.app import create_app
-from reference_impl.embedded import Running
-from reference_impl.router import Router, Rule
+from reference_impl.http.router import Router, Rule
+from reference_impl.serving.embedded import Running
 
 SESSION = "/auth/api/v1/authentication-management/session"
 

@@ -11,9 +11,9 @@ import sqlite3
 import httpx
 import pytest
 
-from reference_impl import passwords
-from reference_impl.errors import TooManyRequests
-from reference_impl.login_limits import FailedLogins, LoginLimits
+from reference_impl.auth import passwords
+from reference_impl.auth.login_limits import FailedLogins, LoginLimits
+from reference_impl.http.errors import TooManyRequests
 
 API_LOGIN = "/api/user/login"
 SIGNUP = "/api/user/signup"

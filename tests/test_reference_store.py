@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from reference_impl import passwords, server_keys
-from reference_impl.demo import seed_demo_users
+from reference_impl.auth import passwords, server_keys
+from reference_impl.serving.demo import seed_demo_users
 from reference_impl.store import DuplicateUser, Store
 
 

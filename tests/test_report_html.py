@@ -13,7 +13,7 @@ from subprocesses import authconform
 from conformance.registry import CheckResult, Level, Outcome
 from conformance.report_html import render_html
 from conformance.runner import RunResult
-from reference_impl.embedded import running_server
+from reference_impl.serving.embedded import running_server
 
 
 def _run() -> RunResult:

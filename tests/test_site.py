@@ -195,7 +195,7 @@ def test_failed_checks_are_shown_in_full_and_first() -> None:
 @pytest.mark.slow
 def test_a_failing_run_is_published_with_its_failures(tmp_path: Path) -> None:
     """Decision: non-conformance is shown, not hidden, and does not stop the build."""
-    embedded = pytest.importorskip("reference_impl.embedded")
+    embedded = pytest.importorskip("reference_impl.serving.embedded")
     reports = tmp_path / "reports"
     creds = tmp_path / "creds.json"
     with embedded.running_server(demo_users=1, wrap=_login_answers_500) as server:

@@ -20,7 +20,7 @@ from schemathesis.config import SchemathesisConfig
 
 from conformance import st_config
 from conformance.profiles import discover_profiles
-from reference_impl.embedded import Running, running_server
+from reference_impl.serving.embedded import Running, running_server
 
 REPO = Path(__file__).resolve().parent.parent
 GUIDE = REPO / "docs" / "guides" / "pytest-and-schemathesis.md"

@@ -17,7 +17,7 @@ from suite_in_process import describe, run_checks, run_checks_on_variant
 from conformance.profiles import get_profile
 from conformance.registry import CheckResult, Level, Outcome
 from conformance.runner import RunResult, RunSettings, run_system
-from reference_impl.embedded import Running, running_server
+from reference_impl.serving.embedded import Running, running_server
 
 SIGNUP = "/api/user/signup"
 LOGIN = "/api/user/login"

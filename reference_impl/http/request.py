@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reference_impl.jsonio import read_json
-from reference_impl.messages import WSGIEnviron
+from reference_impl.http.body import read_json
+from reference_impl.http.messages import WSGIEnviron
 
 __all__ = ["Request"]
 
@@ -34,5 +34,5 @@ class Request:
         return self.environ.get(f"HTTP_{key}")
 
     def json(self) -> Any:
-        """The body parsed as JSON under ``jsonio``'s rules (413, 415, 400)."""
+        """The body parsed as JSON under ``http.body``'s rules (413, 415, 400)."""
         return read_json(self.environ)

@@ -27,13 +27,13 @@ from typing import Any
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
 from reference_impl.app import App, create_app
-from reference_impl.demo import seed_demo_users
-from reference_impl.passwords import LIGHT
+from reference_impl.auth.passwords import LIGHT
+from reference_impl.serving.demo import seed_demo_users
 from reference_impl.store import Store
 
 __all__ = ["Running", "running_server"]
 
-log = logging.getLogger("reference_impl.embedded")
+log = logging.getLogger("reference_impl.serving.embedded")
 
 WSGIApp = Callable[..., Any]
 # A client that stops sending mid-request frees its thread after this long.

@@ -3,7 +3,7 @@
 Seed 003 documents only the 200 answers; the error codes are the project's own
 (see docs/apis/user-api): 400 for a malformed body or field, 409 for a taken email,
 401 for an unknown email or a wrong password (one message for both), and the
-shared 413/415 from ``jsonio``. Error bodies are ``{"error": <code>, "message": <sentence>}``.
+shared 413/415 from ``http.body``. Error bodies are ``{"error": <code>, "message": <sentence>}``.
 
 Replaceable components (``create_app`` options, see ``reference_impl.app``):
 ``user_api_password_verifier`` ``(password, stored_hash) -> bool``;
@@ -17,16 +17,15 @@ import functools
 import re
 from typing import Any
 
-from reference_impl import passwords, server_keys
-from reference_impl.errors import BadRequest, Conflict, HTTPError, Unauthorized
-from reference_impl.jsonio import json_response
-from reference_impl.login_limits import client_address, limiter_of
-from reference_impl.messages import Response
-from reference_impl.request import Request
-from reference_impl.router import Rule
-from reference_impl.services import Services
+from reference_impl.auth import passwords, server_keys
+from reference_impl.auth.login_limits import client_address, limiter_of
+from reference_impl.http.errors import BadRequest, Conflict, HTTPError, Unauthorized
+from reference_impl.http.messages import Response, json_response
+from reference_impl.http.request import Request
+from reference_impl.http.router import Rule
 from reference_impl.store import ApiUser, DuplicateUser, Store
-from reference_impl.tokens_hs256 import USER_API_TOKEN_LIFETIME, issue_user_api_token
+from reference_impl.systems.services import Services
+from reference_impl.auth.tokens_hs256 import USER_API_TOKEN_LIFETIME, issue_user_api_token
 
 __all__ = ["LOGIN_PATH", "OPTIONS", "ROUTES", "SIGNUP_PATH", "render_error"]
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import nacl.signing
 
-from reference_impl import passwords, server_keys
+from reference_impl.auth import passwords, server_keys
 from reference_impl.store import DuplicateUser, Store
 
 __all__ = ["ALICE_EMAIL", "ALICE_PUBLIC_KEY_HEX", "seed_demo_users"]

@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
-from reference_impl.messages import Response
+from reference_impl.http.messages import Response, json_response
 
 __all__ = [
     "BadRequest",
@@ -141,7 +141,5 @@ class InternalServerError(HTTPError):
 
 def render_envelope(err: HTTPError) -> Response:
     """FIB's status envelope with ``data: null``: the shape for FIB and for unowned paths."""
-    from reference_impl.jsonio import json_response  # jsonio raises these errors: import late
-
     body = {"status": {"code": err.code, "name": err.reason, "message": err.message}, "data": None}
     return json_response(err.code, body, headers=err.headers)

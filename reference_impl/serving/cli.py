@@ -16,13 +16,13 @@ import sys
 from dataclasses import dataclass
 from functools import partial
 
-from reference_impl import passwords
 from reference_impl.app import create_app
-from reference_impl.cors import allow_origins, parse_origin
-from reference_impl.demo import seed_demo_users
-from reference_impl.granian_server import GranianSettings, WSGIApp, bind, describe, serve
-from reference_impl.login_limits import DEFAULT_LIMITS, FailedLogins, LoginLimits
-from reference_impl.private_files import write_private_json
+from reference_impl.auth import passwords
+from reference_impl.auth.login_limits import DEFAULT_LIMITS, FailedLogins, LoginLimits
+from reference_impl.http.cors import allow_origins, parse_origin
+from reference_impl.serving.demo import seed_demo_users
+from reference_impl.serving.granian_server import GranianSettings, WSGIApp, bind, describe, serve
+from reference_impl.serving.private_files import write_private_json
 from reference_impl.store import Store
 
 __all__ = ["AppSettings", "build_app", "configure", "main", "run"]

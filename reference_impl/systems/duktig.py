@@ -1,7 +1,7 @@
 """Duktig handler (seed 004): ``POST /auth/token`` behind a configured X-Auth-Key.
 
 Order of judgement: the key first (nothing else is read without it), then the body
-(413/415/400 from ``jsonio``, then the seed's 422 field map), then the credentials
+(413/415/400 from ``http.body``, then the seed's 422 field map), then the credentials
 (401; past the failed-login limit 429, see ``login_limits``), then the account's
 status (403, only once the password is right, so it reveals nothing to a guesser).
 Success stores this login's time as ``lastLogin``.
@@ -20,16 +20,15 @@ import re
 import time
 from typing import Any
 
-from reference_impl import passwords, server_keys
-from reference_impl.errors import Forbidden, HTTPError, Unauthorized, UnprocessableEntity
-from reference_impl.jsonio import json_response
-from reference_impl.login_limits import client_address, limiter_of
-from reference_impl.messages import Response
-from reference_impl.request import Request
-from reference_impl.router import Rule
-from reference_impl.services import Services
+from reference_impl.auth import passwords, server_keys
+from reference_impl.auth.login_limits import client_address, limiter_of
+from reference_impl.http.errors import Forbidden, HTTPError, Unauthorized, UnprocessableEntity
+from reference_impl.http.messages import Response, json_response
+from reference_impl.http.request import Request
+from reference_impl.http.router import Rule
 from reference_impl.store import DuktigUser, Store
-from reference_impl.tokens_hs256 import issue_duktig_tokens
+from reference_impl.systems.services import Services
+from reference_impl.auth.tokens_hs256 import issue_duktig_tokens
 
 __all__ = ["OPTIONS", "ROUTES", "TOKEN_PATH", "field_errors", "render_error"]
 

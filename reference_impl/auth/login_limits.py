@@ -18,10 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from reference_impl.errors import TooManyRequests
+from reference_impl.http.errors import TooManyRequests
 
 if TYPE_CHECKING:
-    from reference_impl.services import Services
+    from reference_impl.systems.services import Services
 
 __all__ = [
     "DEFAULT_LIMITS",

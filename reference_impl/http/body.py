@@ -1,4 +1,4 @@
-"""The one place request bodies are read and JSON responses are built.
+"""The one place request bodies are read and parsed as JSON.
 
 Rules (each failure is an ``HTTPError`` with a sentence saying what was wrong):
 the body is at most ``MAX_BODY_BYTES`` (413, judged on what actually arrives,
@@ -20,13 +20,12 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import Iterable
 from typing import Any
 
-from reference_impl.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
-from reference_impl.messages import Response, WSGIEnviron
+from reference_impl.http.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from reference_impl.http.messages import JSON_MEDIA_TYPE, WSGIEnviron
 
-__all__ = ["MAX_BODY_BYTES", "MAX_DRAIN_BYTES", "drain_unread", "json_response", "read_json"]
+__all__ = ["MAX_BODY_BYTES", "MAX_DRAIN_BYTES", "drain_unread", "parse_json_bytes", "read_json"]
 
 # 64 KiB: a login body is a few hundred bytes; anything near this is abuse or a mistake.
 MAX_BODY_BYTES = 64 * 1024
@@ -36,7 +35,7 @@ MAX_DRAIN_BYTES = 1024 * 1024
 # A body still arriving after this long (counted between reads) is refused as incomplete.
 BODY_READ_SECONDS = 10.0
 READ_CHUNK = 4096
-JSON_MEDIA_TYPE = "application/json"
+
 # environ key: bytes of the body read so far, and whether its end was reached.
 BODY_READ = "reference_impl.body_read"
 BODY_DONE = "reference_impl.body_done"
@@ -71,15 +70,6 @@ def parse_json_bytes(raw: bytes) -> Any:
     if _has_lone_surrogate(value):
         raise BadRequest("The request body contains a string that is not valid Unicode.")
     return value
-
-
-def json_response(
-    status: int, payload: Any, *, headers: Iterable[tuple[str, str]] = ()
-) -> Response:
-    body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
-    out = [("Content-Type", JSON_MEDIA_TYPE), ("Content-Length", str(len(body)))]
-    out.extend(headers)
-    return Response(status, body, out)
 
 
 def _content_length(environ: WSGIEnviron) -> int | None:

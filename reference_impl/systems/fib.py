@@ -16,20 +16,8 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from reference_impl import iroha, server_keys
-from reference_impl.errors import (
-    BadRequest,
-    NotFound,
-    Unauthorized,
-    UnprocessableEntity,
-    render_envelope,
-)
-from reference_impl.jsonio import json_response
-from reference_impl.messages import Response
-from reference_impl.request import Request
-from reference_impl.router import Rule
-from reference_impl.services import Services
-from reference_impl.tokens_fib import (
+from reference_impl.auth import iroha, server_keys
+from reference_impl.auth.tokens_fib import (
     REFRESH_LIFETIME,
     FibTokens,
     Session,
@@ -37,6 +25,17 @@ from reference_impl.tokens_fib import (
     TokenPair,
     session_of,
 )
+from reference_impl.http.errors import (
+    BadRequest,
+    NotFound,
+    Unauthorized,
+    UnprocessableEntity,
+    render_envelope,
+)
+from reference_impl.http.messages import Response, json_response
+from reference_impl.http.request import Request
+from reference_impl.http.router import Rule
+from reference_impl.systems.services import Services
 
 __all__ = ["OPTIONS", "ROUTES", "jwks", "login", "logout", "refresh", "render_error"]
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from reference_impl.passwords import OWASP, ScryptCost
+from reference_impl.auth.passwords import OWASP, ScryptCost
 from reference_impl.store import Store
 
 __all__ = ["Clock", "Services"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from reference_impl.errors import MethodNotAllowed, NotFound
+from reference_impl.http.errors import MethodNotAllowed, NotFound
 
 __all__ = ["Router", "Rule"]
 

@@ -1,0 +1,1 @@
+"""Credentials and tokens: Iroha signatures, password hashes, JWTs, server keys, login limits."""

@@ -1,0 +1,1 @@
+"""HTTP plumbing, no framework: request, response, errors, body reader, routing, CORS."""
