@@ -22,13 +22,13 @@ from typing import Any
 
 from reference_impl.auth import passwords, server_keys
 from reference_impl.auth.login_limits import client_address, limiter_of
+from reference_impl.auth.tokens_hs256 import issue_duktig_tokens
 from reference_impl.http.errors import Forbidden, HTTPError, Unauthorized, UnprocessableEntity
 from reference_impl.http.messages import Response, json_response
 from reference_impl.http.request import Request
 from reference_impl.http.router import Rule
 from reference_impl.store import DuktigUser, Store
 from reference_impl.systems.services import Services
-from reference_impl.auth.tokens_hs256 import issue_duktig_tokens
 
 __all__ = ["OPTIONS", "ROUTES", "TOKEN_PATH", "field_errors", "render_error"]
 

@@ -19,13 +19,13 @@ from typing import Any
 
 from reference_impl.auth import passwords, server_keys
 from reference_impl.auth.login_limits import client_address, limiter_of
+from reference_impl.auth.tokens_hs256 import USER_API_TOKEN_LIFETIME, issue_user_api_token
 from reference_impl.http.errors import BadRequest, Conflict, HTTPError, Unauthorized
 from reference_impl.http.messages import Response, json_response
 from reference_impl.http.request import Request
 from reference_impl.http.router import Rule
 from reference_impl.store import ApiUser, DuplicateUser, Store
 from reference_impl.systems.services import Services
-from reference_impl.auth.tokens_hs256 import USER_API_TOKEN_LIFETIME, issue_user_api_token
 
 __all__ = ["LOGIN_PATH", "OPTIONS", "ROUTES", "SIGNUP_PATH", "render_error"]
 
