@@ -13,11 +13,14 @@ import os
 import secrets
 import threading
 from dataclasses import dataclass
+from functools import cache
 
 __all__ = [
     "LIGHT",
     "OWASP",
     "ScryptCost",
+    "cost_of",
+    "decoy_hash",
     "hash_password",
     "needs_rehash",
     "verify_password",
@@ -72,6 +75,19 @@ def verify_password(password: str, encoded: str) -> bool:
     except (ValueError, UnicodeEncodeError, MemoryError):
         return False
     return hmac.compare_digest(actual, expected)
+
+
+@cache
+def decoy_hash(cost: ScryptCost) -> str:
+    """Verified against when an email is unknown, at the cost every stored hash is made at,
+    so a refusal takes as long whether or not the account exists."""
+    return hash_password("decoy password, never valid", cost)
+
+
+def cost_of(encoded: str) -> ScryptCost | None:
+    """The cost a stored hash was made at, or None when it is unreadable."""
+    parsed = _parse(encoded)
+    return parsed[0] if parsed else None
 
 
 def needs_rehash(encoded: str, cost: ScryptCost) -> bool:

@@ -169,7 +169,9 @@ def run(args: argparse.Namespace) -> int:
         where = "no demo users seeded"
         if args.demo_users is not None:
             store = Store(args.db)
-            credentials = seed_demo_users(store, args.demo_users)
+            credentials = seed_demo_users(
+                store, args.demo_users, PASSWORD_COSTS[args.password_cost]
+            )
             store.close()
             if args.credentials_out:
                 write_private_json(args.credentials_out, credentials)

@@ -155,10 +155,10 @@ def running_server(
     temp_dir = tempfile.mkdtemp(prefix="authconform-") if db_path is None else None
     path = db_path or os.path.join(temp_dir or "", "reference.db")
     try:
-        seeding = Store(path)
-        credentials = seed_demo_users(seeding, demo_users)
-        seeding.close()
         app_options.setdefault("password_cost", LIGHT)
+        seeding = Store(path)
+        credentials = seed_demo_users(seeding, demo_users, app_options["password_cost"])
+        seeding.close()
         app = create_app(path, **app_options)
         served = wrap(app) if wrap else app
         server = _ThreadingServer(("127.0.0.1", 0), _QuietHandler)

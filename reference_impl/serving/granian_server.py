@@ -53,14 +53,16 @@ class GranianSettings:
 
 
 def bind(host: str, port: int) -> socket.socket:
-    """A listening TCP socket on ``host:port`` (0: any free port); OSError when it is taken."""
+    """A TCP socket bound to ``host:port`` (0: any free port); OSError when it is taken.
+
+    It listens only once ``serve`` starts, so nothing connects before the server is ready
+    (the credentials file written, the demo users stored)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         # REUSEADDR only: restarts are not blocked by TIME_WAIT, but a live listener is.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
-        sock.listen(BACKLOG)
     except OSError:
         sock.close()
         raise
@@ -85,6 +87,7 @@ def serve(
     """Serve until SIGINT/SIGTERM; the exit status Granian ends with (0 on a clean stop)."""
     # NOTE: workers inherit the bound socket by fork; newer Pythons default to another method.
     multiprocessing.set_start_method("fork", force=True)
+    sock.listen(BACKLOG)
     host, port = sock.getsockname()[:2]
     server = _BoundServer(
         sock,

@@ -14,7 +14,6 @@ Replaceable components (``create_app`` options, see ``reference_impl.app``):
 
 from __future__ import annotations
 
-import functools
 import hmac
 import re
 import time
@@ -32,6 +31,7 @@ from reference_impl.systems.services import Services
 
 __all__ = ["OPTIONS", "ROUTES", "TOKEN_PATH", "field_errors", "render_error"]
 
+SYSTEM = "duktig"  # the failed-login counts' namespace
 TOKEN_PATH = "/auth/token"
 AUTH_HEADER = "X-Auth-Key"
 
@@ -90,12 +90,6 @@ def field_errors(body: Any) -> dict[str, list[str]]:
     return errors
 
 
-@functools.cache
-def _decoy_hash(cost: passwords.ScryptCost) -> str:
-    """Verified against for unknown emails, so every 401 costs one scrypt."""
-    return passwords.hash_password("decoy password, never valid", cost)
-
-
 def _account(user: DuktigUser) -> dict[str, Any]:
     return {
         "userId": user.user_id,
@@ -120,15 +114,15 @@ def token(request: Request, services: Services) -> Response:
         raise UnprocessableEntity("The request body has invalid fields.", detail=errors)
     email, password = body["email"], body["password"]
     limiter, address = limiter_of(services), client_address(request.environ)
-    limiter.check(email, address)
     verify = options.get("duktig_password_verifier", passwords.verify_password)
     cost = services.password_cost
-    user = store.duktig_user_by_email(email)
-    matched = verify(password, user.password_hash if user else _decoy_hash(cost))
-    if user is None or not matched:
-        limiter.failed(email, address)
-        raise Unauthorized(INCORRECT_CREDENTIALS, challenge=None)
-    limiter.succeeded(email)
+    with limiter.attempt(SYSTEM, email, address) as attempt:
+        user = store.duktig_user_by_email(email)
+        matched = verify(password, user.password_hash if user else passwords.decoy_hash(cost))
+        if user is None or not matched:
+            attempt.failed()
+            raise Unauthorized(INCORRECT_CREDENTIALS, challenge=None)
+        attempt.succeeded()
     if passwords.needs_rehash(user.password_hash, cost):
         store.update_duktig_user(user.email, password_hash=passwords.hash_password(password, cost))
     if not options.get("duktig_may_sign_in", _is_active)(user):

@@ -13,7 +13,6 @@ Replaceable components (``create_app`` options, see ``reference_impl.app``):
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Any
 
@@ -29,6 +28,7 @@ from reference_impl.systems.services import Services
 
 __all__ = ["LOGIN_PATH", "OPTIONS", "ROUTES", "SIGNUP_PATH", "render_error"]
 
+SYSTEM = "user_api"  # the failed-login counts' namespace
 SIGNUP_PATH = "/api/user/signup"
 LOGIN_PATH = "/api/user/login"
 
@@ -118,12 +118,6 @@ def _user_answer(services: Services, user: ApiUser) -> Response:
     return json_response(200, body)
 
 
-@functools.cache
-def _decoy_hash(cost: passwords.ScryptCost) -> str:
-    """A hash to verify against when the email is unknown, so both refusals cost the same."""
-    return passwords.hash_password("decoy password, never valid", cost)
-
-
 def signup(request: Request, services: Services) -> Response:
     """Create the user; the store's UNIQUE email decides races, so a duplicate is always 409."""
     body = _object_body(request)
@@ -146,15 +140,15 @@ def login(request: Request, services: Services) -> Response:
     body = _object_body(request)
     email, password = _email(body), _password(body)
     limiter, address = limiter_of(services), client_address(request.environ)
-    limiter.check(email, address)
     verify = services.options.get("user_api_password_verifier", passwords.verify_password)
     cost = services.password_cost
-    user = services.store.api_user_by_email(email)
-    matched = verify(password, user.password_hash if user else _decoy_hash(cost))
-    if user is None or not matched:
-        limiter.failed(email, address)
-        raise Unauthorized(BAD_CREDENTIALS, detail="invalid_credentials", challenge=None)
-    limiter.succeeded(email)
+    with limiter.attempt(SYSTEM, email, address) as attempt:
+        user = services.store.api_user_by_email(email)
+        matched = verify(password, user.password_hash if user else passwords.decoy_hash(cost))
+        if user is None or not matched:
+            attempt.failed()
+            raise Unauthorized(BAD_CREDENTIALS, detail="invalid_credentials", challenge=None)
+        attempt.succeeded()
     if passwords.needs_rehash(user.password_hash, cost):
         services.store.set_api_user_password(user.email, passwords.hash_password(password, cost))
     return _user_answer(services, user)
