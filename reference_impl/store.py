@@ -8,7 +8,9 @@ parse is "no match", never an exception.
 
 The file holds the token-signing keys and other server secrets, so a new database is
 created owner-only (0600) before SQLite opens it; SQLite gives its ``-wal`` and ``-shm``
-files the database file's mode.
+files the database file's mode. An existing file (or ``-wal``/``-shm``) that others may
+read is tightened to 0600 when the store opens it, or refused with ``PermissionError``
+when that is not possible (a file someone else owns).
 """
 
 from __future__ import annotations
@@ -116,6 +118,25 @@ def _create_private(path: str) -> None:
     os.close(fd)
 
 
+def _tighten(path: str) -> None:
+    """Make the database and its WAL/SHM files owner-only; refuse to go on if they cannot be."""
+    if path == ":memory:" or path.startswith("file:"):
+        return
+    for name in (path, f"{path}-wal", f"{path}-shm"):
+        try:
+            mode = os.stat(name).st_mode & 0o777
+        except FileNotFoundError:
+            continue
+        if mode & ~PRIVATE_MODE:
+            try:
+                os.chmod(name, PRIVATE_MODE)
+            except OSError as exc:
+                raise PermissionError(
+                    f"{name} has mode {mode:04o}; it holds server secrets and must be 0600, "
+                    f"and it could not be changed: {exc.strerror}"
+                ) from exc
+
+
 class Store:
     """All persistent state; safe to share between threads, and across a fork."""
 
@@ -135,10 +156,12 @@ class Store:
             return conn
         # NOTE: a connection inherited across fork must never be used in the child.
         _create_private(self.path)
+        _tighten(self.path)
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
+        _tighten(self.path)  # a -wal/-shm left by an earlier run keeps its old mode
         self._local.conn, self._local.pid = conn, os.getpid()
         self._ensure_schema(conn)
         return conn

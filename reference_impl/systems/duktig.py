@@ -145,6 +145,7 @@ def token(request: Request, services: Services) -> Response:
             "expires_in": pair.expires_in,
             "refresh_token": pair.refresh_token,
         },
+        headers=[("Cache-Control", "no-store")],  # the answer carries tokens
     )
 
 

@@ -115,7 +115,7 @@ def _user_answer(services: Services, user: ApiUser) -> Response:
         lifetime=services.options.get("user_api_token_lifetime", USER_API_TOKEN_LIFETIME),
     )
     body = {"userId": user.user_id, "email": user.email, "userName": user.name, "token": token}
-    return json_response(200, body)
+    return json_response(200, body, headers=[("Cache-Control", "no-store")])
 
 
 def signup(request: Request, services: Services) -> Response:
