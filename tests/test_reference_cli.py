@@ -35,7 +35,10 @@ def test_startup_line_names_granian_and_the_workers_that_run(free_port, tmp_path
         assert len(children(proc.pid)) == 2
     line = _serving_line(log)
     assert line.startswith(f"serving on {url} (granian 2.8.")
-    assert "WSGI, 2 workers x 3 threads, backpressure 256, failed workers respawned;" in line
+    assert (
+        "RSGI to WSGI, 2 workers x 3 threads, backpressure 1024, headers within 10 s, "
+        "bodies within 10 s, failed workers respawned;"
+    ) in line
     assert f"passwords light; db {db};" in line
 
 
@@ -110,5 +113,6 @@ def test_help_says_what_threads_and_workers_do():
     text = " ".join(result.stdout.split())
     assert result.returncode == 0
     assert "a worker that dies is started again" in text
-    assert "a request whose body is still arriving parks one of these" in text
+    assert "bodies still arriving are held by the event loop, not by these" in text
+    assert "--body-timeout SECONDS" in text and "--header-timeout SECONDS" in text
     assert "--worker-class" not in text

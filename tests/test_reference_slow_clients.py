@@ -95,3 +95,38 @@ def test_logins_are_answered_while_slow_and_idle_clients_hold_connections(
             for sock in held:
                 sock.close()
     assert statuses == [200] * LOGINS
+
+
+STALLED = 300  # connections that send a login's headers and one body byte, then wait
+CLAIM_TIMEOUT = 2.0  # "other requests answered within 2 s": the client's own bound
+
+
+def test_stalled_bodies_hold_no_thread_and_end_in_408(
+    tmp_path: Path, free_port: Callable[[], int]
+) -> None:
+    creds = tmp_path / "creds.json"
+    port = free_port()
+    args = ("--demo-users", "1", "--credentials-out", str(creds))  # otherwise the defaults
+    with serving(port, tmp_path / "stalled.db", *args) as url:
+        user = json.loads(creds.read_text())["fib"]["users"][0]
+        held = [slow_body(port) for _ in range(STALLED)]
+        try:
+            time.sleep(1.0)  # every stalled request has reached the server
+            started = time.monotonic()
+            jwks = httpx.get(url + "/.well-known/jwks.json", timeout=CLAIM_TIMEOUT)
+            body = {
+                "email": user["email"],
+                "signature": sign_email(user["email"], user["privateKeyHex"]),
+                "authPublicKeyHex": user["publicKeyHex"],
+            }
+            login = httpx.post(url + SESSION, json=body, timeout=CLAIM_TIMEOUT)
+            assert (jwks.status_code, login.status_code) == (200, 200)
+            # Each stalled request is answered once its body deadline (10 s) has passed.
+            held[0].settimeout(20)
+            answer = held[0].recv(65536)
+            waited = time.monotonic() - started
+        finally:
+            for sock in held:
+                sock.close()
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert b'"code":408' in answer and waited < 20

@@ -22,10 +22,22 @@ import json
 import time
 from typing import Any
 
-from reference_impl.http.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from reference_impl.http.errors import (
+    BadRequest,
+    PayloadTooLarge,
+    RequestTimeout,
+    UnsupportedMediaType,
+)
 from reference_impl.http.messages import JSON_MEDIA_TYPE, WSGIEnviron
 
-__all__ = ["MAX_BODY_BYTES", "MAX_DRAIN_BYTES", "drain_unread", "parse_json_bytes", "read_json"]
+__all__ = [
+    "BODY_TIMED_OUT",
+    "MAX_BODY_BYTES",
+    "MAX_DRAIN_BYTES",
+    "drain_unread",
+    "parse_json_bytes",
+    "read_json",
+]
 
 # 64 KiB: a login body is a few hundred bytes; anything near this is abuse or a mistake.
 MAX_BODY_BYTES = 64 * 1024
@@ -39,6 +51,8 @@ READ_CHUNK = 4096
 # environ key: bytes of the body read so far, and whether its end was reached.
 BODY_READ = "reference_impl.body_read"
 BODY_DONE = "reference_impl.body_done"
+# environ key set by a server that stopped waiting for the body (serving.rsgi_bridge): 408.
+BODY_TIMED_OUT = "reference_impl.body_timed_out"
 
 
 def read_json(environ: WSGIEnviron, *, limit: int = MAX_BODY_BYTES) -> Any:
@@ -47,6 +61,9 @@ def read_json(environ: WSGIEnviron, *, limit: int = MAX_BODY_BYTES) -> Any:
     if declared is not None and declared > limit:
         raise PayloadTooLarge(f"The request body must be at most {limit} bytes.")
     _require_json_content_type(environ.get("CONTENT_TYPE"))
+    if environ.get(BODY_TIMED_OUT):
+        environ[BODY_DONE] = True
+        raise RequestTimeout("The request body did not arrive within the server's deadline.")
     raw = _read_body(environ, declared, limit)
     if len(raw) > limit:
         raise PayloadTooLarge(f"The request body must be at most {limit} bytes.")

@@ -8,6 +8,7 @@ Hierarchy::
      ├── Forbidden             403  known caller, not allowed (e.g. inactive account)
      ├── NotFound              404  no such path, or no such user
      ├── MethodNotAllowed      405  known path, other method (adds Allow)
+     ├── RequestTimeout        408  the body did not arrive within the server's deadline
      ├── Conflict              409  the resource already exists
      ├── PayloadTooLarge       413  body over the size limit
      ├── UnsupportedMediaType  415  body is not application/json
@@ -36,6 +37,7 @@ __all__ = [
     "MethodNotAllowed",
     "NotFound",
     "PayloadTooLarge",
+    "RequestTimeout",
     "TooManyRequests",
     "Unauthorized",
     "UnprocessableEntity",
@@ -117,6 +119,11 @@ class Conflict(HTTPError):
 class PayloadTooLarge(HTTPError):
     code, reason = 413, "Payload Too Large"
     default_message = "The request body is larger than the server accepts."
+
+
+class RequestTimeout(HTTPError):
+    code, reason = 408, "Request Timeout"
+    default_message = "The request body did not arrive in time."
 
 
 class UnsupportedMediaType(HTTPError):

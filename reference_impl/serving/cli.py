@@ -13,6 +13,7 @@ import errno
 import ipaddress
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -21,7 +22,15 @@ from reference_impl.auth import passwords
 from reference_impl.auth.login_limits import DEFAULT_LIMITS, FailedLogins, LoginLimits
 from reference_impl.http.cors import allow_origins, parse_origin
 from reference_impl.serving.demo import seed_demo_users
-from reference_impl.serving.granian_server import GranianSettings, WSGIApp, bind, describe, serve
+from reference_impl.serving.granian_server import (
+    DEFAULT_BODY_TIMEOUT,
+    DEFAULT_HEADER_TIMEOUT,
+    GranianSettings,
+    WSGIApp,
+    bind,
+    describe,
+    serve,
+)
 from reference_impl.serving.private_files import write_private_json
 from reference_impl.store import Store
 
@@ -30,15 +39,14 @@ __all__ = ["AppSettings", "build_app", "configure", "main", "run"]
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 DEFAULT_DB = "authconform.db"
-# Two processes keep two cores busy. Threads are many because Granian hands a request
-# to a Python thread once its headers are in, and reading the body then parks that
-# thread (GIL released) until the body arrives: 100 slow clients must leave threads
-# free for logins. The CPU- and memory-heavy part, scrypt, has its own small limit
-# (passwords.KDF_CONCURRENCY), so many threads never mean many hashes at once.
+# Two processes keep two cores busy. A request reaches a Python thread only once its body
+# is in (serving.rsgi_bridge), so threads are for work, not for waiting on clients; the
+# CPU- and memory-heavy part, scrypt, has its own smaller limit (passwords.KDF_CONCURRENCY).
 DEFAULT_WORKERS = 2
-DEFAULT_THREADS = 128
-# Requests in flight per worker (parked ones included); more wait in Granian's runtime.
-DEFAULT_BACKPRESSURE = 256
+DEFAULT_THREADS = 32
+# Requests in flight per worker, those whose body is still arriving included (each costs a
+# coroutine until its body deadline); more wait in Granian's runtime.
+DEFAULT_BACKPRESSURE = 1024
 PASSWORD_COSTS = {"owasp": passwords.OWASP, "light": passwords.LIGHT}
 
 
@@ -82,15 +90,30 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--threads",
         type=_positive,
         default=DEFAULT_THREADS,
-        help="Python threads per worker running requests; idle connections are held by "
-        "Granian's runtime, but a request whose body is still arriving parks one of these "
-        "(default: %(default)s)",
+        help="Python threads per worker running requests; idle connections and bodies "
+        "still arriving are held by the event loop, not by these (default: %(default)s)",
     )
     parser.add_argument(
         "--backpressure",
         type=_positive,
         default=DEFAULT_BACKPRESSURE,
-        help="requests in flight per worker; more wait in Granian's runtime "
+        help="requests in flight per worker, bodies still arriving included; more wait "
+        "in Granian's runtime (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--header-timeout",
+        type=_seconds(1, 60),
+        default=DEFAULT_HEADER_TIMEOUT,
+        metavar="SECONDS",
+        help="disconnect a client whose request headers are not in after this long, "
+        "1 to 60 (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--body-timeout",
+        type=_seconds(0.1, 600),
+        default=DEFAULT_BODY_TIMEOUT,
+        metavar="SECONDS",
+        help="answer 408 to a request whose body is not in this long after its headers "
         "(default: %(default)s)",
     )
     parser.add_argument(
@@ -129,16 +152,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=_non_negative,
         default=DEFAULT_LIMITS.per_account,
         metavar="N",
-        help="failed password logins for one email per window before 429; 0: no limit "
-        "(default: %(default)s)",
+        help="failed password logins for one email per window before each further try "
+        "waits (429, Retry-After, doubling); 0: no limit (default: %(default)s)",
     )
     parser.add_argument(
         "--max-failed-logins-per-address",
         type=_non_negative,
         default=DEFAULT_LIMITS.per_address,
         metavar="N",
-        help="failed password logins from one client address per window before 429; "
-        "0: no limit (default: %(default)s)",
+        help="failed password logins from one client address per window before each "
+        "further try waits; 0: no limit (default: %(default)s)",
     )
     parser.add_argument(
         "--failed-login-window",
@@ -146,6 +169,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_LIMITS.window,
         metavar="SECONDS",
         help="the window those limits count in (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--failed-login-max-delay",
+        type=_positive,
+        default=int(DEFAULT_LIMITS.max_delay),
+        metavar="SECONDS",
+        help="the longest wait past a limit; the first is 1 s and each failure doubles it "
+        "(default: %(default)s)",
     )
 
 
@@ -184,10 +215,15 @@ def run(args: argparse.Namespace) -> int:
                 per_account=args.max_failed_logins_per_account,
                 per_address=args.max_failed_logins_per_address,
                 window=args.failed_login_window,
+                max_delay=args.failed_login_max_delay,
             ),
         )
         server = GranianSettings(
-            workers=args.workers, threads=args.threads, backpressure=args.backpressure
+            workers=args.workers,
+            threads=args.threads,
+            backpressure=args.backpressure,
+            header_timeout=args.header_timeout,
+            body_timeout=args.body_timeout,
         )
         host, port = sock.getsockname()[:2]
         print(
@@ -234,3 +270,16 @@ def _non_negative(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
     return value
+
+
+def _seconds(low: float, high: float) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text} is not between {low:g} and {high:g}")
+        return value
+
+    return parse

@@ -1,10 +1,11 @@
-"""Run a WSGI app under Granian: worker processes on one listening socket bound here.
+"""Run a WSGI app under Granian, through the RSGI bridge: workers on one socket bound here.
 
 The socket is bound before Granian starts, so ``--port 0`` means one free port for
 every worker and a port already in use is a plain ``OSError`` the caller can report.
-Granian's Rust runtime reads requests (headers and body) and holds idle keep-alive
-connections; a Python thread is taken only once a whole request has arrived, so slow
-or idle clients do not starve the others.
+Granian's Rust runtime reads the headers (within ``header_timeout``) and holds idle
+keep-alive connections; the bridge awaits the body on the event loop (within
+``body_timeout``); a Python thread is taken only once a whole request has arrived, so
+slow, stalled or idle clients do not starve the others.
 
 Each worker builds its app with ``app_factory()`` after the fork, watches its parent,
 and stops when the main process is gone (a SIGKILLed main leaves no orphans serving).
@@ -28,14 +29,19 @@ from granian.http import HTTP1Settings
 from granian.log import LogLevels
 from granian.server import Server
 
+from reference_impl.serving.rsgi_bridge import RSGIBridge
+
 __all__ = ["GranianSettings", "bind", "describe", "serve"]
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 # Connections waiting for a worker to accept them.
 BACKLOG = 1024
-# A client that has not sent its request headers within this long is disconnected.
-HEADER_READ_TIMEOUT_MS = 30_000
+# A client that has not sent its request headers within this long is disconnected
+# (Granian's limit: 1 to 60 seconds).
+DEFAULT_HEADER_TIMEOUT = 10.0
+# A request body not complete within this long after its headers is answered 408.
+DEFAULT_BODY_TIMEOUT = 10.0
 # On shutdown, workers still busy after this long are killed.
 WORKER_KILL_TIMEOUT = 5
 # How often a worker checks that the main process is still there.
@@ -47,9 +53,11 @@ class GranianSettings:
     """What ``serve`` maps onto Granian; each field is one ``authconform serve`` option."""
 
     workers: int
-    threads: int  # Granian's blocking threads per worker: the Python threads running the app
-    backpressure: int  # requests in flight per worker; more wait in the Rust runtime
+    threads: int  # Python threads per worker running the app (bodies are awaited elsewhere)
+    backpressure: int  # requests in flight per worker, bodies still arriving included
     respawn_failed_workers: bool = True
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT  # seconds to send the request headers
+    body_timeout: float = DEFAULT_BODY_TIMEOUT  # seconds to send the body after them
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -75,9 +83,10 @@ def describe(settings: GranianSettings) -> str:
     plural = "s" if settings.workers != 1 else ""
     respawn = "respawned" if settings.respawn_failed_workers else "not respawned"
     return (
-        f"granian {version('granian')} WSGI, {settings.workers} worker{plural} x "
+        f"granian {version('granian')} RSGI to WSGI, {settings.workers} worker{plural} x "
         f"{settings.threads} threads, backpressure {settings.backpressure}, "
-        f"failed workers {respawn}"
+        f"headers within {settings.header_timeout:g} s, bodies within "
+        f"{settings.body_timeout:g} s, failed workers {respawn}"
     )
 
 
@@ -94,20 +103,21 @@ def serve(
         "reference_impl.app:create_app",
         address=host,
         port=port,
-        interface=Interfaces.WSGI,
+        interface=Interfaces.RSGI,
         workers=settings.workers,
-        blocking_threads=settings.threads,
+        blocking_threads=1,  # RSGI: the event loop's thread; the app runs on the bridge's pool
         backpressure=settings.backpressure,
         backlog=BACKLOG,
         http=HTTPModes.http1,
-        http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_TIMEOUT_MS),
+        http1_settings=HTTP1Settings(header_read_timeout=int(settings.header_timeout * 1000)),
         respawn_failed_workers=settings.respawn_failed_workers,
         workers_kill_timeout=WORKER_KILL_TIMEOUT,
         log_level=LogLevels.warning,
         log_access=False,
     )
     try:
-        server.serve(target_loader=_WorkerApp(app_factory, os.getpid()), wrap_loader=False)
+        loader = _WorkerApp(app_factory, os.getpid(), settings)
+        server.serve(target_loader=loader, wrap_loader=False)
     except SystemExit as stop:
         return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
     return 0
@@ -132,13 +142,20 @@ class _BoundServer(Server):  # type: ignore[misc, valid-type]
 class _WorkerApp:
     """Called once in each worker: build the app there, and leave when the parent dies."""
 
-    def __init__(self, app_factory: Callable[[], WSGIApp], parent_pid: int) -> None:
+    def __init__(
+        self, app_factory: Callable[[], WSGIApp], parent_pid: int, settings: GranianSettings
+    ) -> None:
         self._app_factory = app_factory
         self._parent_pid = parent_pid
+        self._settings = settings
 
-    def __call__(self) -> WSGIApp:
+    def __call__(self) -> RSGIBridge:
         threading.Thread(target=self._watch_parent, name="parent-watch", daemon=True).start()
-        return self._app_factory()
+        return RSGIBridge(
+            self._app_factory(),
+            threads=self._settings.threads,
+            body_timeout=self._settings.body_timeout,
+        )
 
     def _watch_parent(self) -> None:
         stop = threading.Event()
