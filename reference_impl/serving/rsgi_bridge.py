@@ -4,7 +4,7 @@ Under Granian's WSGI interface a request goes to a Python thread once its header
 in, and ``wsgi.input.read`` then parks that thread until the body arrives: a few hundred
 connections that send one body byte and wait take every thread, and other endpoints
 stop answering. Here the body is awaited on the worker's event loop instead, within
-``body_timeout`` seconds and at most ``MAX_BODY_BYTES + 1`` bytes; only a request whose
+``body_timeout`` seconds, keeping at most ``MAX_BODY_BYTES + 1`` bytes; only a request whose
 body is complete (or judged: too slow, too large) goes to one of ``threads`` Python
 threads, which run the unchanged WSGI app with the body in memory. A body that misses
 its deadline reaches the app marked as such, and the app answers 408 in its system's
@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import unquote
 
-from reference_impl.http.body import BODY_TIMED_OUT, MAX_BODY_BYTES
+from reference_impl.http.body import BODY_TIMED_OUT, MAX_BODY_BYTES, MAX_DRAIN_BYTES
 
 __all__ = ["RSGIBridge"]
 
@@ -71,16 +71,21 @@ class RSGIBridge:
 
 
 async def _read_body(protocol: Any, environ: dict[str, Any]) -> bytes:
-    """The body up to one byte past the app's limit (enough to judge 413), or nothing when
-    its declared length is already over the limit."""
+    """The body, kept up to one byte past the app's limit (enough to judge 413).
+
+    A longer body is still read to its end, up to ``MAX_DRAIN_BYTES``, and dropped, so a
+    kept-alive connection stays in step after the 413; past that, nothing is read.
+    """
     declared = str(environ.get("CONTENT_LENGTH") or "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    if declared.isdigit() and int(declared) > MAX_DRAIN_BYTES:
         return b""
-    chunks, size = [], 0
+    chunks, kept, seen = [], 0, 0
     async for chunk in protocol:
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
+        seen += len(chunk)
+        if kept <= MAX_BODY_BYTES:
+            chunks.append(chunk)
+            kept += len(chunk)
+        if seen > MAX_DRAIN_BYTES:
             break
     return b"".join(chunks)
 
