@@ -8,6 +8,7 @@ could not pass both.
 from __future__ import annotations
 
 import hashlib
+import re
 
 import nacl.exceptions
 import nacl.signing
@@ -18,6 +19,9 @@ PUBLIC_KEY_BYTES = 32
 SIGNATURE_BYTES = 64
 # Iroha's multihash form of an Ed25519 public key: code "ed", then length 0x20.
 MULTIHASH_PREFIX = "ed0120"
+# PERF: one C-level match instead of a Python loop per character (the loop cost a tenth
+# of a login).
+_HEX = re.compile(r"(?:[0-9a-fA-F]{2})*")
 
 
 def iroha_hash(data: bytes) -> bytes:
@@ -40,7 +44,7 @@ def parse_public_key(text: str) -> bytes | None:
 
 def parse_hex(text: str) -> bytes | None:
     """Strict hex (no spaces, even length) to bytes; None when it is not that."""
-    if len(text) % 2 or not all(c in "0123456789abcdefABCDEF" for c in text):
+    if _HEX.fullmatch(text) is None:
         return None
     return bytes.fromhex(text)
 

@@ -10,6 +10,8 @@ from typing import Any
 __all__ = ["JSON_MEDIA_TYPE", "Response", "WSGIEnviron", "json_response"]
 
 JSON_MEDIA_TYPE = "application/json"
+# PERF: one compact encoder, built once (``json.dumps`` with arguments builds one per call).
+encode_json = json.JSONEncoder(separators=(",", ":")).encode
 
 WSGIEnviron = dict[str, Any]
 
@@ -26,7 +28,7 @@ class Response:
 def json_response(
     status: int, payload: Any, *, headers: Iterable[tuple[str, str]] = ()
 ) -> Response:
-    body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+    body = encode_json(payload).encode("utf-8")
     out = [("Content-Type", JSON_MEDIA_TYPE), ("Content-Length", str(len(body)))]
     out.extend(headers)
     return Response(status, body, out)
