@@ -3,8 +3,9 @@
 Wrong-password logins to the User API and Duktig, alternating between a demo user and an
 email that does not exist, against the embedded reference server at the server's default
 password cost (OWASP) with the failed-login limits off. Alternating in one run (each kind
-first in half the rounds) keeps a busy machine's drift out of the comparison. Prints one JSON object: the median time of
-each kind per system and their ratio (known / unknown; 1.0 is equal work).
+first in half the rounds) keeps a busy machine's drift out of the comparison. Prints one
+JSON object: each kind's median time per system, and their ratio (known / unknown; 1.0
+is equal work).
 
     .venv/bin/python bench/login_timing.py --rounds 10
 """
