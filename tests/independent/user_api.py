@@ -48,6 +48,9 @@ FLAGS = {
     "signup_name_optional": "a signup without name is accepted (userName from the email)",
     "signup_token_lives_a_day": "the signup token's exp is 24 h after its iat",
     "accepts_any_password": "login succeeds whatever the password",
+    # Off in one place each, the way a real server of seed 003's family is.
+    "signup_answers_201": "signup answers 201 Created (same body)",
+    "omits_user_name": "signup and login answers leave userName out (the token keeps it)",
 }
 # flag -> the check that must fail on a server with that one fault. The first four are the
 # bugs the suite let through; their checks are named as the issue asks for them.
@@ -151,12 +154,15 @@ class _Accounts:
         user_name = account["name"]
         if login and "login_user_name_is_email" in self.flags:
             user_name = account["email"]
-        return {
+        answer = {
             "userId": account["id"],
             "email": account["email"],
             "userName": user_name,
             "token": jwt.encode(claims, self.secret, algorithm="HS256"),
         }
+        if "omits_user_name" in self.flags:
+            del answer["userName"]
+        return answer
 
 
 def _fields(
@@ -200,7 +206,8 @@ def _handlers(accounts: _Accounts) -> dict[tuple[str, str], Callable[[Request], 
         account = accounts.add(name, body["email"], body["password"])
         if account is None:
             return _error(400, "Email is already registered")
-        return Reply(200, accounts.answer(account, login=False))
+        created = 201 if "signup_answers_201" in accounts.flags else 200
+        return Reply(created, accounts.answer(account, login=False))
 
     def login(request: Request) -> Reply:
         body, refusal = _fields(request, ("email", "password"))
