@@ -36,7 +36,7 @@ def user_body_problems(body: Any) -> list[str]:
     if not isinstance(body, dict):
         return [f"body is {type(body).__name__}, not an object"]
     return [
-        f"{name} is {body.get(name)!r}"
+        f"{name} is absent" if name not in body else f"{name} is {body[name]!r}"
         for name in USER_FIELDS
         if not isinstance(body.get(name), str) or not body.get(name)
     ]

@@ -51,6 +51,7 @@ FLAGS = {
     # Off in one place each, the way a real server of seed 003's family is.
     "signup_answers_201": "signup answers 201 Created (same body)",
     "omits_user_name": "signup and login answers leave userName out (the token keeps it)",
+    "signup_closed": "signup refuses everyone with 403 (accounts are made elsewhere)",
 }
 # flag -> the check that must fail on a server with that one fault. The first four are the
 # bugs the suite let through; their checks are named as the issue asks for them.
@@ -66,6 +67,7 @@ MUTANTS = {
 _ERRORS = {
     400: "Bad Request",
     401: "Unauthorized",
+    403: "Forbidden",
     404: "Not Found",
     411: "Length Required",
     413: "Payload Too Large",
@@ -198,6 +200,8 @@ def _fields(
 
 def _handlers(accounts: _Accounts) -> dict[tuple[str, str], Callable[[Request], Reply]]:
     def signup(request: Request) -> Reply:
+        if "signup_closed" in accounts.flags:
+            return _error(403, "Signup is closed")
         optional = ("name",) if "signup_name_optional" in accounts.flags else ()
         body, refusal = _fields(request, ("name", "email", "password"), optional)
         if refusal:
