@@ -65,8 +65,10 @@ def signup(ctx: Context, user: dict[str, str]) -> dict[str, Any]:
     body = _body_of(response)
     if _is_2xx(response) and (body.get("token") or _logs_in(ctx, user)):
         return body
+    # Refused: signup_answers_200 names it; answered without a usable account: the round trip.
+    cause = "signup_then_login_round_trip" if _is_2xx(response) else "signup_answers_200"
     ctx.prerequisite_failed(
-        "signup_answers_200",
+        cause,
         "signup of a new user gave no usable account",
         received=f"HTTP {response.status_code}",
         documented=DOCUMENTED_BODY,
