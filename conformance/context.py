@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
+from urllib.parse import urlsplit
 
 import httpx
 
 from conformance.httpbound import BoundedClient, ResponseTooLarge, describe, safe_json
 from conformance.masking import mask_body, mask_header
-from conformance.registry import CheckFailure
+from conformance.registry import CheckBlocked, CheckFailure
 
-__all__ = ["Context", "Exchange", "nothing_to_judge"]
+__all__ = ["Context", "Exchange", "ServerError", "nothing_to_judge"]
 
 # Evidence is for humans: long bodies are cut so a report stays readable.
 EVIDENCE_BODY_LIMIT = 2000
@@ -49,6 +50,10 @@ class Exchange:
             response_body=response.text,
         )
 
+    def key(self) -> str:
+        """``"POST /path"``: what makes two answers to the suite's requests one cause."""
+        return f"{self.method.upper()} {urlsplit(self.url).path or '/'}"
+
     def render(self) -> str:
         """The exchange as a short HTTP transcript, bodies clipped, secrets masked."""
         lines = [f"> {self.method} {self.url}"]
@@ -66,6 +71,16 @@ class Exchange:
         if self.response_body:
             lines.append(f"< {_clip(mask_body(self.response_body))}")
         return "\n".join(lines)
+
+
+@dataclass
+class ServerError:
+    """A 5xx answer to one (method, path), kept once with the first request that drew it."""
+
+    exchange: Exchange
+    check: str  # the check that sent it
+    statuses: set[int] = field(default_factory=set)
+    seen: int = 0
 
 
 @dataclass
@@ -88,6 +103,11 @@ class Context:
     # (status, content type) of every answer the current check received: a check that
     # saw only redirects or HTML pages had nothing to judge, whatever it concluded.
     answers: list[tuple[int, str]] = field(default_factory=list)
+    check_name: str = ""  # the check now running
+    # outcome of every check already run on this system, by name (prerequisites look here)
+    verdicts: dict[str, str] = field(default_factory=dict)
+    # "METHOD /path" -> the 5xx answers it drew, whichever check sent it (RFC 9110 §15.6)
+    server_errors: dict[str, ServerError] = field(default_factory=dict)
 
     def request(
         self,
@@ -128,7 +148,36 @@ class Context:
             )
         self.last = Exchange.from_response(response)
         self.answers.append(_answer_kind(response))
+        if response.status_code >= 500:
+            self._server_error(method, path, response.status_code)
         return response
+
+    def _server_error(self, method: str, path: str, status: int) -> None:
+        key = self.last.key()
+        if key not in self.server_errors:
+            self.server_errors[key] = ServerError(self.last, self.check_name)
+        seen = self.server_errors[key]
+        seen.statuses.add(status)
+        seen.seen += 1
+
+    def prerequisite_failed(
+        self,
+        cause: str,
+        title: str,
+        *,
+        received: str | None = None,
+        documented: str | None = None,
+        hint: str | None = None,
+    ) -> NoReturn:
+        """A prerequisite could not be had: fail if this check names it, else be blocked by it.
+
+        A check that already ran and passed cannot be the cause; then the failure is this
+        check's own.
+        """
+        if self.check_name == cause or self.verdicts.get(cause) == "passed":
+            self.fail(title, received=received, documented=documented, hint=hint)
+        why = f"{title}" + (f" ({received})" if received else "")
+        raise CheckBlocked(cause, why)
 
     def post(self, path: str, json_body: Any = None, **kwargs: Any) -> httpx.Response:
         return self.request("POST", path, json_body=json_body, **kwargs)

@@ -123,6 +123,9 @@ class FuzzRun:
                     continue
                 info = (entry.get("failure_info") or {}).get("failure") or {}
                 operation = info.get("operation") or recorder.get("label", "?")
+                sent = _sent(case_id, cases, interactions)
+                if sent and sent != operation:  # e.g. TRACE sent to the POST operation's path
+                    operation = f"{sent} (operation {operation})"
                 title = info.get("title") or check
                 message = (info.get("message") or "").strip()
                 key = (operation, title, message)
@@ -346,8 +349,22 @@ def _evidence(case_id: str, cases: dict[str, Any], interactions: dict[str, Any])
     return "\n".join(lines) if lines else f"case {case_id} (not recorded)"
 
 
+def _sent(case_id: str, cases: dict[str, Any], interactions: dict[str, Any]) -> str | None:
+    """``"TRACE /auth/token"``: the method and path of the request actually sent."""
+    case = (cases.get(case_id) or {}).get("value") or {}
+    request = (interactions.get(case_id) or {}).get("request") or {}
+    method = request.get("method") or case.get("method")
+    path = case.get("formatted_path") or case.get("path")
+    if not method or not path:
+        return None
+    for name, value in (case.get("path_parameters") or {}).items():
+        path = path.replace("{" + name + "}", str(value))
+    return f"{str(method).upper()} {path}"
+
+
 def _request_lines(case: dict[str, Any], interaction: dict[str, Any] | None) -> list[str]:
-    method = case.get("method", "?")
+    request = (interaction or {}).get("request") or {}
+    method = request.get("method") or case.get("method", "?")  # what was sent, not planned
     path = case.get("formatted_path") or case.get("path", "?")
     for name, value in (case.get("path_parameters") or {}).items():
         path = path.replace("{" + name + "}", str(value))
@@ -355,7 +372,6 @@ def _request_lines(case: dict[str, Any], interaction: dict[str, Any] | None) -> 
     if query:
         path += "?" + "&".join(f"{k}={v}" for k, v in query.items())
     lines = [f"> {method} {path}"]
-    request = (interaction or {}).get("request") or {}
     headers = request.get("headers") or case.get("headers") or {}
     for name, value in headers.items():
         value = ", ".join(value) if isinstance(value, list) else value

@@ -132,7 +132,7 @@ class ConformanceCheck(pytest.Item):
         self.user_properties.append(("outcome", result.outcome.value))
         if result.outcome is Outcome.PASSED:
             return
-        if result.outcome in (Outcome.SKIPPED, Outcome.NOT_APPLICABLE):
+        if result.outcome in (Outcome.SKIPPED, Outcome.NOT_APPLICABLE, Outcome.BLOCKED):
             prefix = "not applicable: " if result.outcome is Outcome.NOT_APPLICABLE else ""
             skipped = pytest.skip.Exception(f"{prefix}{result.message}")
             skipped._use_item_location = True  # report the check, not this line

@@ -17,6 +17,7 @@ Exception hierarchy::
     CheckFailure (AssertionError)       the target breaks the claim
     CheckSkipped (Exception)            the check could not run; says why
       CheckNotApplicable                the target offered nothing to judge; says why
+      CheckBlocked                      a prerequisite could not be had; names the failing check
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Check",
+    "CheckBlocked",
     "CheckFailure",
     "CheckNotApplicable",
     "CheckResult",
@@ -85,6 +87,18 @@ class CheckNotApplicable(CheckSkipped):
     """The target gave the check nothing to judge (e.g. it serves no optional endpoint)."""
 
 
+class CheckBlocked(CheckSkipped):
+    """A prerequisite (an account, a login, a token) could not be had.
+
+    ``cause`` names the check that reports the deviation, so the blocked check is shown
+    under that one fault and never counted as a failure of its own.
+    """
+
+    def __init__(self, cause: str, reason: str) -> None:
+        super().__init__(reason)
+        self.cause = cause
+
+
 class Level(StrEnum):
     """How much a broken claim weighs; declared with the check, never decided later."""
 
@@ -99,6 +113,7 @@ class Outcome(StrEnum):
     SKIPPED = "skipped"  # could not run here (no credentials, option off)
     NOT_APPLICABLE = "not_applicable"  # ran, but the target offered nothing to judge
     ERROR = "error"  # the check itself broke: a bug in the suite, not the target
+    BLOCKED = "blocked"  # a prerequisite failed; ``cause`` names the check that reports it
 
 
 def outcome_for(level: Level | str) -> Outcome:
@@ -119,6 +134,9 @@ class CheckResult:
     details: str = ""  # received vs documented, hint, evidence transcript
     duration: float | None = 0.0  # None: not timed on its own (e.g. one of a tool's checks)
     level: Level = Level.CONTRACT
+    # Blocked: the check that failed first. Failed on a 5xx: that request, "POST /path".
+    # Results with the same cause are one fault.
+    cause: str = ""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from conformance.errors import UsageError
+from conformance.faults import fault_line, group_faults
 from conformance.registry import Outcome
 from conformance.runner import RunResult, format_counts, verdict_line
 
@@ -30,6 +31,9 @@ def report_json(run: RunResult) -> dict[str, Any]:
     totals["conformant"] = run.conformant
     totals["strict"] = run.strict
     totals["incomplete"] = run.incomplete  # why the run stopped early, or None
+    faults = group_faults(run.results)
+    totals["faults"] = sum(1 for f in faults if f.failures)
+    totals["fault_line"] = fault_line(run.results)
     return {
         "tool": "authconform",
         "version": tool_version(),
@@ -47,8 +51,17 @@ def report_json(run: RunResult) -> dict[str, Any]:
                 "message": r.message,
                 "details": r.details,
                 "duration": None if r.duration is None else round(r.duration, 4),
+                "cause": r.cause,  # blocked: the failing check; a 5xx: "METHOD /path"
             }
             for r in run.results
+        ],
+        "faults": [
+            {
+                "cause": f.key,
+                "failed": [r.name for r in f.failures],
+                "blocked": [r.name for r in f.blocked],
+            }
+            for f in faults
         ],
         "totals": totals,
     }
@@ -66,7 +79,7 @@ def _junit(run: RunResult) -> ET.ElementTree:
             tests=str(counts["total"]),
             failures=str(counts["failed"] + (counts["warned"] if run.strict else 0)),
             errors=str(counts["error"]),
-            skipped=str(counts["skipped"] + counts["not_applicable"]),
+            skipped=str(counts["skipped"] + counts["not_applicable"] + counts["blocked"]),
             time=f"{sum(r.duration or 0.0 for r in results):.3f}",
             timestamp=run.date.strftime("%Y-%m-%dT%H:%M:%S"),
         )
@@ -89,7 +102,7 @@ def _junit(run: RunResult) -> ET.ElementTree:
                 ET.SubElement(case, "system-out").text = f"ADVISORY: {r.message}\n{r.details}"
             elif r.outcome is Outcome.ERROR:
                 ET.SubElement(case, "error", message=r.message, type="CheckError").text = r.details
-            elif r.outcome in (Outcome.SKIPPED, Outcome.NOT_APPLICABLE):
+            elif r.outcome in (Outcome.SKIPPED, Outcome.NOT_APPLICABLE, Outcome.BLOCKED):
                 ET.SubElement(case, "skipped", message=r.message)
     ET.indent(root)
     return ET.ElementTree(root)
@@ -107,6 +120,7 @@ def _markdown(run: RunResult) -> str:
         "skipped": "skip",
         "not_applicable": "n/a",
         "error": "**ERROR**",
+        "blocked": "*blocked*",
     }
     verdict = verdict_line(run)
     lines = [
@@ -117,6 +131,7 @@ def _markdown(run: RunResult) -> str:
         f"- Version: authconform {tool_version()}",
         f"- Verdict: {verdict if run.conformant else f'**{verdict}**'} "
         f"({format_counts(run.counts())})",
+        f"- Faults: {fault_line(run.results)}",
     ]
     for system in run.systems:
         lines += [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
+from conformance.faults import fault_line
 from conformance.registry import CheckResult, Outcome
 from conformance.runner import RunResult, format_counts, verdict_line
 
@@ -21,6 +22,7 @@ _LABEL = {
     Outcome.SKIPPED: "skip",
     Outcome.NOT_APPLICABLE: "n/a",
     Outcome.ERROR: "ERROR",
+    Outcome.BLOCKED: "blocked",
 }
 
 # Colours with enough contrast in print and on screen; the outcome is also written as text.
@@ -47,7 +49,7 @@ pre { background: #f6f8fa; padding: .75rem; overflow-x: auto; white-space: pre-w
 .o-failed, .o-error { color: #a40e26; }
 .o-warned { color: #6f4e00; }
 .o-passed { color: #116329; }
-.o-skipped, .o-not_applicable { color: #57606a; }
+.o-skipped, .o-not_applicable, .o-blocked { color: #57606a; }
 details { border: 1px solid #d0d7de; border-radius: 4px; padding: .5rem .75rem;
           margin: .5rem 0; }
 summary { cursor: pointer; }
@@ -106,6 +108,7 @@ def render_html(run: RunResult, *, version: str = "") -> str:
         f"<dt>Systems</dt><dd>{escape(', '.join(run.systems))}</dd>",
         f"<dt>Strict</dt><dd>{'yes: advisories fail' if run.strict else 'no'}</dd>",
         f"<dt>Checks</dt><dd>{escape(format_counts(counts))}</dd>",
+        f"<dt>Faults</dt><dd>{escape(fault_line(run.results))}</dd>",
         "</dl>",
         "<p>A <em>contract</em> check enforces what the documents say, under every reading they "
         "allow; a broken one fails the run. An <em>advisory</em> check is HTTP practice or the "

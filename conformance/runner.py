@@ -24,12 +24,14 @@ from typing import Any
 
 from conformance.context import Context, nothing_to_judge
 from conformance.errors import AuthconformError, RunStopped, UsageError
+from conformance.faults import fault_line, group_faults, server_error_results
 from conformance.fuzz_report import run_result
 from conformance.httpbound import DEFAULT_MAX_RESPONSE_BYTES, BoundedClient, RunBudget
 from conformance.masking import Masker, mask_transcript, secret_values
 from conformance.profiles import Profile, load_checks
 from conformance.registry import (
     Check,
+    CheckBlocked,
     CheckFailure,
     CheckNotApplicable,
     CheckResult,
@@ -64,6 +66,7 @@ _LABELS = {
     Outcome.SKIPPED: "SKIP",
     Outcome.NOT_APPLICABLE: "N/A ",
     Outcome.ERROR: "ERR ",
+    Outcome.BLOCKED: "BLKD",
 }
 # Outcomes that make a run not conformant; --strict adds the broken advisories.
 _BAD = (Outcome.FAILED, Outcome.ERROR)
@@ -105,7 +108,7 @@ class RunResult:
 
     def flagged(self) -> list[CheckResult]:
         """The results a reader must look at: failures, errors, then advisories."""
-        order = (Outcome.FAILED, Outcome.ERROR, Outcome.WARNED)
+        order = (Outcome.FAILED, Outcome.ERROR, Outcome.WARNED, Outcome.BLOCKED)
         return sorted(
             (r for r in self.results if r.outcome in order), key=lambda r: order.index(r.outcome)
         )
@@ -137,8 +140,9 @@ def run_check(chk: Check, ctx: Context) -> CheckResult:
     """Run one check and turn whatever happens into a CheckResult (RunStopped goes through)."""
     ctx.last = None
     ctx.answers = []
+    ctx.check_name = chk.name
     started = time.perf_counter()
-    message, details = "", ""
+    message, details, cause = "", "", ""
     try:
         chk.func(ctx)
         outcome = Outcome.PASSED
@@ -150,6 +154,11 @@ def run_check(chk: Check, ctx: Context) -> CheckResult:
     except CheckFailure as failure:
         outcome, message = outcome_for(chk.level), failure.title
         details = _failure_details(failure)
+        if failure.exchange is not None and (failure.exchange.status or 0) >= 500:
+            cause = failure.exchange.key()  # the same fault as the 5xx it shows
+    except CheckBlocked as blocked:
+        outcome, cause = Outcome.BLOCKED, blocked.cause
+        message = f"blocked by {blocked.cause}: {blocked.reason}"
     except CheckNotApplicable as not_applicable:
         outcome, message = Outcome.NOT_APPLICABLE, not_applicable.reason
     except CheckSkipped as skipped:
@@ -167,6 +176,7 @@ def run_check(chk: Check, ctx: Context) -> CheckResult:
         details=details,
         duration=time.perf_counter() - started,
         level=chk.level,
+        cause=cause,
     )
 
 
@@ -181,7 +191,7 @@ def format_line(result: CheckResult) -> str:
         line += f"  [{result.level.value}]"
     if result.duration is not None:
         line += f"  {result.duration:.2f}s"
-    explained = (Outcome.SKIPPED, Outcome.NOT_APPLICABLE, Outcome.WARNED)
+    explained = (Outcome.SKIPPED, Outcome.NOT_APPLICABLE, Outcome.WARNED, Outcome.BLOCKED)
     if result.outcome in explained and result.message:
         line += f"  ({result.message})"
     return line
@@ -318,7 +328,11 @@ def run_system(
             )
             for chk in checks_for(profile.name):
                 budget.stop_if_spent()
-                record(run_check(chk, ctx))
+                result = run_check(chk, ctx)
+                ctx.verdicts[chk.name] = result.outcome.value
+                record(result)
+            for result in server_error_results(ctx):
+                record(result)
         if settings.fuzz and spec:
             for result in _fuzz(profile, base_url, section, settings, progress, budget):
                 record(result)
@@ -428,32 +442,47 @@ def _fingerprint(
 
 
 def format_summary(run: RunResult) -> str:
-    """Per-system counts, then each failure, error and advisory with its details."""
+    """Per-system counts, then each fault with the results it explains, then the advisories."""
     lines = ["", f"Summary for {run.target}"]
     for system in run.systems:
         lines.append(f"  {system}: {format_counts(run.counts(system))}")
-    for result in run.flagged():
+    for number, fault in enumerate(group_faults(run.results), start=1):
         lines.append("")
-        label = _LABELS[result.outcome].strip()
-        lines.append(f"{label} {result.system} {result.name} [{result.level.value}]")
-        lines.append(f"  claim: {result.summary}")
-        lines.append(f"  {result.message}")
-        lines.extend(f"  {line}" for line in result.details.splitlines())
+        lines.append(f"FAULT {number}: {fault.key}")
+        for result in fault.failures:
+            lines.extend(_flagged_lines(result))
+        for result in fault.blocked:
+            lines.append(f"  BLOCKED {result.system} {result.name}: {result.message}")
+    for result in run.results:
+        if result.outcome is Outcome.WARNED:
+            lines.append("")
+            lines.extend(_flagged_lines(result))
     not_run = [r.name for r in run.results if r.message.startswith("did not run")]
     if run.incomplete and not_run:
         lines.append("")
         lines.append(f"did not run ({len(not_run)}): {', '.join(not_run)}")
     lines.append("")
+    lines.append(fault_line(run.results))
     lines.append(verdict_line(run))
     return "\n".join(lines)
+
+
+def _flagged_lines(result: CheckResult) -> list[str]:
+    label = _LABELS[result.outcome].strip()
+    lines = [f"{label} {result.system} {result.name} [{result.level.value}]"]
+    lines.append(f"  claim: {result.summary}")
+    lines.append(f"  {result.message}")
+    lines.extend(f"  {line}" for line in result.details.splitlines())
+    return lines
 
 
 def format_counts(c: dict[str, int]) -> str:
     """``12 passed, 0 failed, 1 advisories, 0 errors, 3 skipped, 1 not applicable (17 checks)``."""
     return (
         f"{c['passed']} passed, {c['failed']} failed, {c['warned']} advisories, "
-        f"{c['error']} errors, {c['skipped']} skipped, {c['not_applicable']} not applicable "
-        f"({c['total']} checks)"
+        f"{c['error']} errors, {c['skipped']} skipped, {c['not_applicable']} not applicable"
+        + (f", {c['blocked']} blocked" if c.get("blocked") else "")
+        + f" ({c['total']} checks)"
     )
 
 

@@ -16,7 +16,7 @@ import httpx
 
 from conformance import signing
 from conformance.context import Context, Exchange
-from conformance.registry import CheckSkipped
+from conformance.registry import CheckBlocked, CheckSkipped
 from conformance.specschema import documented_code, response_errors, spec_operations
 from conformance.specview import contract_view, strict_view
 
@@ -128,11 +128,16 @@ def fib_login_body(email: str, private_key_hex: str, public_key_hex: str | None 
     }
 
 
+# The check that reports a FIB login that does not serve; the others are blocked by it.
+FIB_LOGIN_CHECK = "correctly_signed_login_succeeds"
+
+
 def fib_login(ctx: Context, *, fresh: bool = False) -> dict[str, Any]:
     """Log the first FIB user in and return ``{"body", "sent_at", "received_at"}``.
 
     The result is cached in ``ctx.cache`` unless ``fresh``; a login that does not give
-    200 with accessToken/refreshToken fails the calling check (its evidence kept).
+    200 with accessToken/refreshToken blocks the calling check by FIB_LOGIN_CHECK (which
+    fails on it, its evidence kept).
     """
     if not fresh and "fib_login" in ctx.cache:
         cached = ctx.cache["fib_login"]
@@ -144,7 +149,8 @@ def fib_login(ctx: Context, *, fresh: bool = False) -> dict[str, Any]:
     response = ctx.post(FIB_SESSION_PATH, body)
     received_at = time.time()
     if response.status_code != 200:
-        ctx.fail(
+        ctx.prerequisite_failed(
+            FIB_LOGIN_CHECK,
             "correctly signed login was refused",
             received=f"HTTP {response.status_code}",
             documented="200 for a registered email signed with its Authorization key",
@@ -156,7 +162,8 @@ def fib_login(ctx: Context, *, fresh: bool = False) -> dict[str, Any]:
     if not isinstance(data, dict) or not all(
         isinstance(data.get(k), str) and data.get(k) for k in ("accessToken", "refreshToken")
     ):
-        ctx.fail(
+        ctx.prerequisite_failed(
+            FIB_LOGIN_CHECK,
             "login response lacks the tokens",
             received=repr(payload)[:300],
             documented='data: {"accessToken": str, "refreshToken": str, "expirationTime": int}',
@@ -172,13 +179,17 @@ def judge_responses(
     answers: list[tuple[str, str, httpx.Response]],
     *,
     strict: bool,
+    bodies_judged_by: str | None = None,
 ) -> None:
     """Hold each (method, path, answer) to the spec: its contract view, or its strict view.
 
     The contract view leaves an undocumented status to Schemathesis' status check; the
     strict view (the reference's reading, ``x-authconform-advisory`` applied) also names a
-    status the reference would not answer.
+    status the reference would not answer. A 2xx body that breaks the spec when the
+    check ``bodies_judged_by`` already failed on it is that check's fault, not a second
+    one: the calling check is blocked by it once every other answer has been judged.
     """
+    deferred: list[str] = []
     spec = strict_view(ctx.spec) if strict else contract_view(ctx.spec)
     reading = "the reference's reading (x-authconform-advisory)" if strict else "the contract"
     for method, path, response in answers:
@@ -197,9 +208,16 @@ def judge_responses(
         except ValueError:
             body = response.text
         problems = response_errors(spec, path, method, status, body)
+        if problems and 200 <= status < 300 and ctx.verdicts.get(bodies_judged_by) == "failed":
+            deferred.append(f"{method} {path} {status}: {'; '.join(problems[:3])}")
+            continue
         if problems:
             ctx.fail(
                 f"{method} {path} {status} body breaks {reading}",
                 received="; ".join(problems[:5]),
                 documented=f"spec/{ctx.system}.openapi.yaml, {method} {path} {status}, {reading}",
             )
+    if deferred:
+        raise CheckBlocked(
+            bodies_judged_by, f"the success bodies differ as it reports ({deferred[0]})"
+        )

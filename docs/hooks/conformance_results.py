@@ -67,9 +67,10 @@ OUTCOME_LABELS = {
     "warned": ":material-alert: advisory",
     "skipped": ":material-skip-next-circle: skipped",
     "not_applicable": ":material-minus-circle-outline: not applicable",
+    "blocked": ":material-link-variant-off: blocked",
 }
 # Failures first: they are why anyone reads this page; advisories next.
-OUTCOME_ORDER = ("failed", "error", "warned", "skipped", "not_applicable", "passed")
+OUTCOME_ORDER = ("failed", "error", "warned", "blocked", "skipped", "not_applicable", "passed")
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:

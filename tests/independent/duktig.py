@@ -71,6 +71,8 @@ FLAGS = {
     "inactive_gets_tokens": "an inactive account signs in like an active one",
     "reworded_401": "the 401 message is 'Wrong email or password'",
     "expires_in_is_lifetime": "expires_in is the lifetime in seconds, not the Unix time",
+    # Off in one place, the way a real server of seed 004's family might be.
+    "omits_last_login": "the sign-in answer leaves lastLogin out",
 }
 # flag -> the check that must fail on a server with that one fault; the first is a bug the
 # suite let through, its check named as the issue asks for it.
@@ -196,15 +198,15 @@ def _handler(directory: _Directory) -> Callable[[Request], Reply]:
                 return Reply(403, INACTIVE)
             previous = account.last_login
             account.last_login = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
-        return Reply(
-            200,
-            {
-                "status": "OK",
-                "message": "Signed in successfully",
-                "lastLogin": previous,
-                **directory.tokens(account),
-            },
-        )
+        answer = {
+            "status": "OK",
+            "message": "Signed in successfully",
+            "lastLogin": previous,
+            **directory.tokens(account),
+        }
+        if "omits_last_login" in directory.flags:
+            del answer["lastLogin"]
+        return Reply(200, answer)
 
     return token
 

@@ -62,7 +62,10 @@ FLAGS = {
     "expiration_is_lifetime_off": "expirationTime is 300 while exp is 15 minutes ahead",
     "refresh_token_reusable": "a refresh token keeps working after it was exchanged",
     "logout_keeps_session": "logout answers 200 but revokes nothing",
+    # Off in one place, the way a real server might be: no size check, a crash instead.
+    "server_error_on_large_body": "a login body over 100 KB is answered 500",
 }
+LARGE_BODY = 100 * 1024
 # flag -> the check that must fail on a server with that one fault
 MUTANTS = {
     "raw_email_signature": "rejects_signature_over_raw_email",
@@ -199,6 +202,8 @@ def _claims(sessions: _Sessions, token: str) -> tuple[dict[str, Any] | None, int
 
 def _handlers(sessions: _Sessions) -> dict[tuple[str, str], Callable[[Request], Reply]]:
     def login(request: Request) -> Reply:
+        if "server_error_on_large_body" in sessions.flags and len(request.body) > LARGE_BODY:
+            return _error(500, "internal error")
         try:
             body = request.json()
         except (ValueError, UnicodeDecodeError):
@@ -264,4 +269,6 @@ def serve(port: int = 0, flags: Iterable[str] = ()) -> tuple[str, Callable[[], N
     unknown = chosen - set(FLAGS)
     if unknown:
         raise ValueError(f"unknown FIB flags {sorted(unknown)}")
-    return serve_app(App(_handlers(_Sessions(chosen)), _error), port)
+    # The faulty variant reads any body up to 2 MiB and breaks on it instead of refusing it.
+    limit = 2 * 1024 * 1024 if "server_error_on_large_body" in chosen else 256 * 1024
+    return serve_app(App(_handlers(_Sessions(chosen)), _error, body_limit=limit), port)

@@ -48,6 +48,10 @@ FLAGS = {
     "signup_name_optional": "a signup without name is accepted (userName from the email)",
     "signup_token_lives_a_day": "the signup token's exp is 24 h after its iat",
     "accepts_any_password": "login succeeds whatever the password",
+    # Off in one place each, the way a real server of seed 003's family is.
+    "signup_answers_201": "signup answers 201 Created (same body)",
+    "omits_user_name": "signup and login answers leave userName out (the token keeps it)",
+    "signup_closed": "signup refuses everyone with 403 (accounts are made elsewhere)",
 }
 # flag -> the check that must fail on a server with that one fault. The first four are the
 # bugs the suite let through; their checks are named as the issue asks for them.
@@ -63,6 +67,7 @@ MUTANTS = {
 _ERRORS = {
     400: "Bad Request",
     401: "Unauthorized",
+    403: "Forbidden",
     404: "Not Found",
     411: "Length Required",
     413: "Payload Too Large",
@@ -151,12 +156,15 @@ class _Accounts:
         user_name = account["name"]
         if login and "login_user_name_is_email" in self.flags:
             user_name = account["email"]
-        return {
+        answer = {
             "userId": account["id"],
             "email": account["email"],
             "userName": user_name,
             "token": jwt.encode(claims, self.secret, algorithm="HS256"),
         }
+        if "omits_user_name" in self.flags:
+            del answer["userName"]
+        return answer
 
 
 def _fields(
@@ -192,6 +200,8 @@ def _fields(
 
 def _handlers(accounts: _Accounts) -> dict[tuple[str, str], Callable[[Request], Reply]]:
     def signup(request: Request) -> Reply:
+        if "signup_closed" in accounts.flags:
+            return _error(403, "Signup is closed")
         optional = ("name",) if "signup_name_optional" in accounts.flags else ()
         body, refusal = _fields(request, ("name", "email", "password"), optional)
         if refusal:
@@ -200,7 +210,8 @@ def _handlers(accounts: _Accounts) -> dict[tuple[str, str], Callable[[Request], 
         account = accounts.add(name, body["email"], body["password"])
         if account is None:
             return _error(400, "Email is already registered")
-        return Reply(200, accounts.answer(account, login=False))
+        created = 201 if "signup_answers_201" in accounts.flags else 200
+        return Reply(created, accounts.answer(account, login=False))
 
     def login(request: Request) -> Reply:
         body, refusal = _fields(request, ("email", "password"))

@@ -1,0 +1,222 @@
+"""One fault, one failure: blocked checks, 5xx answers judged everywhere, faults counted.
+
+The grouping and the reports are fed hand-made results (every outcome, a blocked chain,
+two results of one 5xx); the prerequisites are seen on real loopback servers written
+apart from the project, each off in one place.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+from independent import fib, user_api
+from suite_in_process import run_checks
+
+from conformance.faults import fault_line, group_faults
+from conformance.fuzz_report import FuzzRun
+from conformance.registry import CheckResult, Level, Outcome
+from conformance.report import write_reports
+from conformance.report_html import render_html
+from conformance.runner import RunResult, format_summary
+
+SESSION = "POST /auth/api/v1/authentication-management/session"
+
+
+def _result(name: str, outcome: Outcome, message: str = "", cause: str = "") -> CheckResult:
+    return CheckResult(
+        system="fib",
+        name=name,
+        group="login",
+        summary=f"claim of {name}",
+        outcome=outcome,
+        message=message,
+        level=Level.CONTRACT,
+        cause=cause,
+    )
+
+
+def _run() -> RunResult:
+    """A login that fails, two checks blocked behind it (one through the other), one 5xx
+    seen by a check and by the server-error claim, a pass."""
+    results = [
+        _result("correctly_signed_login_succeeds", Outcome.FAILED, "login refused"),
+        _result(
+            "tokens_are_eddsa_jwts",
+            Outcome.BLOCKED,
+            "blocked by correctly_signed_login_succeeds: login refused (HTTP 401)",
+            cause="correctly_signed_login_succeeds",
+        ),
+        _result(
+            "logout_succeeds",
+            Outcome.BLOCKED,
+            "blocked by tokens_are_eddsa_jwts: no token",
+            cause="tokens_are_eddsa_jwts",
+        ),
+        _result("malformed_json_gets_4xx", Outcome.FAILED, "answered 500", cause=SESSION),
+        _result(f"no_server_error[{SESSION}]", Outcome.FAILED, "answered 500", cause=SESSION),
+        _result("unknown_email_gets_404", Outcome.PASSED),
+    ]
+    return RunResult(target="http://127.0.0.1:1", systems=["fib"], results=results)
+
+
+def test_results_sharing_a_cause_are_one_fault() -> None:
+    faults = group_faults(_run().results)
+    assert [(f.key, [r.name for r in f.results]) for f in faults] == [
+        (
+            "fib: correctly_signed_login_succeeds",
+            ["correctly_signed_login_succeeds", "tokens_are_eddsa_jwts", "logout_succeeds"],
+        ),
+        (f"fib: {SESSION}", ["malformed_json_gets_4xx", f"no_server_error[{SESSION}]"]),
+    ]
+    line = fault_line(_run().results)
+    assert line == "3 failures from 2 distinct faults; 2 checks blocked by them"
+
+
+def test_blocked_is_never_counted_as_a_failure() -> None:
+    run = RunResult(
+        target="http://127.0.0.1:1",
+        systems=["fib"],
+        results=[_result("a", Outcome.PASSED), _result("b", Outcome.BLOCKED, "x", cause="c")],
+    )
+    assert run.conformant
+    assert run.counts()["blocked"] == 1 and run.counts()["failed"] == 0
+
+
+def test_terminal_lists_each_fault_with_what_it_explains() -> None:
+    text = format_summary(_run())
+    first = text.index("FAULT 1: fib: correctly_signed_login_succeeds")
+    second = text.index(f"FAULT 2: fib: {SESSION}")
+    blocked = text.index("BLOCKED fib tokens_are_eddsa_jwts: blocked by correctly_signed")
+    assert first < blocked < second
+    assert "2 blocked" in text
+    assert "3 failures from 2 distinct faults; 2 checks blocked by them\nNOT conformant" in text
+
+
+def test_every_report_shows_blocked_with_its_cause(tmp_path: Path) -> None:
+    run = _run()
+    write_reports(run, tmp_path)
+    data = json.loads((tmp_path / "report.json").read_text("utf-8"))
+    by_name = {r["name"]: r for r in data["results"]}
+    assert by_name["tokens_are_eddsa_jwts"]["outcome"] == "blocked"
+    assert by_name["tokens_are_eddsa_jwts"]["cause"] == "correctly_signed_login_succeeds"
+    assert data["totals"]["faults"] == 2 and data["totals"]["blocked"] == 2
+    assert data["faults"][0]["blocked"] == ["tokens_are_eddsa_jwts", "logout_succeeds"]
+    suite = ET.parse(tmp_path / "junit.xml").getroot().find("testsuite")
+    assert suite is not None and suite.get("skipped") == "2" and suite.get("failures") == "3"
+    case = suite.find("testcase[@name='tokens_are_eddsa_jwts']")
+    assert case is not None
+    skipped = case.find("skipped")
+    assert skipped is not None
+    assert skipped.get("message", "").startswith("blocked by correctly_signed_login_succeeds")
+    markdown = (tmp_path / "report.md").read_text("utf-8")
+    assert "| *blocked* | contract | login | `tokens_are_eddsa_jwts` |" in markdown
+    assert "- Faults: 3 failures from 2 distinct faults; 2 checks blocked by them" in markdown
+    page = render_html(run)
+    assert '<td class="outcome o-blocked">blocked</td>' in page
+    assert "3 failures from 2 distinct faults" in page
+
+
+def _trace_scenario() -> dict[str, Any]:
+    """A coverage-phase TRACE sent to the path of the POST operation, answered 500."""
+    case = {"method": "TRACE", "path": "/auth/token", "headers": {}}
+    interaction = {
+        "request": {"method": "TRACE", "uri": "http://127.0.0.1:1/auth/token"},
+        "response": {"status_code": 500, "content": ""},
+    }
+    failure = {"operation": "POST /auth/token", "title": "Server error", "message": ""}
+    return {
+        "phase": "coverage",
+        "status": "failure",
+        "recorder": {
+            "label": "POST /auth/token",
+            "cases": {"c1": {"value": case}},
+            "interactions": {"c1": interaction},
+            "checks": {
+                "c1": [
+                    {
+                        "name": "not_a_server_error",
+                        "status": "failure",
+                        "failure_info": {"failure": failure},
+                    }
+                ]
+            },
+        },
+    }
+
+
+def test_schemathesis_evidence_heading_names_the_request_sent() -> None:
+    run = FuzzRun()
+    for _ in range(3):
+        run.add("ScenarioFinished", _trace_scenario())
+    (result,) = [
+        r
+        for r in run.results("duktig", disabled_checks={}, disabled_phases={}, duration=1.0)
+        if r.name == "schemathesis.not_a_server_error"
+    ]
+    heading = result.details.splitlines()[0]
+    assert heading == (
+        "1. Server error (seen 3x): TRACE /auth/token (operation POST /auth/token), coverage phase"
+    )
+    assert "> TRACE /auth/token" in result.details
+
+
+# --- prerequisites on real servers -------------------------------------------------------
+
+
+@pytest.fixture
+def served():
+    stops = []
+
+    def start(module: Any, flags: tuple[str, ...] = ()) -> str:
+        url, stop = module.serve(flags=flags)
+        stops.append(stop)
+        return url
+
+    yield start
+    for stop in stops:
+        stop()
+
+
+def test_a_login_that_cannot_be_had_blocks_its_dependants_once(served) -> None:
+    """Another user's key for the first FIB user: the login check fails, once; the checks
+    that need its tokens are blocked by it, not failed."""
+    credentials = fib.credentials()
+    credentials["users"][0] = {**credentials["users"][1], "email": credentials["users"][0]["email"]}
+    results = run_checks("fib", served(fib), {"fib": credentials})
+    failed = {n for n, r in results.items() if r.outcome in (Outcome.FAILED, Outcome.ERROR)}
+    blocked = {n: r for n, r in results.items() if r.outcome is Outcome.BLOCKED}
+    assert failed == {"correctly_signed_login_succeeds"}
+    assert {"tokens_are_eddsa_jwts", "logout_succeeds", "expiration_time_matches_exp"} <= set(
+        blocked
+    )
+    assert all(r.cause == "correctly_signed_login_succeeds" for r in blocked.values())
+    line = fault_line(results.values())
+    assert line == f"1 failure from 1 distinct fault; {len(blocked)} checks blocked by them"
+
+
+def test_credentials_file_accounts_stand_in_where_signup_is_closed(served) -> None:
+    """Signup refused: one failure; login claims still judged with the file's accounts; the
+    claims about the signup answer itself are blocked by the check that failed."""
+    results = run_checks(
+        "user-api", served(user_api, ("signup_closed",)), {"user-api": user_api.credentials()}
+    )
+    outcomes = {name: r.outcome for name, r in results.items()}
+    assert {n for n, o in outcomes.items() if o is Outcome.FAILED} == {"signup_answers_200"}
+    for judged in (
+        "wrong_password_rejected",
+        "login_answer_names_the_user",
+        "login_token_names_the_user",
+        "login_token_lives_one_hour",
+    ):
+        assert outcomes[judged] is Outcome.PASSED, results[judged].message
+    for blocked in (
+        "token_lives_one_hour",
+        "signup_then_login_round_trip",
+        "duplicate_signup_rejected",
+    ):
+        assert outcomes[blocked] is Outcome.BLOCKED
+        assert results[blocked].cause == "signup_answers_200"
