@@ -5,9 +5,12 @@ from __future__ import annotations
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack
+from fnmatch import fnmatch
 from typing import Any
 
+import packaged
 import pytest
+from once import built_once
 
 from reference_impl.embedded import Running, running_server
 
@@ -41,3 +44,33 @@ def _free_port() -> int:
 def free_port() -> Callable[[], int]:
     """``free_port()`` -> a loopback port free right now (the usual small race is accepted)."""
     return _free_port
+
+
+@pytest.fixture(scope="session")
+def installed_wheel(tmp_path_factory: pytest.TempPathFactory) -> packaged.Installed:
+    """This tree built into a wheel and installed in a fresh venv, once per test run."""
+    return packaged.this_tree(built_once(tmp_path_factory, "wheel", packaged.build_this_tree))
+
+
+# Tests that measure time or load the machine (Locust, stalled and slow clients, crashes,
+# hostile servers timed against their deadlines). `make test` runs them in a second pass on
+# a machine otherwise quiet, after the rest has run in parallel (docs/guides/testing.md).
+SERIAL_FILES = (
+    "test_load*.py",
+    "test_*_load.py",
+    "test_open_model.py",
+    "test_hostile.py",
+    "test_reference_crash.py",
+    "test_reference_slow_clients.py",
+)
+SERIAL_MARKERS = ("load", "serial")
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``serial`` every test of a timing-sensitive file or with a load marker."""
+    for item in items:
+        if any(fnmatch(item.path.name, pattern) for pattern in SERIAL_FILES) or any(
+            item.get_closest_marker(name) for name in SERIAL_MARKERS
+        ):
+            item.add_marker(pytest.mark.serial)
