@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack
 from fnmatch import fnmatch
+from pathlib import Path
 from typing import Any
 
 import packaged
@@ -13,6 +15,16 @@ import pytest
 from once import built_once
 
 from reference_impl.embedded import Running, running_server
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under xdist, each worker keeps Hypothesis's caches in a folder of its own."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        hypothesis_home = REPO / ".hypothesis" / worker
+        os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(hypothesis_home))
 
 
 @pytest.fixture(scope="session")
