@@ -76,6 +76,16 @@ SERIAL_FILES = (
     "test_reference_slow_clients.py",
 )
 SERIAL_MARKERS = ("load", "serial")
+# The longest files of the parallel pass, longest first: a worker takes a whole file
+# (--dist loadfile), so starting these first keeps one from running on alone at the end.
+LONGEST_FILES = (
+    "test_independent.py",
+    "test_actions.py",
+    "test_site.py",
+    "test_pytest_plugin.py",
+    "test_deployed_check.py",
+    "test_fuzz.py",
+)
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
@@ -86,3 +96,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.get_closest_marker(name) for name in SERIAL_MARKERS
         ):
             item.add_marker(pytest.mark.serial)
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        rank = {name: place for place, name in enumerate(LONGEST_FILES)}
+        items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable
