@@ -18,10 +18,16 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/authconform check --api all
 
-## Lint, then the whole test suite (slow/load/browser tests included, each bounded).
+## Lint, then the whole test suite (slow/load/browser tests included, each bounded): the
+## independent tests on TEST_WORKERS processes, then the `serial` ones (timing, load) alone.
+## Both passes always run; the target fails if either did (docs/guides/testing.md).
+TEST_WORKERS ?= 2
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	status=0; \
+	$(BIN)/pytest -m "not serial" -n $(TEST_WORKERS) --dist loadfile || status=$$?; \
+	$(BIN)/pytest -m serial -p no:xdist || status=$$?; \
+	exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack
+from fnmatch import fnmatch
+from pathlib import Path
 from typing import Any
 
+import packaged
 import pytest
+from once import built_once
 
 from reference_impl.serving.embedded import Running, running_server
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under xdist, each worker keeps Hypothesis's caches in a folder of its own."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        hypothesis_home = REPO / ".hypothesis" / worker
+        os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(hypothesis_home))
 
 
 @pytest.fixture(scope="session")
@@ -41,3 +56,46 @@ def _free_port() -> int:
 def free_port() -> Callable[[], int]:
     """``free_port()`` -> a loopback port free right now (the usual small race is accepted)."""
     return _free_port
+
+
+@pytest.fixture(scope="session")
+def installed_wheel(tmp_path_factory: pytest.TempPathFactory) -> packaged.Installed:
+    """This tree built into a wheel and installed in a fresh venv, once per test run."""
+    return packaged.this_tree(built_once(tmp_path_factory, "wheel", packaged.build_this_tree))
+
+
+# Tests that measure time or load the machine (Locust, stalled and slow clients, crashes,
+# hostile servers timed against their deadlines). `make test` runs them in a second pass on
+# a machine otherwise quiet, after the rest has run in parallel (docs/guides/testing.md).
+SERIAL_FILES = (
+    "test_load*.py",
+    "test_*_load.py",
+    "test_open_model.py",
+    "test_hostile.py",
+    "test_reference_crash.py",
+    "test_reference_slow_clients.py",
+)
+SERIAL_MARKERS = ("load", "serial")
+# The longest files of the parallel pass, longest first: a worker takes a whole file
+# (--dist loadfile), so starting these first keeps one from running on alone at the end.
+LONGEST_FILES = (
+    "test_independent.py",
+    "test_actions.py",
+    "test_site.py",
+    "test_pytest_plugin.py",
+    "test_deployed_check.py",
+    "test_fuzz.py",
+)
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``serial`` every test of a timing-sensitive file or with a load marker."""
+    for item in items:
+        if any(fnmatch(item.path.name, pattern) for pattern in SERIAL_FILES) or any(
+            item.get_closest_marker(name) for name in SERIAL_MARKERS
+        ):
+            item.add_marker(pytest.mark.serial)
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        rank = {name: place for place, name in enumerate(LONGEST_FILES)}
+        items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from subprocesses import authconform
+from in_process import authconform
 
 
 def test_expiry_wait_reaches_the_expiry_check() -> None:

@@ -1,4 +1,9 @@
-"""The `authconform` command line in real subprocesses: key commands, usage errors, exit codes."""
+"""The `authconform` command line: key commands, usage errors, exit codes.
+
+Most tests call the command in-process (they judge output and exit code only); the entry
+points, the exit status of a real usage error and what a command imports run in a real
+child interpreter.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,8 @@ import sys
 from collections.abc import Callable
 
 import pytest
-from subprocesses import authconform
+import subprocesses
+from in_process import authconform
 
 from conformance import signing
 
@@ -84,13 +90,13 @@ def test_sign_does_not_import_schemathesis() -> None:
 
 
 def test_version_is_printed() -> None:
-    result = authconform("--version")
+    result = subprocesses.authconform("--version")
     assert result.returncode == 0
     assert result.stdout.startswith("authconform ")
 
 
 def test_missing_required_option_exits_2() -> None:
-    result = authconform("sign", "--email", "a@b.c")
+    result = subprocesses.authconform("sign", "--email", "a@b.c")
     assert result.returncode == 2
     assert "--private-key" in result.stderr
     assert "Traceback" not in result.stderr

@@ -2,7 +2,8 @@
 
 The builds run on a copy of the project's files in a temporary directory, so the working
 tree gets no ``build/`` or ``*.egg-info`` from them; pip builds in its usual isolated
-environment, as ``pip install .`` does for a user.
+environment, as ``pip install .`` does for a user (tests/packaged.py). The clean build is
+the one ``installed_wheel`` makes once per test run, shared with test_wheel_install.py.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tomllib
@@ -18,16 +18,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from packaged import Installed, build_and_install, project_copy
 
 REPO = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())
 PROJECT = PYPROJECT["project"]
 REPOSITORY = "https://github.com/authconform/authconform"
-COPY_IGNORE = shutil.ignore_patterns(
-    ".git", ".venv", "site", "build", "dist", "artifacts", "*.egg-info", "__pycache__",
-    ".pytest_cache", ".ruff_cache", ".hypothesis", ".schemathesis", "reports", "*.db*",
-)  # fmt: skip
-PIP_TIMEOUT_SECONDS = 300
 MIKE_TIMEOUT_SECONDS = 300
 # A line of the build's or pip's output that is a warning, whatever prints it.
 WARNING = re.compile(r"warn|deprecat", re.IGNORECASE)
@@ -100,11 +96,6 @@ def test_changelog_follows_keep_a_changelog() -> None:
     assert sections and set(sections) <= keep_a_changelog, sections
 
 
-def _project_copy(destination: Path) -> Path:
-    shutil.copytree(REPO, destination, ignore=COPY_IGNORE)
-    return destination
-
-
 def _warnings(output: str) -> list[str]:
     return [
         line
@@ -113,25 +104,12 @@ def _warnings(output: str) -> list[str]:
     ]
 
 
-def _pip_install(project: Path, venv: Path) -> subprocess.CompletedProcess[str]:
-    """``pip install --no-deps PROJECT`` into a fresh venv (the dependencies are not ours)."""
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    return subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install",
-         "--no-deps", "--no-cache-dir", str(project)],
-        capture_output=True,
-        text=True,
-        timeout=PIP_TIMEOUT_SECONDS,
-        check=False,
-    )  # fmt: skip
-
-
 @pytest.mark.slow
-def test_pip_install_prints_no_warning_and_installs_spec_and_license(tmp_path: Path) -> None:
-    venv = tmp_path / "venv"
-    installed = _pip_install(_project_copy(tmp_path / "project"), venv)
-    output = installed.stdout + installed.stderr
-    assert installed.returncode == 0, output
+def test_pip_install_prints_no_warning_and_installs_spec_and_license(
+    installed_wheel: Installed,
+) -> None:
+    venv, output = installed_wheel.venv, installed_wheel.output
+    assert installed_wheel.returncode == 0, output
     assert _warnings(output) == [], output
     # conformance.specfiles looks for the specs in <prefix>/share/authconform/spec; the
     # Schemathesis configuration for plain `st run` sits beside them.
@@ -149,16 +127,16 @@ def test_pip_install_prints_no_warning_and_installs_spec_and_license(tmp_path: P
 @pytest.mark.slow
 def test_the_warning_check_sees_the_old_license_table(tmp_path: Path) -> None:
     """The same install with the deprecated ``license = {text = ...}`` does print a warning."""
-    project = _project_copy(tmp_path / "project")
+    project = project_copy(tmp_path / "project")
     pyproject = project / "pyproject.toml"
     text = pyproject.read_text()
     old = text.replace('license = "MIT"', 'license = { text = "MIT" }')
     old = old.replace('license-files = ["LICENSE"]\n', "")
     assert old != text
     pyproject.write_text(old)
-    installed = _pip_install(project, tmp_path / "venv")
-    assert installed.returncode == 0, installed.stderr
-    found = _warnings(installed.stdout + installed.stderr)
+    installed = build_and_install(project, tmp_path)
+    assert installed.returncode == 0, installed.output
+    found = _warnings(installed.output)
     assert any("project.license" in line for line in found), found
 
 
@@ -177,7 +155,7 @@ def _git(cwd: Path, *args: str) -> str:
 @pytest.mark.slow
 def test_mike_keeps_a_copy_per_release_and_moves_latest(tmp_path: Path) -> None:
     """The release commands of docs/guides/publishing.md, without --push, on a copy."""
-    project = _project_copy(tmp_path / "project")
+    project = project_copy(tmp_path / "project")
     _git(project, "init", "--quiet", "--initial-branch", "main")
     _git(project, "add", "--all")
     _git(project, "commit", "--quiet", "-m", "site")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from broken_fib import BROKEN
-from subprocesses import authconform
+from in_process import authconform
 
 from conformance.registry import CheckResult, Level, Outcome
 from conformance.report_html import render_html

@@ -1,9 +1,9 @@
 """The published site: it builds strictly with no network, and a real browser can read it.
 
-The site is built once for this module (the build runs a real conformance check of the
-embedded reference server for the conformance page). The browser tests serve the build
-over a loopback HTTP server and drive Debian's Chromium through Playwright, refusing and
-recording every request that would leave 127.0.0.1.
+The site is built once per test run, shared by every pytest-xdist worker (the build runs a
+real conformance check of a served reference for the conformance page). The browser tests
+serve the build over a loopback HTTP server and drive Debian's Chromium through Playwright,
+refusing and recording every request that would leave 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from loopback import serving_files
+from once import built_once
 from subprocesses import serving
 
 REPO = Path(__file__).resolve().parent.parent
@@ -46,14 +47,16 @@ FIB_LOGIN_ID = "post-authapiv1authentication-managementsession"
 FIB_LOGIN_CODES = ("200", "400", "401", "404", "422", "500")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The site built from this working tree, as `make docs` does (a fresh conformance run)."""
-    out = tmp_path_factory.mktemp("site")
+    return built_once(tmp_path_factory, "site", _build_site)
+
+
+def _build_site(out: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUTHCONFORM_SITE_")}
     built = _build(out, env)
     assert built.returncode == 0, f"mkdocs build --strict failed:\n{built.stderr[-4000:]}"
-    return out
 
 
 @pytest.mark.slow
