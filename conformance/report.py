@@ -94,6 +94,8 @@ def _junit(run: RunResult) -> ET.ElementTree:
             properties = ET.SubElement(case, "properties")
             ET.SubElement(properties, "property", name="level", value=r.level.value)
             ET.SubElement(properties, "property", name="outcome", value=r.outcome.value)
+            if r.cause:  # blocked by this check, or the 5xx request this failure shares
+                ET.SubElement(properties, "property", name="cause", value=r.cause)
             if r.outcome is Outcome.FAILED or (r.outcome is Outcome.WARNED and run.strict):
                 kind = "CheckFailure" if r.outcome is Outcome.FAILED else "AdvisoryUnderStrict"
                 ET.SubElement(case, "failure", message=r.message, type=kind).text = r.details

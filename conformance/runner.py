@@ -107,7 +107,7 @@ class RunResult:
         return self.incomplete is None and not any(r.outcome in bad for r in self.results)
 
     def flagged(self) -> list[CheckResult]:
-        """The results a reader must look at: failures, errors, then advisories."""
+        """The results a reader must look at: failures, errors, advisories, then blocked."""
         order = (Outcome.FAILED, Outcome.ERROR, Outcome.WARNED, Outcome.BLOCKED)
         return sorted(
             (r for r in self.results if r.outcome in order), key=lambda r: order.index(r.outcome)

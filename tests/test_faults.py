@@ -109,6 +109,9 @@ def test_every_report_shows_blocked_with_its_cause(tmp_path: Path) -> None:
     assert suite is not None and suite.get("skipped") == "2" and suite.get("failures") == "3"
     case = suite.find("testcase[@name='tokens_are_eddsa_jwts']")
     assert case is not None
+    assert case.find("properties/property[@name='cause']").get("value") == (
+        "correctly_signed_login_succeeds"
+    )
     skipped = case.find("skipped")
     assert skipped is not None
     assert skipped.get("message", "").startswith("blocked by correctly_signed_login_succeeds")
