@@ -116,7 +116,7 @@ def breakdown(db_path: str, bodies: list[dict], seconds: float) -> dict[str, flo
         "verify the signature (Iroha hash + Ed25519)": lambda i: iroha.verify(
             body["email"], public_key, signature
         ),
-        "issue the token pair (PyJWT, 2 EdDSA)": lambda i: tokens.issue(
+        "issue the token pair (compact JWS, 2 EdDSA)": lambda i: tokens.issue(
             email=user.email, account_id=user.account_id
         ),
         "render the answer JSON": lambda i: json_response(200, answer),
