@@ -62,10 +62,12 @@ def test_a_body_too_long_to_drain_closes_the_connection_under_granian(
     """Past 1 MiB the server stops reading: its 413 says ``Connection: close``, so the
     client opens a new connection instead of sending into the unread body."""
     huge = b"x" * (2 * 1024 * 1024)
-    with serving(free_port(), tmp_path / "h.db", "--workers", "1") as url:
-        with httpx.Client(base_url=url, timeout=10.0) as client:
-            refused = client.post(LOGIN, content=huge, headers={"Content-Type": JSON})
-            after = client.get(JWKS)
+    with (
+        serving(free_port(), tmp_path / "h.db", "--workers", "1") as url,
+        httpx.Client(base_url=url, timeout=10.0) as client,
+    ):
+        refused = client.post(LOGIN, content=huge, headers={"Content-Type": JSON})
+        after = client.get(JWKS)
     assert refused.status_code == 413
     assert refused.headers.get("connection") == "close"
     assert after.status_code == 200
