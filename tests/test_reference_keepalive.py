@@ -54,3 +54,20 @@ def test_413_keeps_the_connection_under_gunicorn(tmp_path: Path, free_port: Call
     ]  # fmt: skip
     with running(command, f"http://127.0.0.1:{port}", tmp_path / "gunicorn.log") as _:
         assert refused_then_served(f"http://127.0.0.1:{port}") == [(413, 200, 415)] * ROUNDS
+
+
+def test_a_body_too_long_to_drain_closes_the_connection_under_granian(
+    tmp_path: Path, free_port: Callable
+) -> None:
+    """Past 1 MiB the server stops reading: its 413 says ``Connection: close``, so the
+    client opens a new connection instead of sending into the unread body."""
+    huge = b"x" * (2 * 1024 * 1024)
+    with (
+        serving(free_port(), tmp_path / "h.db", "--workers", "1") as url,
+        httpx.Client(base_url=url, timeout=10.0) as client,
+    ):
+        refused = client.post(LOGIN, content=huge, headers={"Content-Type": JSON})
+        after = client.get(JWKS)
+    assert refused.status_code == 413
+    assert refused.headers.get("connection") == "close"
+    assert after.status_code == 200

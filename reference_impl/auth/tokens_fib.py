@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -99,8 +99,8 @@ class FibTokens:
         """A new pair: for a new login (``session=None``), or within the refreshed ``session``."""
         now = int(self._clock())
         if session is None:
-            session = Session(str(uuid.uuid4()), now + self.refresh_lifetime)
-        access_jti, refresh_jti = str(uuid.uuid4()), str(uuid.uuid4())
+            session = Session(_uuid4(), now + self.refresh_lifetime)
+        access_jti, refresh_jti = _uuid4(), _uuid4()
         access_exp = min(now + self.access_lifetime, session.expires_at)
         access = {
             "acc": account_id,
@@ -157,6 +157,15 @@ class FibTokens:
         signing_input = b"%s.%s" % (_HEADER_B64, payload)
         signature = base64.urlsafe_b64encode(self._private_key.sign(signing_input)).rstrip(b"=")
         return (b"%s.%s" % (signing_input, signature)).decode("ascii")
+
+
+def _uuid4() -> str:
+    """A random (version 4) UUID string; PERF: the text built directly, without uuid.UUID."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = raw[6] & 0x0F | 0x40
+    raw[8] = raw[8] & 0x3F | 0x80
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _kind_of(claims: dict[str, Any]) -> Kind | None:

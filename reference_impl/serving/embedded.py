@@ -56,6 +56,8 @@ class Running:
 class _ThreadingServer(socketserver.ThreadingMixIn, WSGIServer):
     daemon_threads = True
     allow_reuse_address = True
+    # A burst of connections (a test's 30 concurrent logins) must queue, not be reset.
+    request_queue_size = 128
 
 
 class _BodyReader:

@@ -41,14 +41,18 @@ class RSGIBridge:
             return
         environ = _environ(scope)
         try:
-            body = await asyncio.wait_for(_read_body(protocol, environ), self.body_timeout)
+            body, whole = await asyncio.wait_for(_read_body(protocol, environ), self.body_timeout)
         except TimeoutError:
-            body, environ[BODY_TIMED_OUT] = b"", True
+            body, whole, environ[BODY_TIMED_OUT] = b"", False, True
         except Exception:  # the client went away mid-body: nobody to answer
             return
         environ["wsgi.input"] = io.BytesIO(body)
         loop = asyncio.get_running_loop()
         status, headers, payload = await loop.run_in_executor(self._pool, self._call, environ)
+        if not whole:
+            # The rest of the body is still on the socket: say this connection ends here,
+            # or a client would send its next request into it.
+            headers = [*headers, ("Connection", "close")]
         protocol.response_bytes(status, headers, payload)
 
     def __rsgi_del__(self, loop: Any) -> None:
@@ -70,15 +74,16 @@ class RSGIBridge:
         return started[0], started[1], payload
 
 
-async def _read_body(protocol: Any, environ: dict[str, Any]) -> bytes:
-    """The body, kept up to one byte past the app's limit (enough to judge 413).
+async def _read_body(protocol: Any, environ: dict[str, Any]) -> tuple[bytes, bool]:
+    """The body, kept up to one byte past the app's limit (enough to judge 413), and
+    whether it was read to its end.
 
     A longer body is still read to its end, up to ``MAX_DRAIN_BYTES``, and dropped, so a
     kept-alive connection stays in step after the 413; past that, nothing is read.
     """
     declared = str(environ.get("CONTENT_LENGTH") or "")
     if declared.isdigit() and int(declared) > MAX_DRAIN_BYTES:
-        return b""
+        return b"", False
     chunks, kept, seen = [], 0, 0
     async for chunk in protocol:
         seen += len(chunk)
@@ -86,8 +91,8 @@ async def _read_body(protocol: Any, environ: dict[str, Any]) -> bytes:
             chunks.append(chunk)
             kept += len(chunk)
         if seen > MAX_DRAIN_BYTES:
-            break
-    return b"".join(chunks)
+            return b"".join(chunks), False
+    return b"".join(chunks), True
 
 
 def _environ(scope: Any) -> dict[str, Any]:
