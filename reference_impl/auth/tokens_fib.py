@@ -13,6 +13,7 @@ every reason to refuse a token is one exception, ``TokenError``.
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import os
 import time
@@ -22,6 +23,7 @@ from typing import Any, Literal
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from nacl.bindings import crypto_sign, crypto_sign_seed_keypair
 
 __all__ = [
     "ACCESS_LIFETIME",
@@ -43,6 +45,11 @@ ROLE = "ROLE_PEER"
 # signatures cost a login more than the rest of the handler. ``verify`` still uses PyJWT.
 _HEADER_B64 = base64.urlsafe_b64encode(b'{"alg":"EdDSA","typ":"JWT"}').rstrip(b"=")
 _encode_claims = json.JSONEncoder(separators=(",", ":")).encode
+# PERF: the one JSON string escaper ``json.dumps`` itself uses (ensure_ascii), so the
+# claims written by hand below are byte for byte what the encoder would write.
+_json_str = json.encoder.encode_basestring_ascii
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+_ROLE_JSON = _json_str(ROLE)
 
 Kind = Literal["access", "refresh"]
 Clock = Callable[[], float]
@@ -87,6 +94,9 @@ class FibTokens:
     ) -> None:
         self._private_key = private_key
         self._public_key = private_key.public_key()
+        # PERF: libsodium (PyNaCl) signs Ed25519 about a third faster here than OpenSSL
+        # (cryptography); the signatures are the same bytes (Ed25519 is deterministic).
+        _, self._sodium_secret = crypto_sign_seed_keypair(private_key.private_bytes_raw())
         self._clock = clock
         self.access_lifetime = access_lifetime
         self.refresh_lifetime = refresh_lifetime
@@ -102,23 +112,22 @@ class FibTokens:
             session = Session(_uuid4(), now + self.refresh_lifetime)
         access_jti, refresh_jti = _uuid4(), _uuid4()
         access_exp = min(now + self.access_lifetime, session.expires_at)
-        access = {
-            "acc": account_id,
-            "sub": email,
-            "role": ROLE,
-            "exp": access_exp,
-            "jti": access_jti,
-            "sid": session.id,
-        }
-        refresh = {
-            "sub": email,
-            "acjti": access_jti,
-            "exp": session.expires_at,
-            "jti": refresh_jti,
-            "sid": session.id,
-        }
+        # PERF: the claims of ``_encode`` written directly, in the same key order and escaping.
+        sub, sid = _json_str(email), _json_str(session.id)
+        access = (
+            f'{{"acc":{_json_str(account_id)},"sub":{sub},"role":{_ROLE_JSON},'
+            f'"exp":{access_exp:d},"jti":"{access_jti}","sid":{sid}}}'
+        )
+        refresh = (
+            f'{{"sub":{sub},"acjti":"{access_jti}","exp":{session.expires_at:d},'
+            f'"jti":"{refresh_jti}","sid":{sid}}}'
+        )
         return TokenPair(
-            self._encode(access), self._encode(refresh), access_jti, access_exp - now, session
+            self._sign(access.encode("ascii")),
+            self._sign(refresh.encode("ascii")),
+            access_jti,
+            access_exp - now,
+            session,
         )
 
     def verify(self, token: str, kind: Kind) -> dict[str, Any]:
@@ -153,10 +162,18 @@ class FibTokens:
 
     def _encode(self, claims: dict[str, Any]) -> str:
         """A compact JWS (RFC 7515) over ``claims``, as ``jwt.encode`` would write it."""
-        payload = base64.urlsafe_b64encode(_encode_claims(claims).encode("utf-8")).rstrip(b"=")
-        signing_input = b"%s.%s" % (_HEADER_B64, payload)
-        signature = base64.urlsafe_b64encode(self._private_key.sign(signing_input)).rstrip(b"=")
-        return (b"%s.%s" % (signing_input, signature)).decode("ascii")
+        return self._sign(_encode_claims(claims).encode("utf-8"))
+
+    def _sign(self, payload_json: bytes) -> str:
+        """The compact JWS of the claims' JSON bytes: header.payload.signature, base64url."""
+        signing_input = b"%s.%s" % (_HEADER_B64, _b64url(payload_json))
+        signature = crypto_sign(signing_input, self._sodium_secret)[:64]
+        return (b"%s.%s" % (signing_input, _b64url(signature))).decode("ascii")
+
+
+def _b64url(data: bytes) -> bytes:
+    """Unpadded base64url, without ``base64``'s Python-level wrappers."""
+    return binascii.b2a_base64(data, newline=False).translate(_URLSAFE).rstrip(b"=")
 
 
 def _uuid4() -> str:

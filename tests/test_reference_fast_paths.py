@@ -1,0 +1,55 @@
+"""The login's hand-written fast paths write exactly what the general code would.
+
+Tokens are written without PyJWT and signed with libsodium; Ed25519 is deterministic,
+so a token re-encoded by ``jwt.encode`` from its own claims must be the same string.
+"""
+
+from __future__ import annotations
+
+import os
+
+import jwt
+import nacl.signing
+import pytest
+
+from reference_impl.auth import iroha
+from reference_impl.auth.tokens_fib import FibTokens, Session
+
+NOW = 1_800_000_000
+
+CASES = [
+    ("user0@example.com", "user0@bench", None),
+    # Escapes: quotes, backslashes, non-ASCII and control characters in every string.
+    ('ü"\\\n@x.y', 'q"@\u2028', Session('s"\\id\u00e9', NOW + 100)),
+]
+
+
+@pytest.mark.parametrize(("email", "account_id", "session"), CASES)
+def test_issued_tokens_are_what_pyjwt_writes(
+    email: str, account_id: str, session: Session | None
+) -> None:
+    tokens = FibTokens.from_seed(os.urandom(32), clock=lambda: NOW)
+    pair = tokens.issue(email=email, account_id=account_id, session=session)
+    for token, kind in ((pair.access_token, "access"), (pair.refresh_token, "refresh")):
+        claims = jwt.decode(token, options={"verify_signature": False})
+        assert jwt.encode(claims, tokens._private_key, algorithm="EdDSA") == token
+        assert jwt.decode(token, tokens._public_key, algorithms=["EdDSA"])["sub"] == email
+        assert tokens.verify(token, kind)["sub"] == email  # type: ignore[arg-type]
+    assert jwt.decode(pair.refresh_token, options={"verify_signature": False})["acjti"] == (
+        pair.access_jti
+    )
+
+
+def test_iroha_verify_accepts_only_the_signed_email_and_key() -> None:
+    key = nacl.signing.SigningKey(os.urandom(32))
+    public = bytes(key.verify_key)
+    email = "user0@example.com"
+    signature = key.sign(iroha.iroha_hash(email.encode())).signature
+    assert iroha.verify(email, public, signature)
+    assert not iroha.verify("user1@example.com", public, signature)
+    assert not iroha.verify(
+        email, bytes(nacl.signing.SigningKey(os.urandom(32)).verify_key), signature
+    )
+    assert not iroha.verify(email, public, signature[:-1] + bytes([signature[-1] ^ 1]))
+    assert not iroha.verify(email, public[:31], signature)
+    assert not iroha.verify("\udc80", public, signature)  # not encodable: refused, no crash
