@@ -39,6 +39,7 @@ For faults outside any component, wrap the app in WSGI middleware:
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 import os
@@ -106,6 +107,9 @@ class App:
         self.services = services
         self.router = router
         self.endpoints = endpoints
+        # PERF: one dict lookup on the raw environ values for every exact (method, path);
+        # anything else (lower-case method, empty path, 404, 405) goes through the router.
+        self._exact = {(r.method, r.path): endpoints[r.endpoint] for r in router.rules()}
 
     @property
     def store(self) -> Store:
@@ -114,7 +118,9 @@ class App:
     def __call__(self, environ: WSGIEnviron, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
         try:
-            endpoint = self.endpoints[self.router.match(request.method, request.path)]
+            endpoint = self._exact.get((environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")))
+            if endpoint is None:
+                endpoint = self.endpoints[self.router.match(request.method, request.path)]
             response = endpoint.handler(request, self.services)
         except HTTPError as err:
             response = self._renderer_for(request.path)(err)
@@ -155,6 +161,7 @@ def _last_resort(render_error: ErrorRenderer) -> Response:
         return render_envelope(InternalServerError())
 
 
+@functools.lru_cache(maxsize=64)
 def _status_line(code: int) -> str:
     try:
         return f"{code} {HTTPStatus(code).phrase}"

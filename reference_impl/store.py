@@ -72,6 +72,9 @@ CREATE INDEX IF NOT EXISTS revoked_tokens_expiry ON revoked_tokens (expires_at);
 """
 
 
+_FIB_USER_SQL = "SELECT email, public_key, account_id FROM fib_users WHERE email = ?"
+
+
 class DuplicateUser(Exception):
     """Raised by ``create_*_user`` when the email is taken (case-insensitively).
 
@@ -228,13 +231,9 @@ class Store:
             )
 
     def fib_user(self, email: str) -> FibUser | None:
-        row = (
-            self._connection()
-            .execute(
-                "SELECT email, public_key, account_id FROM fib_users WHERE email = ?", (email,)
-            )
-            .fetchone()
-        )
+        # PERF: every FIB login asks; the statement text is a constant, so sqlite3 keeps it
+        # prepared in the connection's statement cache.
+        row = self._connection().execute(_FIB_USER_SQL, (email,)).fetchone()
         if row is None:
             return None
         try:

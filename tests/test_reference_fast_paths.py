@@ -53,3 +53,57 @@ def test_iroha_verify_accepts_only_the_signed_email_and_key() -> None:
     assert not iroha.verify(email, public, signature[:-1] + bytes([signature[-1] ^ 1]))
     assert not iroha.verify(email, public[:31], signature)
     assert not iroha.verify("\udc80", public, signature)  # not encodable: refused, no crash
+
+
+JSON_BODIES = [
+    b'{"email":"a@b.c","signature":"00","authPublicKeyHex":"11"}',
+    b'{"a":[1,2,{"b":null}]}',
+    b"[1,2]",
+    b'{"a":1}x',
+    b'{"a":1}]',
+    b'{"a":NaN}',
+    b'{"a":Infinity}',
+    b'{"a":1',
+    b'{"a":"\\ud800"}',
+    b" {}",
+    b"{} ",
+    b"[" * 100_000 + b"]" * 100_000,
+    b"{" + b'"a":' + b"1" * 5000 + b"}",
+]
+
+
+@pytest.mark.parametrize("raw", JSON_BODIES, ids=range(len(JSON_BODIES)))
+def test_body_parsing_fast_path_answers_as_the_decoder(raw: bytes) -> None:
+    """The C-scanner shortcut gives the decoder's value, or the same 400 message."""
+    from reference_impl.http import body
+    from reference_impl.http.errors import HTTPError
+
+    def outcome() -> object:
+        try:
+            return ("value", body.parse_json_bytes(raw))
+        except HTTPError as err:
+            return ("error", err.code, str(err))
+
+    fast = outcome()
+    original = body._decode
+    body._decode = body._DECODER.decode  # the general path alone
+    try:
+        general = outcome()
+    finally:
+        body._decode = original
+    assert fast == general
+
+
+def test_login_answer_bytes_match_the_json_encoder() -> None:
+    from reference_impl.auth.tokens_fib import TokenPair
+    from reference_impl.systems import fib
+
+    pair = TokenPair('a"b\\c\u00e9', "r.t", "j", 300)
+    fast, general = fib._token_response(pair), fib._general_token_response("x", "y", 1.5)
+    expected = fib._general_token_response(pair.access_token, pair.refresh_token, 300)
+    assert (fast.status, fast.body, fast.headers) == (
+        expected.status,
+        expected.body,
+        expected.headers,
+    )
+    assert b'"expirationTime":1.5' in general.body

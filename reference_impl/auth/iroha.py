@@ -8,7 +8,6 @@ could not pass both.
 from __future__ import annotations
 
 import hashlib
-import re
 
 import nacl.exceptions
 from nacl.bindings import crypto_sign_open
@@ -19,9 +18,6 @@ PUBLIC_KEY_BYTES = 32
 SIGNATURE_BYTES = 64
 # Iroha's multihash form of an Ed25519 public key: code "ed", then length 0x20.
 MULTIHASH_PREFIX = "ed0120"
-# PERF: one C-level match instead of a Python loop per character (the loop cost a tenth
-# of a login).
-_HEX = re.compile(r"(?:[0-9a-fA-F]{2})*")
 # The hash's last byte with its lowest bit set, for each value of that byte.
 _LAST_BYTE_ODD = tuple(bytes((b | 0x01,)) for b in range(256))
 
@@ -45,9 +41,13 @@ def parse_public_key(text: str) -> bytes | None:
 
 def parse_hex(text: str) -> bytes | None:
     """Strict hex (no spaces, even length) to bytes; None when it is not that."""
-    if _HEX.fullmatch(text) is None:
+    # PERF: ``bytes.fromhex`` refuses every non-hex character but skips whitespace, so
+    # whitespace shows as fewer bytes than half the digits; cheaper than a regex first.
+    try:
+        raw = bytes.fromhex(text)
+    except ValueError:
         return None
-    return bytes.fromhex(text)
+    return raw if 2 * len(raw) == len(text) else None
 
 
 def verify(email: str, public_key: bytes, signature: bytes) -> bool:
