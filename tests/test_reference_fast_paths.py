@@ -107,3 +107,46 @@ def test_login_answer_bytes_match_the_json_encoder() -> None:
         expected.headers,
     )
     assert b'"expirationTime":1.5' in general.body
+
+
+class _Trickle:
+    """A request body stream that hands out at most ``step`` bytes per read."""
+
+    def __init__(self, data: bytes, step: int) -> None:
+        self.data, self.step = data, step
+
+    def read(self, size: int = -1) -> bytes:
+        n = min(size, self.step) if size >= 0 else self.step
+        chunk, self.data = self.data[:n], self.data[n:]
+        return chunk
+
+
+@pytest.mark.parametrize("step", [1, 7, 4096])
+def test_small_body_read_whole_however_it_arrives(step: int) -> None:
+    from reference_impl.http import body
+
+    raw = b'{"email":"a@b.c","signature":"00","authPublicKeyHex":"11"}'
+    environ = {
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(len(raw)),
+        "wsgi.input": _Trickle(raw + b"NEXT REQUEST", step),
+    }
+    assert body.read_json(environ)["email"] == "a@b.c"
+    assert environ[body.BODY_DONE] is True
+    assert environ[body.BODY_READ] == len(raw)
+    assert environ["wsgi.input"].data == b"NEXT REQUEST"  # nothing past the body was read
+
+
+def test_small_body_cut_short_is_not_marked_done() -> None:
+    from reference_impl.http import body
+    from reference_impl.http.errors import HTTPError
+
+    environ = {
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": "50",
+        "wsgi.input": _Trickle(b'{"a":', 3),
+    }
+    with pytest.raises(HTTPError) as caught:
+        body.read_json(environ)
+    assert caught.value.code == 400
+    assert environ[body.BODY_DONE] is False

@@ -70,8 +70,14 @@ def read_json(environ: WSGIEnviron, *, limit: int = MAX_BODY_BYTES) -> Any:
         and not environ.get(BODY_TIMED_OUT)
     ):
         declared = int(length)
-        if declared <= READ_CHUNK and declared <= limit:
-            raw = _read_at_most(environ, stream, declared)
+        if 0 < declared <= READ_CHUNK and declared <= limit:
+            try:
+                raw = stream.read(declared)  # the general loop's first (here only) read
+            except OSError as exc:
+                raise BadRequest("The request body ended before its Content-Length.") from exc
+            environ[BODY_READ] = environ.get(BODY_READ, 0) + len(raw)
+            if raw and len(raw) < declared:  # a short read: the rest as the loop reads it
+                raw += _read_at_most(environ, stream, declared - len(raw))
             environ[BODY_DONE] = len(raw) >= declared
             return parse_json_bytes(raw)
     declared = _content_length(environ)
