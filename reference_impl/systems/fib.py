@@ -65,10 +65,15 @@ _LOGIN_OK_JSON = encode_basestring_ascii(LOGIN_OK)
 
 def tokens(services: Services) -> FibTokens:
     """The app's FIB token issuer/verifier, keyed by the persisted server key."""
-    return services.component(
-        "fib_tokens",
-        lambda s: FibTokens.from_seed(server_keys.fib_jwt_seed(s.store), clock=s.clock),
-    )
+    return services.component("fib_tokens", _build_tokens)
+
+
+def _build_tokens(services: Services) -> FibTokens:
+    return FibTokens.from_seed(server_keys.fib_jwt_seed(services.store), clock=services.clock)
+
+
+def _default_verifier(services: Services) -> Any:
+    return iroha.verify
 
 
 def login(request: Request, services: Services) -> Response:
@@ -89,7 +94,7 @@ def login(request: Request, services: Services) -> Response:
         raise NotFound("User has not been found.")
     if not hmac.compare_digest(user.public_key, public_key):
         raise UnprocessableEntity("authPublicKeyHex is not the key registered for this user.")
-    verify = services.component("signature_verifier", lambda s: iroha.verify)
+    verify = services.component("signature_verifier", _default_verifier)
     if not verify(email, public_key, signature):
         raise UnprocessableEntity("The signature does not verify for this email and key.")
     return _token_response(tokens(services).issue(email=user.email, account_id=user.account_id))
