@@ -7,6 +7,7 @@ so a token re-encoded by ``jwt.encode`` from its own claims must be the same str
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import jwt
 import nacl.signing
@@ -150,3 +151,19 @@ def test_small_body_cut_short_is_not_marked_done() -> None:
         body.read_json(environ)
     assert caught.value.code == 400
     assert environ[body.BODY_DONE] is False
+
+
+def test_store_opens_its_own_connection_in_a_forked_child(tmp_path: Path) -> None:
+    """The process id is cached for speed; a child after fork must still not reuse it."""
+    from reference_impl.store import Store
+
+    store = Store(tmp_path / "db.sqlite3")
+    store.put_fib_user("a@b.c", bytes(32), "a@b")
+    parent = store._connection()
+    pid = os.fork()
+    if pid == 0:  # the child: exit 0 only if it got a fresh, working connection
+        ok = store._connection() is not parent and store.fib_user("a@b.c") is not None
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert store._connection() is parent
