@@ -44,6 +44,7 @@ ROLE = "ROLE_PEER"
 # PERF: the header never changes, so it is encoded once; ``jwt.encode`` around the two
 # signatures cost a login more than the rest of the handler. ``verify`` still uses PyJWT.
 _HEADER_B64 = base64.urlsafe_b64encode(b'{"alg":"EdDSA","typ":"JWT"}').rstrip(b"=")
+_HEADER_DOT = _HEADER_B64 + b"."
 _encode_claims = json.JSONEncoder(separators=(",", ":")).encode
 # PERF: the one JSON string escaper ``json.dumps`` itself uses (ensure_ascii), so the
 # claims written by hand below are byte for byte what the encoder would write.
@@ -177,11 +178,11 @@ class FibTokens:
         """The compact JWS of the claims' JSON bytes: header.payload.signature, base64url."""
         # PERF: base64url written out here, without ``base64``'s Python-level wrappers.
         payload = binascii.b2a_base64(payload_json, newline=False).translate(_URLSAFE)
-        signing_input = b"%s.%s" % (_HEADER_B64, payload.rstrip(b"="))
+        signing_input = _HEADER_DOT + payload.rstrip(b"=")
         signature = crypto_sign(signing_input, self._sodium_secret)[:64]
         # 64 bytes are always 86 base64 digits and 2 padding characters.
         encoded = binascii.b2a_base64(signature, newline=False).translate(_URLSAFE)
-        return (b"%s.%s" % (signing_input, encoded[:86])).decode("ascii")
+        return b".".join((signing_input, encoded[:86])).decode("ascii")
 
 
 def _uuid4(random_hex: str | None = None) -> str:

@@ -56,11 +56,10 @@ render_error = render_envelope
 
 # PERF: the login answer written around its three values, in ``json_response``'s exact
 # bytes (same keys, order and escaping), instead of encoding the whole envelope per login.
-_TOKEN_BODY = (
-    '{"status":{"code":200,"name":"OK","message":%s},'
-    '"data":{"accessToken":%s,"refreshToken":%s,"expirationTime":%d}}'
+_TOKEN_HEAD = (
+    f'{{"status":{{"code":200,"name":"OK","message":{encode_basestring_ascii(LOGIN_OK)}}},'
+    '"data":{"accessToken":'
 )
-_LOGIN_OK_JSON = encode_basestring_ascii(LOGIN_OK)
 
 
 def tokens(services: Services) -> FibTokens:
@@ -192,13 +191,9 @@ def _token_response(pair: TokenPair) -> Response:
     access, refresh, expires_in = pair.access_token, pair.refresh_token, pair.expires_in
     if type(access) is str and type(refresh) is str and type(expires_in) is int:
         body = (
-            _TOKEN_BODY
-            % (
-                _LOGIN_OK_JSON,
-                encode_basestring_ascii(access),
-                encode_basestring_ascii(refresh),
-                expires_in,
-            )
+            f"{_TOKEN_HEAD}{encode_basestring_ascii(access)},"
+            f'"refreshToken":{encode_basestring_ascii(refresh)},'
+            f'"expirationTime":{expires_in:d}}}}}'
         ).encode("ascii")
         headers = [
             ("Content-Type", JSON_MEDIA_TYPE),
