@@ -95,7 +95,7 @@ def at_rate(url: str, creds: Path, rate: float, seconds: int, out: Path) -> dict
         "--report", str(out), timeout=seconds + 120,
     )  # fmt: skip
     latency = json.loads((out / "latency.json").read_text(encoding="utf-8"))
-    from load.openreport import locust_percentiles
+    from load.stats.openreport import locust_percentiles
 
     latency["locust_ms"] = locust_percentiles(out / "stats.json", "fib login")
     return latency

@@ -3,35 +3,33 @@
 Locust patches the whole process with gevent, so it never runs inside the CLI: this module
 builds the ``locust`` command line, runs it, and reads back its JSON stats. With no URL it
 starts the reference server (demo users) for the length of the run. ``--rate`` runs the
-open model (``load.open_model``); ``--find-capacity`` searches the rate (``load.capacity``).
+open model (``load.users.arrival``); ``--find-capacity`` searches the rate
+(``load.capacity.driver``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import urllib.parse
 from pathlib import Path
 
 from conformance.errors import TargetError, UsageError
-from load.openreport import format_open, locust_percentiles
-from load.schedule import ARRIVALS
-from load.server import free_port, reference_server
-from load.summary import format_rows, read_rows
+from load.capacity.driver import find_capacity
+from load.process.locust import clear_outputs, locust_command
+from load.process.server import reference_server
+from load.stats.openreport import format_open, locust_percentiles
+from load.stats.summary import format_rows, read_rows
+from load.users.schedule import ARRIVALS
 
-__all__ = ["clear_outputs", "configure", "locust_command", "run"]
+__all__ = ["configure", "run"]
 
-LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 # Locust's own exit codes: 0 clean, 1 failures or broken thresholds; anything else is ours to
 # report as a usage or target problem (2).
 LOCUST_FAILED = 1
-# What one run writes into --report; removed first, so a failed run never shows an old one.
-OUTPUTS = ("report.html", "stats.json", "stats_*.csv", "latency.*", "capacity.*", "steps")
 LOGIN_ROW = "fib login"
 
 
@@ -96,58 +94,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def locust_command(
-    args: argparse.Namespace, url: str, credentials: str | None, *, report: Path | None = None
-) -> list[str]:
-    """The ``locust`` command line this run amounts to (also what the guide shows)."""
-    report = Path(args.report) if report is None else report
-    rate = getattr(args, "rate", None)
-    # Open model: one scheduling user per process; the rate, not users, sets the load.
-    users = max(1, args.processes or 1) if rate else args.users
-    command = [
-        sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--host", url,
-        "--headless", "--only-summary",
-        "-u", str(users), "-r", str(users if rate else args.spawn_rate or users),
-        "-t", args.run_time,
-        "--html", str(report / "report.html"),
-        "--csv", str(report / "stats"),
-        "--json-file", str(report / "stats"),
-    ]  # fmt: skip
-    if credentials:
-        command += ["--credentials", credentials]
-    if rate:
-        command += ["--arrival-rate", f"{rate:g}", "--arrival", args.arrival]
-        command += ["--latency-file", str(report / "latency")]
-        limit = getattr(args, "arrival_limit", None)
-        if limit:
-            command += ["--arrival-limit", str(limit)]
-    if args.processes:
-        # Local workers only: bind the master to loopback on a free port, not Locust's
-        # all-interfaces 5557, which a second run on the machine would already hold.
-        port = str(free_port())
-        command += ["--processes", str(args.processes), "--master-bind-host", "127.0.0.1"]
-        command += ["--master-bind-port", port, "--master-port", port]
-    if args.max_fail_ratio is not None:
-        command += ["--max-fail-ratio", str(args.max_fail_ratio)]
-    if args.max_p95_ms is not None:
-        command += ["--max-p95-ms", str(args.max_p95_ms)]
-    # Class names before --tags: Locust would read a class name after it as a tag.
-    command += args.scenario
-    if args.tags:
-        command += ["--tags", *args.tags]
-    return command
-
-
-def clear_outputs(report: Path) -> None:
-    """Remove a previous run's files, so that only this run's results are ever shown."""
-    for pattern in OUTPUTS:
-        for old in report.glob(pattern):
-            if old.is_dir():
-                shutil.rmtree(old)
-            else:
-                old.unlink()
-
-
 def _check_reachable(url: str) -> None:
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -203,8 +149,6 @@ def _validate(args: argparse.Namespace) -> None:
 
 def _dispatch(args: argparse.Namespace, url: str, credentials: str | None, pid: int | None) -> int:
     if args.find_capacity:
-        from load.capacity import find_capacity
-
         return find_capacity(args, url, credentials, server_pid=args.server_pid or pid)
     return _run_locust(args, url, credentials)
 

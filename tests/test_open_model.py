@@ -10,13 +10,14 @@ import random
 import pytest
 from hdrh.histogram import HdrHistogram
 
-from load.capacity import answer
-from load.chart import capacity_svg
-from load.command import clear_outputs, configure, locust_command
-from load.latency import Tally, record_seconds
-from load.openreport import lag_warning
-from load.schedule import arrival_times, process_share
-from load.search import Limits, Step, judge, knee, next_rate, processes_needed
+from load.capacity.chart import capacity_svg, write_chart
+from load.capacity.driver import answer
+from load.capacity.search import Limits, Step, judge, knee, next_rate, processes_needed
+from load.command import configure
+from load.process.locust import clear_outputs, locust_command
+from load.stats.latency import Tally, record_seconds
+from load.stats.openreport import lag_warning
+from load.users.schedule import arrival_times, process_share
 
 
 def test_constant_arrivals_are_evenly_spaced_from_the_start():
@@ -188,6 +189,17 @@ def test_the_chart_marks_the_knee_the_capacity_and_the_slo():
     assert 'id="capacity"' in svg and "capacity 200/s" in svg and "SLO p99 20 ms" in svg
     assert "http" not in svg.replace('xmlns="http://www.w3.org/2000/svg"', "")
 
+
+
+def test_the_capacity_page_is_the_packaged_template_with_text_escaped(tmp_path):
+    """The page comes from load/capacity/templates; an answer's text cannot become markup."""
+    result = _result([_step(100, 100), _step(200, 200), _step(400, 260, p99=900)])
+    result["line"] = "capacity: <b>200</b> & more"
+    write_chart(tmp_path, result)
+    page = (tmp_path / "capacity.html").read_text(encoding="utf-8")
+    assert "capacity: &lt;b&gt;200&lt;/b&gt; &amp; more" in page
+    assert "<figure><svg" in page and page.count("<tr><td>") == 3
+    assert "<td>1,000</td>" not in page and "<td>400</td><td>260</td>" in page
 
 def _args(*argv: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser()

@@ -1,25 +1,23 @@
 """``authconform load --find-capacity``: step the arrival rate to the highest that meets the SLO.
 
-Each step is one bounded open-model Locust run (``load.command.locust_command`` with
-``--rate``) in a child process; ``load.search`` judges it and picks the next rate. The
+Each step is one bounded open-model Locust run (``load.process.locust.locust_command`` with
+``--rate``) in a child process; ``load.capacity.search`` judges it and picks the next rate. The
 answer, the knee and a chart go to the console and to ``--report``.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import math
-import os
 import subprocess
 import time
 from dataclasses import asdict
 from pathlib import Path
 
 from conformance.errors import UsageError
-from load.chart import write_chart
-from load.search import (
+from load.capacity.chart import write_chart
+from load.capacity.search import (
     BUSY_CPU,
     Limits,
     Step,
@@ -29,8 +27,10 @@ from load.search import (
     next_rate,
     processes_needed,
 )
+from load.process.cpu import cpu_seconds as server_cpu_seconds
+from load.process.locust import clear_outputs, locust_command
 
-__all__ = ["find_capacity", "server_cpu_seconds"]
+__all__ = ["find_capacity"]
 
 # The whole search stops starting steps past this (the issue's bound is three minutes).
 SEARCH_SECONDS = 170.0
@@ -40,21 +40,6 @@ DRAIN_S = 1.0
 # A miss with throughput still following and p99 within this factor of the SLO is measured
 # once more before it counts.
 MARGINAL_MISS = 2.0
-
-
-def server_cpu_seconds(pid: int) -> float | None:
-    """User + system CPU seconds of a process and its direct children (its workers)."""
-    pids = [pid]
-    with contextlib.suppress(OSError):
-        pids += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    tick = os.sysconf("SC_CLK_TCK")
-    total, seen = 0.0, False
-    for one in pids:
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
-            seen = True
-    return total if seen else None
 
 
 def _step_args(args: argparse.Namespace, rate: float) -> argparse.Namespace:
@@ -80,8 +65,6 @@ def run_step(
     server_pid: int | None,
 ) -> Step:  # fmt: skip
     """One bounded open-model run at ``rate``; its figures as a Step."""
-    from load.command import locust_command
-
     out.mkdir(parents=True, exist_ok=True)
     step_args = _step_args(args, rate)
     command = locust_command(step_args, url, credentials, report=out)
@@ -234,8 +217,6 @@ def find_capacity(
     args: argparse.Namespace, url: str, credentials: str | None, *, server_pid: int | None
 ) -> int:
     """Run the search; exit status 0, or 1 when even the lowest step misses the SLO."""
-    from load.command import clear_outputs
-
     limits = Limits(args.slo_p99_ms, args.max_fail_ratio or 0.0)
     report = Path(args.report)
     report.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,6 @@
 """The open-model figures beside Locust's own, and whether the generator kept its schedule.
 
-Kept free of Locust: reads ``load.latency`` summaries and Locust's ``--json-file`` stats.
+Kept free of Locust: reads ``load.stats.latency`` summaries and Locust's ``--json-file`` stats.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from load.latency import PERCENTILES
-from load.summary import percentile
+from load.stats.latency import PERCENTILES
+from load.stats.summary import percentile
 
 __all__ = ["LAG_LIMIT_MS", "format_open", "lag_warning", "locust_percentiles", "schedule_short"]
 
