@@ -21,6 +21,7 @@ from conformance.errors import TargetError, UsageError
 from load.capacity.driver import find_capacity
 from load.process.locust import clear_outputs, locust_command
 from load.process.server import reference_server
+from load.process.worker import serve_master
 from load.stats.openreport import format_open, locust_percentiles
 from load.stats.summary import format_rows, read_rows
 from load.users.schedule import ARRIVALS
@@ -73,6 +74,31 @@ def configure(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--slo-p99-ms", type=float, help="latency objective: p99 from the intended start (ms)"
     )
+    group = parser.add_argument_group("several machines (Locust master and remote workers)")
+    group.add_argument(
+        "--expect-workers",
+        type=int,
+        help="be the master of this many remote workers (`authconform load --worker`): wait "
+        "for them, split users or the rate across them, merge their figures",
+    )
+    group.add_argument(
+        "--master-bind-host", default="*", help="master: address the workers connect to (all)"
+    )
+    group.add_argument(
+        "--master-bind-port", type=int, default=5557, help="master: port for the workers (5557)"
+    )
+    group.add_argument(
+        "--worker", action="store_true", help="be a worker of the master at --master-host"
+    )
+    group.add_argument("--master-host", help="worker: the master's address")
+    group.add_argument("--master-port", type=int, default=5557, help="worker: its port (5557)")
+    group.add_argument(
+        "--worker-runs",
+        type=int,
+        default=1,
+        help="worker: serve this many runs of the master, one after another (a capacity "
+        "search is one run per step) (1)",
+    )
     group = parser.add_argument_group("capacity search")
     group.add_argument(
         "--find-capacity",
@@ -112,6 +138,13 @@ def _open_outcome(args: argparse.Namespace, report: Path) -> int:
         return 0
     summary = json.loads(latency.read_text(encoding="utf-8"))
     print(format_open(summary, locust_percentiles(report / "stats.json", LOGIN_ROW)))
+    expected = args.expect_workers or args.processes or 1
+    if summary["processes"] < expected:
+        print(
+            f"INCOMPLETE: {summary['processes']} of {expected} generator processes reported "
+            "their figures (a worker disconnected); the figures above miss its logins"
+        )
+        return 1
     p99 = summary["corrected_ms"]["p99"]
     if args.slo_p99_ms is not None and p99 > args.slo_p99_ms:
         print(f"SLO missed: p99 {p99:.1f} ms > --slo-p99-ms {args.slo_p99_ms:g}")
@@ -137,6 +170,16 @@ def _run_locust(args: argparse.Namespace, url: str, credentials: str | None) -> 
 
 
 def _validate(args: argparse.Namespace) -> None:
+    if args.worker:
+        if not args.master_host:
+            raise UsageError("--worker", "needs --master-host (the master's address)")
+        if args.url or args.rate or args.find_capacity or args.expect_workers:
+            raise UsageError("--worker", "takes its run from the master: no URL, rate or search")
+        return
+    if args.expect_workers is not None and args.expect_workers < 1:
+        raise UsageError("--expect-workers", "must be at least 1")
+    if args.expect_workers and args.processes:
+        raise UsageError("--processes", "not with --expect-workers (the workers are remote)")
     if args.users < 1:
         raise UsageError("--users", "must be at least 1")
     if args.rate is not None and args.rate <= 0:
@@ -155,6 +198,8 @@ def _dispatch(args: argparse.Namespace, url: str, credentials: str | None, pid: 
 
 def run(args: argparse.Namespace) -> int:
     _validate(args)
+    if args.worker:
+        return serve_master(args.master_host, args.master_port, runs=args.worker_runs)
     if args.url:
         url = args.url.rstrip("/")
         _check_reachable(url)

@@ -16,6 +16,8 @@ __all__ = ["LOCUSTFILE", "clear_outputs", "locust_command"]
 
 LOCUSTFILE = Path(__file__).resolve().parent.parent / "locustfile.py"
 # What one run writes into --report; removed first, so a failed run never shows an old one.
+# How long a master waits for its remote workers before the run fails (Locust exits 1).
+EXPECT_WORKERS_WAIT_S = 60
 OUTPUTS = ("report.html", "stats.json", "stats_*.csv", "latency.*", "capacity.*", "steps")
 
 
@@ -26,7 +28,8 @@ def locust_command(
     report = Path(args.report) if report is None else report
     rate = getattr(args, "rate", None)
     # Open model: one scheduling user per process; the rate, not users, sets the load.
-    users = max(1, args.processes or 1) if rate else args.users
+    workers = getattr(args, "expect_workers", None)
+    users = max(1, workers or args.processes or 1) if rate else args.users
     command = [
         sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--host", url,
         "--headless", "--only-summary",
@@ -50,6 +53,12 @@ def locust_command(
         port = str(free_port())
         command += ["--processes", str(args.processes), "--master-bind-host", "127.0.0.1"]
         command += ["--master-bind-port", port, "--master-port", port]
+    if workers:
+        # Remote workers: they connect to this address; the run waits for all of them.
+        command += ["--master", "--expect-workers", str(workers)]
+        command += ["--expect-workers-max-wait", str(EXPECT_WORKERS_WAIT_S)]
+        command += ["--master-bind-host", args.master_bind_host]
+        command += ["--master-bind-port", str(args.master_bind_port)]
     if args.max_fail_ratio is not None:
         command += ["--max-fail-ratio", str(args.max_fail_ratio)]
     if args.max_p95_ms is not None:

@@ -228,6 +228,12 @@ def on_test_stop(environment: Environment, **_kwargs) -> None:
     if tally is None:
         return
     if isinstance(environment.runner, WorkerRunner):
+        # Said on the worker too, so its own count can be set beside the master's merged one.
+        logger.info(
+            "open model: worker %d sent %d logins (%d passed, %d failed, %d unfinished)",
+            environment.runner.worker_index, tally.sent, tally.ok, tally.failed,
+            tally.unfinished,
+        )  # fmt: skip
         environment.runner.send_message(MESSAGE, tally.to_wire())
     else:
         _take(tally.to_wire())
