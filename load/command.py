@@ -72,6 +72,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--arrival", choices=ARRIVALS, default="constant", help="arrival spacing (constant)"
     )
     group.add_argument(
+        "--max-logins",
+        dest="arrival_limit",
+        type=int,
+        help="start no more than this many logins in all; the rest of -t lets the last "
+        "answers arrive, so every login sent is judged",
+    )
+    group.add_argument(
         "--slo-p99-ms", type=float, help="latency objective: p99 from the intended start (ms)"
     )
     group = parser.add_argument_group("several machines (Locust master and remote workers)")
@@ -182,6 +189,8 @@ def _validate(args: argparse.Namespace) -> None:
         raise UsageError("--processes", "not with --expect-workers (the workers are remote)")
     if args.users < 1:
         raise UsageError("--users", "must be at least 1")
+    if args.arrival_limit is not None and (args.arrival_limit < 1 or args.rate is None):
+        raise UsageError("--max-logins", "needs --rate and must be at least 1")
     if args.rate is not None and args.rate <= 0:
         raise UsageError("--rate", "must be a positive number of logins per second")
     if args.find_capacity and args.slo_p99_ms is None:

@@ -11,6 +11,7 @@ import contextlib
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -79,10 +80,18 @@ def hosts(*names: str) -> Iterator[dict[str, Host]]:
             found[name] = Host(name, netns, address)
         yield found
     finally:
-        # Deleting a namespace deletes its veth ends and kills nothing: the caller stops
-        # its processes first.
+        # Deleting a namespace deletes its veth ends but kills nothing: whatever still runs
+        # inside one (a worker waiting for a master that never came) is killed first.
         for netns in reversed(made):
+            _kill_inside(netns)
             subprocess.run(["ip", "netns", "del", netns], capture_output=True, timeout=10)
+
+
+def _kill_inside(netns: str) -> None:
+    listed = subprocess.run(["ip", "netns", "pids", netns], capture_output=True, text=True)
+    for pid in listed.stdout.split():
+        with contextlib.suppress(ProcessLookupError, ValueError):
+            os.kill(int(pid), signal.SIGKILL)
 
 
 def leftover(run_prefix: str) -> list[str]:
