@@ -22,7 +22,7 @@ from load.capacity.driver import find_capacity
 from load.process.locust import clear_outputs, locust_command
 from load.process.server import reference_server
 from load.process.worker import serve_master
-from load.stats.openreport import format_open, locust_percentiles
+from load.stats.openreport import format_open, incomplete, locust_percentiles
 from load.stats.summary import format_rows, read_rows
 from load.users.schedule import ARRIVALS
 
@@ -145,12 +145,9 @@ def _open_outcome(args: argparse.Namespace, report: Path) -> int:
         return 0
     summary = json.loads(latency.read_text(encoding="utf-8"))
     print(format_open(summary, locust_percentiles(report / "stats.json", LOGIN_ROW)))
-    expected = args.expect_workers or args.processes or 1
-    if summary["processes"] < expected:
-        print(
-            f"INCOMPLETE: {summary['processes']} of {expected} generator processes reported "
-            "their figures (a worker disconnected); the figures above miss its logins"
-        )
+    lost = incomplete(summary, args.expect_workers or args.processes or 1)
+    if lost:
+        print(f"INCOMPLETE: {lost}; the figures above miss part of the rate asked")
         return 1
     p99 = summary["corrected_ms"]["p99"]
     if args.slo_p99_ms is not None and p99 > args.slo_p99_ms:

@@ -173,10 +173,12 @@ def test_an_open_model_rate_is_split_across_the_workers_and_merged_on_the_master
     assert _logins_on_target(lab) - before == merged["sent"]
 
 
-# Around the slow front's 100 logins/s: a 10% overload queues 20 logins in a 2 s step, a
-# p99 near 200 ms, well above the objective; below it a login takes 40 ms and a little.
-CAPACITY = ["--find-capacity", "--slo-p99-ms", "150", "--start-rate", "40",
-            "--max-rate", "400", "--step-time", "2", "--max-steps", "7"]  # fmt: skip
+# Around the slow front's 100 logins/s: a 10% overload queues 30 logins in a step's 3 s
+# schedule, a p99 near 300 ms, above the objective; below it a login takes 40 ms and a
+# little. The objective is loose enough that a busy machine's scheduling lag (up to 200 ms
+# seen here in a step) does not decide a step by itself.
+CAPACITY = ["--find-capacity", "--slo-p99-ms", "250", "--start-rate", "40",
+            "--max-rate", "400", "--step-time", "4", "--max-steps", "7"]  # fmt: skip
 
 
 def test_a_capacity_search_with_remote_workers_matches_one_with_local_processes(lab):
@@ -207,13 +209,23 @@ def test_a_capacity_search_with_remote_workers_matches_one_with_local_processes(
     )  # fmt: skip
 
 
-def test_a_worker_that_disconnects_makes_the_run_incomplete_and_says_so(lab):
+@pytest.mark.parametrize(
+    ("how", "said"),
+    [
+        # Stopped, the worker still sends what it saw, for part of the run.
+        (signal.SIGTERM, "INCOMPLETE: 1 of 2 generator processes stopped early"),
+        # Killed, it sends nothing; the master notices the silence.
+        (signal.SIGKILL, "INCOMPLETE: 1 of 2 generator processes reported their figures"),
+    ],
+    ids=["stopped", "killed"],
+)
+def test_a_worker_that_disconnects_makes_the_run_incomplete_and_says_so(lab, how, said):
     master = lab["hosts"]["master"]
-    out = lab["work"] / "lost"
+    out = lab["work"] / f"lost-{how.name}"
     workers = [
         _start(lab["hosts"][w], [
             AUTHCONFORM, "load", "--worker", "--master-host", master.address,
-        ], lab["work"] / f"lost-{w}.log")
+        ], lab["work"] / f"lost-{how.name}-{w}.log")
         for w in WORKERS
     ]  # fmt: skip
     try:
@@ -222,13 +234,11 @@ def test_a_worker_that_disconnects_makes_the_run_incomplete_and_says_so(lab):
             "--expect-workers", "2", "--master-bind-host", master.address,
             "--rate", "40", "-t", "8s", "--report", str(out),
         ]), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
-        # Once the schedule runs (the latency of a first login is logged by nobody, so
-        # wait for the workers to have started their runs), one worker host goes away.
-        time.sleep(5)
-        _stop(workers[1])
+        time.sleep(5)  # the workers have connected and the schedule runs: one host goes
+        os.killpg(workers[1].pid, how)
         output, _ = run.communicate(timeout=RUN_TIMEOUT)
     finally:
         for worker in workers:
             _stop(worker)
     assert run.returncode == 1, output
-    assert "INCOMPLETE: 1 of 2 generator processes reported" in output
+    assert said in output, output

@@ -245,3 +245,52 @@ def test_late_starts_blame_the_generator_when_the_server_is_known_to_be_idle():
     assert judge(_step(300, 300, server_cpu=0.2, **late), LIMITS).generator_limited
     # Without the server's CPU the lag must be most of the latency to be the generator's.
     assert not judge(_step(300, 300, **late), LIMITS).generator_limited
+
+
+def test_a_master_of_remote_workers_waits_for_them_and_gives_each_a_scheduling_user():
+    args = _args("--rate", "200", "--max-logins", "900", "--expect-workers", "2",
+                 "--master-bind-host", "10.0.0.1")  # fmt: skip
+    command = locust_command(args, "http://target:8000", "/srv/c.json")
+    assert "--master" in command and command[command.index("--expect-workers") + 1] == "2"
+    assert command[command.index("--master-bind-host") + 1] == "10.0.0.1"
+    assert command[command.index("--master-bind-port") + 1] == "5557"
+    assert command[command.index("-u") + 1] == "2"
+    assert command[command.index("--arrival-limit") + 1] == "900"
+    assert "--processes" not in command
+
+
+@pytest.mark.parametrize(
+    ("argv", "option"),
+    [
+        (["--worker"], "--worker"),
+        (["--worker", "--master-host", "h", "--rate", "5"], "--worker"),
+        (["--expect-workers", "2", "--processes", "2"], "--processes"),
+        (["--expect-workers", "0"], "--expect-workers"),
+        (["--max-logins", "10"], "--max-logins"),
+    ],
+)
+def test_distributed_options_that_cannot_work_are_refused(argv, option):
+    from conformance.errors import UsageError
+    from load.command import run
+
+    with pytest.raises(UsageError) as refused:
+        run(_args("http://127.0.0.1:9", *argv) if "--worker" not in argv else _args(*argv))
+    assert option in str(refused.value)
+
+
+def test_a_worker_runs_the_projects_locustfile_against_its_master():
+    from load.process.worker import worker_command
+
+    command = worker_command("10.0.0.1", 5557)
+    assert command[command.index("-f") + 1].endswith("load/locustfile.py")
+    assert command[-5:] == ["--worker", "--master-host", "10.0.0.1", "--master-port", "5557"]
+
+
+def test_a_run_missing_a_generator_or_part_of_one_is_incomplete():
+    from load.stats.openreport import incomplete
+
+    whole = {"processes": 2, "process_windows_s": [3.0, 2.95]}
+    assert incomplete(whole, 2) is None
+    assert "1 of 2 generator processes reported" in incomplete(whole | {"processes": 1}, 2)
+    early = incomplete(whole | {"process_windows_s": [3.0, 1.2]}, 2)
+    assert "1 of 2 generator processes stopped early (after 1.2 s of a 3.0 s" in early

@@ -29,6 +29,7 @@ from load.capacity.search import (
 )
 from load.process.cpu import cpu_seconds as server_cpu_seconds
 from load.process.locust import clear_outputs, locust_command
+from load.stats.openreport import incomplete
 
 __all__ = ["find_capacity"]
 
@@ -43,14 +44,7 @@ MARGINAL_MISS = 2.0
 
 
 class StepIncomplete(Exception):
-    """A step some generator process never reported on (a worker disconnected)."""
-
-    def __init__(self, rate: float, reported: int, expected: int) -> None:
-        super().__init__(
-            f"step at {rate:,.0f}/s incomplete: {reported} of {expected} generator processes "
-            "reported their figures (a worker disconnected or never started)"
-        )
-        self.rate, self.reported, self.expected = rate, reported, expected
+    """A step whose figures miss some generator's share (a worker disconnected)."""
 
 
 SINGULAR = {"remote workers": "remote worker", "local processes": "local process"}
@@ -101,9 +95,9 @@ def run_step(
         tail = (out / "locust.log").read_text(errors="replace").strip().splitlines()[-3:]
         raise UsageError("locust", f"step at {rate:g}/s failed: {' | '.join(tail)}")
     s = json.loads(latency.read_text(encoding="utf-8"))
-    expected, _ = generators(args)
-    if s["processes"] < expected:
-        raise StepIncomplete(rate, s["processes"], expected)
+    lost = incomplete(s, generators(args)[0])
+    if lost:
+        raise StepIncomplete(f"step at {rate:,.0f}/s incomplete: {lost}")
     server_cpu = None
     if cpu_before is not None and cpu_after is not None and s["window_s"] > 0:
         # Over the schedule's window: the server idles while Locust starts and stops.

@@ -212,6 +212,7 @@ def _finish(environment: Environment) -> Tally | None:
     t.due = s.launched + s.remaining_due(now)
     end = now if s.limit is None or s.launched < s.limit else min(now, s.last + 1 / s.share)
     t.window_s = max(0.0, end - s.first)
+    t.windows = [t.window_s]
     # The CPU share while the schedule ran, not while it idled after its last arrival.
     wall_end, cpu_end = (s.wall_end, s.cpu_end) if s.wall_end else (now, _cpu_seconds())
     wall = wall_end - s.wall_start
