@@ -14,8 +14,9 @@ from load.process.locust import LOCUSTFILE
 
 __all__ = ["serve_master", "worker_command"]
 
-# A worker that heard nothing from its master for Locust's heartbeat timeout (60 s) exits;
-# a run that ends this quickly never had a master, and the loop stops rather than spin.
+# A Locust worker waits for its master without limit, and exits when the master's run ends
+# (or 60 s after its heartbeats stop). A run that ended this quickly cannot have served a
+# master (it failed to start): the loop stops rather than spin.
 NO_MASTER_S = 1.0
 
 
