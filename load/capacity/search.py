@@ -1,6 +1,6 @@
 """The capacity search's arithmetic: which rate to try next, the knee, the answer.
 
-Kept free of Locust and of processes: ``load.capacity`` runs the steps and feeds each
+Kept free of Locust and of processes: ``load.capacity.driver`` runs the steps and feeds each
 one's figures here as a ``Step``.
 """
 
