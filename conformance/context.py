@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -12,7 +13,12 @@ from conformance.httpbound import BoundedClient, ResponseTooLarge, describe, saf
 from conformance.masking import mask_body, mask_header
 from conformance.registry import CheckFailure
 
-__all__ = ["Context", "Exchange", "nothing_to_judge"]
+__all__ = ["EXCHANGE_OBSERVERS", "Context", "Exchange", "nothing_to_judge"]
+
+# fix loop: called with (system, exchange) for every answer a check receives (coverage).
+EXCHANGE_OBSERVERS: list[Callable[[str, Exchange], None]] = []
+# fix loop: how many recent exchanges a context keeps, to rebuild a failure's request chain.
+HISTORY_LENGTH = 32
 
 # Evidence is for humans: long bodies are cut so a report stays readable.
 EVIDENCE_BODY_LIMIT = 2000
@@ -88,6 +94,8 @@ class Context:
     # (status, content type) of every answer the current check received: a check that
     # saw only redirects or HTML pages had nothing to judge, whatever it concluded.
     answers: list[tuple[int, str]] = field(default_factory=list)
+    # fix loop: the recent exchanges of this system, oldest first (see reproduce.py).
+    history: list[Exchange] = field(default_factory=list)
 
     def request(
         self,
@@ -110,6 +118,7 @@ class Context:
             )
         except ResponseTooLarge as exc:
             self.last = Exchange.from_response(exc.response)
+            self._keep(self.last)
             self.answers.append(_answer_kind(exc.response))
             self.fail(
                 f"answer to {method} {path} is larger than {self.client.max_bytes} bytes",
@@ -120,6 +129,7 @@ class Context:
         except httpx.RequestError as exc:
             body = json.dumps(json_body) if json_body is not None else _text(content)
             self.last = Exchange(method, url, dict(headers or {}), body, None, {}, "")
+            self._keep(self.last)
             self.fail(
                 f"no HTTP answer to {method} {path}",
                 received=describe(exc),
@@ -127,8 +137,15 @@ class Context:
                 hint="the server hung up, broke HTTP or did not answer in time",
             )
         self.last = Exchange.from_response(response)
+        self._keep(self.last)
         self.answers.append(_answer_kind(response))
         return response
+
+    def _keep(self, exchange: Exchange) -> None:
+        """fix loop: remember the exchange for reproducers and tell the coverage observers."""
+        self.history = [*self.history[-(HISTORY_LENGTH - 1) :], exchange]
+        for observe in EXCHANGE_OBSERVERS:
+            observe(self.system, exchange)
 
     def post(self, path: str, json_body: Any = None, **kwargs: Any) -> httpx.Response:
         return self.request("POST", path, json_body=json_body, **kwargs)

@@ -25,7 +25,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from conformance.context import Context, Exchange
@@ -119,6 +119,10 @@ class CheckResult:
     details: str = ""  # received vs documented, hint, evidence transcript
     duration: float | None = 0.0  # None: not timed on its own (e.g. one of a tool's checks)
     level: Level = Level.CONTRACT
+    # fix loop (conformance/reproduce.py): the curl lines that show a failure, and the
+    # failing request as {"method", "path", "status"} for fault fingerprints.
+    reproduce: str = ""
+    request: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from conformance.errors import UsageError
+from conformance.fixloop.document import add_fixloop
+from conformance.fixloop.markdown import fixloop_markdown, reproduce_markdown
 from conformance.registry import Outcome
 from conformance.runner import RunResult, format_counts, verdict_line
 
@@ -30,7 +32,7 @@ def report_json(run: RunResult) -> dict[str, Any]:
     totals["conformant"] = run.conformant
     totals["strict"] = run.strict
     totals["incomplete"] = run.incomplete  # why the run stopped early, or None
-    return {
+    document = {
         "tool": "authconform",
         "version": tool_version(),
         "date": run.date.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -47,11 +49,14 @@ def report_json(run: RunResult) -> dict[str, Any]:
                 "message": r.message,
                 "details": r.details,
                 "duration": None if r.duration is None else round(r.duration, 4),
+                "reproduce": r.reproduce,  # fix loop: curl lines, secrets as $VARIABLES
+                "request": r.request,  # fix loop: the failing request, for fingerprints
             }
             for r in run.results
         ],
         "totals": totals,
     }
+    return add_fixloop(document, run.extra)  # fix loop: settings, coverage, baseline
 
 
 def _junit(run: RunResult) -> ET.ElementTree:
@@ -150,6 +155,8 @@ def _markdown(run: RunResult) -> str:
                 "```",
                 "",
             ]
+            lines += reproduce_markdown(r.reproduce)  # fix loop
+    lines += fixloop_markdown(run.extra)  # fix loop: coverage, baseline
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -158,6 +165,7 @@ def write_reports(run: RunResult, directory: str | Path) -> list[Path]:
 
     ``directory`` is created if missing.
     """
+    from conformance.output import write_extra_outputs
     from conformance.report_html import render_html
 
     out = Path(directory)
@@ -171,6 +179,7 @@ def write_reports(run: RunResult, directory: str | Path) -> list[Path]:
         data.write_text(json.dumps(report_json(run), indent=2) + "\n", encoding="utf-8")
         page = out / "report.html"
         page.write_text(render_html(run, version=tool_version()), encoding="utf-8")
+        extras = write_extra_outputs(report_json(run), out)  # fix loop: SARIF, job summary
     except OSError as exc:
         raise UsageError(f"--report {directory}", exc.strerror or str(exc)) from exc
-    return [junit, markdown, data, page]
+    return [junit, markdown, data, page, *extras]

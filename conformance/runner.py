@@ -24,6 +24,7 @@ from typing import Any
 
 from conformance.context import Context, nothing_to_judge
 from conformance.errors import AuthconformError, RunStopped, UsageError
+from conformance.fixloop.selection import fuzz_selected, selected
 from conformance.fuzz_report import run_result
 from conformance.httpbound import DEFAULT_MAX_RESPONSE_BYTES, BoundedClient, RunBudget
 from conformance.masking import Masker, mask_transcript, secret_values
@@ -39,6 +40,7 @@ from conformance.registry import (
     checks_for,
     outcome_for,
 )
+from conformance.reproduce import failing_request, reproducer, run_reproducer_line
 
 __all__ = [
     "RunResult",
@@ -96,6 +98,8 @@ class RunResult:
     date: datetime = field(default_factory=lambda: datetime.now(UTC))
     strict: bool = False  # advisories count as failures
     incomplete: str | None = None  # why the run stopped early; None: it ran to the end
+    # fix loop: report.json blocks (settings, coverage, baseline) added after the run.
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def conformant(self) -> bool:
@@ -139,6 +143,7 @@ def run_check(chk: Check, ctx: Context) -> CheckResult:
     ctx.answers = []
     started = time.perf_counter()
     message, details = "", ""
+    reproduce, request = "", None
     try:
         chk.func(ctx)
         outcome = Outcome.PASSED
@@ -150,6 +155,9 @@ def run_check(chk: Check, ctx: Context) -> CheckResult:
     except CheckFailure as failure:
         outcome, message = outcome_for(chk.level), failure.title
         details = _failure_details(failure)
+        # fix loop: the curl lines that show it, and the request for its fingerprint.
+        reproduce = reproducer(failure.exchange, ctx.history, ctx.system, ctx.credentials)
+        request = failing_request(failure.exchange)
     except CheckNotApplicable as not_applicable:
         outcome, message = Outcome.NOT_APPLICABLE, not_applicable.reason
     except CheckSkipped as skipped:
@@ -167,6 +175,8 @@ def run_check(chk: Check, ctx: Context) -> CheckResult:
         details=details,
         duration=time.perf_counter() - started,
         level=chk.level,
+        reproduce=reproduce,
+        request=request,
     )
 
 
@@ -296,6 +306,10 @@ def run_system(
         if result.group == "schemathesis":  # its transcripts did not go through Exchange
             result.details = mask_transcript(result.details)
         result.details = masker(result.details)
+        # fix loop: a Schemathesis failure is shown by its run, repeated with the same seed.
+        if result.group == "schemathesis" and result.outcome in (Outcome.FAILED, Outcome.WARNED):
+            result.reproduce = run_reproducer_line(settings.command, profile.name, settings.seed)
+        result.reproduce = masker(result.reproduce)
         results.append(result)
         if progress:
             progress(format_line(result))
@@ -317,9 +331,11 @@ def run_system(
                 options=dict(settings.options),
             )
             for chk in checks_for(profile.name):
+                if not selected(settings.options, profile.name, chk.name):  # fix loop: replay
+                    continue
                 budget.stop_if_spent()
                 record(run_check(chk, ctx))
-        if settings.fuzz and spec:
+        if settings.fuzz and spec and fuzz_selected(settings.options, profile.name):
             for result in _fuzz(profile, base_url, section, settings, progress, budget):
                 record(result)
     except RunStopped as stop:
@@ -439,6 +455,9 @@ def format_summary(run: RunResult) -> str:
         lines.append(f"  claim: {result.summary}")
         lines.append(f"  {result.message}")
         lines.extend(f"  {line}" for line in result.details.splitlines())
+        if result.reproduce:  # fix loop
+            lines.append("  reproduce:")
+            lines.extend(f"    {line}" for line in result.reproduce.splitlines())
     not_run = [r.name for r in run.results if r.message.startswith("did not run")]
     if run.incomplete and not_run:
         lines.append("")
