@@ -18,7 +18,7 @@ __all__ = ["EXCHANGE_OBSERVERS", "Context", "Exchange", "nothing_to_judge"]
 # fix loop: called with (system, exchange) for every answer a check receives (coverage).
 EXCHANGE_OBSERVERS: list[Callable[[str, Exchange], None]] = []
 # fix loop: how many recent exchanges a context keeps, to rebuild a failure's request chain.
-HISTORY_LENGTH = 32
+HISTORY_LENGTH = 64
 
 # Evidence is for humans: long bodies are cut so a report stays readable.
 EVIDENCE_BODY_LIMIT = 2000

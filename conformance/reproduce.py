@@ -99,9 +99,13 @@ def _pieces_of(text: str, secrets: dict[str, str]) -> list[Piece]:
 
 def _word(pieces: Sequence[Piece]) -> str:
     """One shell word: literal text single-quoted, variables double-quoted."""
-    out = []
+    merged: list[Piece] = []
     for kind, value in pieces:
-        out.append(f'"${value}"' if kind == "var" else shlex.quote(value))
+        if kind == "text" and merged and merged[-1][0] == "text":
+            merged[-1] = ("text", merged[-1][1] + value)
+        else:
+            merged.append((kind, value))
+    out = [f'"${value}"' if kind == "var" else shlex.quote(value) for kind, value in merged]
     return "".join(out) or "''"
 
 
@@ -175,6 +179,8 @@ class _Builder:
             if name not in sent:
                 continue
             value = sent[name]
+            if name == "accept" and value == "*/*":
+                continue  # curl's own default
             pieces = [("text", f"{name}: ")]
             token = _token_in(value) if name == "authorization" else None
             if token is not None:
