@@ -27,9 +27,8 @@ def refuses_refresh(switch: Switch) -> Callable:
         def middleware(environ: dict, start_response: Callable) -> Iterable[bytes]:
             refresh = environ["REQUEST_METHOD"] == "PATCH" and environ["PATH_INFO"] == SESSION_PATH
             if switch.on and refresh and environ.get("HTTP_AUTHORIZATION"):
-                body = json.dumps(
-                    {"status": {"code": 401, "name": "Unauthorized", "message": "No."}, "data": None}
-                ).encode()
+                status = {"code": 401, "name": "Unauthorized", "message": "No."}
+                body = json.dumps({"status": status, "data": None}).encode()
                 start_response(
                     "401 Unauthorized",
                     [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
