@@ -253,3 +253,19 @@ def test_the_job_summary_names_verdict_faults_coverage_and_baseline(
     assert "Documented-answer coverage:" in summary
     assert new >= 1
     assert f"Against the baseline: {new} new, 0 unchanged, 0 fixed." in summary
+
+
+def test_the_sites_conformance_page_shows_coverage_and_reproducers(faulty_report: Path) -> None:
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "docs" / "hooks" / "conformance_results.py"
+    spec = importlib.util.spec_from_file_location("conformance_results_hook", path)
+    assert spec and spec.loader
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    document = _document(faulty_report)
+    page = hook.report_markdown(document, "authconform check")
+    assert "### Documented-answer coverage" in page
+    assert f"({document['coverage']['percent']:g}%)" in page
+    assert "| fib | `POST /auth/api/v1/authentication-management/session` |" in page
+    assert "    REFRESH_TOKEN=$(curl" in page
