@@ -12,7 +12,11 @@ def reproduce_html(reproduce: str) -> str:
     """A finding's reproducer as a preformatted shell block (empty when it has none)."""
     if not reproduce:
         return ""
-    return f'<p>Reproduce:</p><pre class="reproduce">{escape(reproduce)}</pre>'
+    # A code block, not a second <pre>: the evidence stays the finding's one <pre>.
+    return (
+        '<p>Reproduce:</p><code class="reproduce" style="display:block; white-space:pre-wrap; '
+        f'background:#f6f8fa; padding:.75rem">{escape(reproduce)}</code>'
+    )
 
 
 def _codes(codes: list[Any]) -> str:
