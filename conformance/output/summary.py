@@ -35,13 +35,16 @@ def summary_markdown(document: dict[str, Any]) -> str:
         f"{totals.get('error', 0)} errors ({totals.get('total', 0)} checks).",
     ]
     flagged = [r for r in document["results"] if r["outcome"] in ("failed", "warned", "error")]
+    compared = document.get("baseline") is not None
     if flagged:
-        lines += ["", "| Outcome | System | Check | Level | Baseline |", "|---|---|---|---|---|"]
+        head = "| Outcome | System | Check | Level |" + (" Baseline |" if compared else "")
+        lines += ["", head, "|---" * head.count(" |") + "|"]
         for result in flagged[:MAX_LISTED]:
-            lines.append(
+            row = (
                 f"| {result['outcome']} | {result['system']} | `{result['name']}` "
-                f"| {result['level']} | {result.get('baseline') or '—'} |"
+                f"| {result['level']} |"
             )
+            lines.append(row + (f" {result.get('baseline') or '—'} |" if compared else ""))
         if len(flagged) > MAX_LISTED:
             lines.append(f"\n… and {len(flagged) - MAX_LISTED} more in report.md.")
     coverage = document.get("coverage")
