@@ -269,3 +269,45 @@ def test_the_sites_conformance_page_shows_coverage_and_reproducers(faulty_report
     assert f"({document['coverage']['percent']:g}%)" in page
     assert "| fib | `POST /auth/api/v1/authentication-management/session` |" in page
     assert "    REFRESH_TOKEN=$(curl" in page
+
+
+@pytest.mark.skipif(not shutil.which("curl"), reason="needs curl")
+def test_a_duktig_reproducer_carries_key_and_password_as_variables_and_shows_the_fault() -> None:
+    from broken_duktig import BROKEN
+
+    from conformance.profiles import discover_profiles
+    from conformance.runner import RunSettings, run_suite
+    from reference_impl.embedded import running_server
+
+    options, must_fail = BROKEN["expires_in_is_a_lifetime"]
+    with running_server(demo_users=1, **options) as running:
+        run = run_suite(
+            running.url,
+            [discover_profiles()["duktig"]],
+            running.credentials,
+            RunSettings(fuzz=False),
+        )
+        failed = next(r for r in run.results if r.name == must_fail)
+        section = running.credentials["duktig"]
+        user = section["users"][0]
+        reproduce = failed.reproduce
+        assert '"$AUTHCONFORM_DUKTIG_AUTH_KEY"' in reproduce
+        assert '"$AUTHCONFORM_DUKTIG_PASSWORD"' in reproduce
+        assert section["authKey"] not in reproduce and user["password"] not in reproduce
+        env = {
+            **os.environ,
+            "AUTHCONFORM_DUKTIG_AUTH_KEY": section["authKey"],
+            "AUTHCONFORM_DUKTIG_PASSWORD": user["password"],
+        }
+        commands = [line for line in reproduce.splitlines() if not line.startswith("#")]
+        done = subprocess.run(
+            ["bash", "-c", "\n".join(commands)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=CURL_TIMEOUT_SECONDS,
+            check=False,
+        )
+    assert _status(done.stdout) == 200
+    body = json.loads(done.stdout.split("\n\n", 1)[1])
+    assert body["expires_in"] == 86400  # a lifetime, where the documents give a Unix time
