@@ -41,3 +41,14 @@ def _free_port() -> int:
 def free_port() -> Callable[[], int]:
     """``free_port()`` -> a loopback port free right now (the usual small race is accepted)."""
     return _free_port
+
+
+# --- report.sarif: every one a test writes under its tmp_path is valid SARIF 2.1.0 ---------
+@pytest.fixture(autouse=True)
+def _sarif_is_valid(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    folder = request.node.funcargs.get("tmp_path")
+    if folder is not None:
+        from sarif_check import validate_written
+
+        validate_written(folder)

@@ -13,6 +13,7 @@ from typing import Any
 import jsonschema
 import pytest
 from fixloop_servers import faulty_server
+from sarif_check import validate_sarif
 
 from conformance.fixloop.baseline import fingerprint
 from conformance.output.sarif import sarif_document
@@ -20,13 +21,11 @@ from conformance.profiles import discover_profiles
 from conformance.report import report_json, write_reports
 from conformance.runner import RunSettings, run_suite
 
-SCHEMA = Path(__file__).with_name("schemas") / "sarif-schema-2.1.0.json"
 FAULT = "fib/refresh_returns_new_token_pair"
 
 
 def _validate(log: dict[str, Any]) -> None:
-    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
-    jsonschema.Draft4Validator(schema).validate(log)
+    validate_sarif(log)
 
 
 @pytest.fixture(scope="module")
@@ -123,3 +122,21 @@ def test_reference_server_run_writes_a_valid_log_without_results(reference_serve
     _validate(log)
     assert log["runs"][0]["results"] == []
     assert log["runs"][0]["tool"]["driver"]["rules"]
+
+
+def test_every_report_sarif_under_a_tests_tmp_path_is_validated(
+    faulty_runs: list[Path], tmp_path: Path
+) -> None:
+    """The conftest hook validates what a test leaves in tmp_path; here is what it runs."""
+    from sarif_check import validate_written
+
+    good = tmp_path / "good"
+    good.mkdir()
+    (good / "report.sarif").write_text((faulty_runs[0] / "report.sarif").read_text())
+    assert validate_written(tmp_path) == 1
+    broken = _log(faulty_runs[0])
+    del broken["runs"][0]["tool"]
+    (good / "report.sarif").write_text(json.dumps(broken))
+    with pytest.raises(jsonschema.ValidationError):
+        validate_written(tmp_path)
+    (good / "report.sarif").unlink()  # the hook runs after this test too
