@@ -17,8 +17,10 @@ __all__ = ["EXCHANGE_OBSERVERS", "Context", "Exchange", "nothing_to_judge"]
 
 # fix loop: called with (system, exchange) for every answer a check receives (coverage).
 EXCHANGE_OBSERVERS: list[Callable[[str, Exchange], None]] = []
-# fix loop: how many recent exchanges a context keeps, to rebuild a failure's request chain.
+# fix loop: how many recent exchanges a context keeps, to rebuild a failure's request chain,
+# and the largest answer kept (tokens come in small answers; this bounds the memory).
 HISTORY_LENGTH = 64
+HISTORY_BODY_LIMIT = 16 * 1024
 
 # Evidence is for humans: long bodies are cut so a report stays readable.
 EVIDENCE_BODY_LIMIT = 2000
@@ -143,7 +145,8 @@ class Context:
 
     def _keep(self, exchange: Exchange) -> None:
         """fix loop: remember the exchange for reproducers and tell the coverage observers."""
-        self.history = [*self.history[-(HISTORY_LENGTH - 1) :], exchange]
+        if len(exchange.response_body) <= HISTORY_BODY_LIMIT:
+            self.history = [*self.history[-(HISTORY_LENGTH - 1) :], exchange]
         for observe in EXCHANGE_OBSERVERS:
             observe(self.system, exchange)
 

@@ -17,6 +17,7 @@ from conformance.errors import UsageError
 
 __all__ = [
     "FLAGGED",
+    "baseline_lines",
     "cause_of",
     "compare",
     "fingerprint",
