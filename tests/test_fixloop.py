@@ -311,3 +311,22 @@ def test_a_duktig_reproducer_carries_key_and_password_as_variables_and_shows_the
     assert _status(done.stdout) == 200
     body = json.loads(done.stdout.split("\n\n", 1)[1])
     assert body["expires_in"] == 86400  # a lifetime, where the documents give a Unix time
+
+
+def test_baseline_from_a_faulty_run_to_the_fixed_server_marks_every_fault_fixed(
+    server: tuple[Running, Switch, Path], faulty_report: Path, tmp_path: Path
+) -> None:
+    _, switch, _ = server
+    switch.on = False
+    try:
+        result = _check(server, tmp_path / "r", "--baseline", str(faulty_report))
+    finally:
+        switch.on = True
+    assert result.returncode == 0, result.stdout[-3000:]
+    document = _document(tmp_path / "r")
+    was = {r["name"] for r in _document(faulty_report)["results"] if r["outcome"] == "warned"}
+    was |= {FAULT}
+    assert {e["name"] for e in document["baseline"]["fixed"]} == was
+    assert {r["name"] for r in document["results"] if r.get("baseline") == "fixed"} == was
+    assert document["baseline"]["new"] == []
+    assert f"FIXED fib {FAULT}" in result.stdout
