@@ -86,12 +86,13 @@ def _junit(run: RunResult) -> ET.ElementTree:
             properties = ET.SubElement(case, "properties")
             ET.SubElement(properties, "property", name="level", value=r.level.value)
             ET.SubElement(properties, "property", name="outcome", value=r.outcome.value)
+            text = r.details + (f"\nreproduce:\n{r.reproduce}" if r.reproduce else "")  # fix loop
             if r.outcome is Outcome.FAILED or (r.outcome is Outcome.WARNED and run.strict):
                 kind = "CheckFailure" if r.outcome is Outcome.FAILED else "AdvisoryUnderStrict"
-                ET.SubElement(case, "failure", message=r.message, type=kind).text = r.details
+                ET.SubElement(case, "failure", message=r.message, type=kind).text = text
             elif r.outcome is Outcome.WARNED:
                 # JUnit has no "warning": the case passes, the advisory rides along as output.
-                ET.SubElement(case, "system-out").text = f"ADVISORY: {r.message}\n{r.details}"
+                ET.SubElement(case, "system-out").text = f"ADVISORY: {r.message}\n{text}"
             elif r.outcome is Outcome.ERROR:
                 ET.SubElement(case, "error", message=r.message, type="CheckError").text = r.details
             elif r.outcome in (Outcome.SKIPPED, Outcome.NOT_APPLICABLE):

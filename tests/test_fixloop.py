@@ -137,6 +137,7 @@ def test_the_failures_curl_line_run_by_hand_shows_the_fault(
     for secret in _secrets(running.credentials):
         assert secret not in reproduce
     assert reproduce in (faulty_report / "report.md").read_text(encoding="utf-8")
+    assert reproduce in (faulty_report / "junit.xml").read_text(encoding="utf-8")
     assert _status(_run_reproducer(reproduce, running.credentials)) == 401
     switch.on = False
     try:
