@@ -87,8 +87,9 @@ not the API, or an incomplete run."""
     parser.add_argument(
         "--report",
         metavar="DIR",
-        help="write junit.xml, report.md, report.json and report.html (one self-contained "
-        "page) into DIR (created if missing)",
+        help="write junit.xml, report.md, report.json, report.html (one self-contained "
+        "page), report.sarif (code scanning) and report.summary.md (a CI job summary) into "
+        "DIR (created if missing)",
     )
     parser.add_argument(
         "--max-examples",
