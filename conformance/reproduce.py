@@ -27,6 +27,12 @@ _MIN_TOKEN_LENGTH = 16
 # Login, then refresh, then the failing request: chains longer than this are not "short".
 MAX_CHAIN = 3
 TOKEN_VARIABLE = "AUTHCONFORM_TOKEN"
+# Ed25519 over the raw email bytes (pynacl comes with authconform): argv 1 key, argv 2 email.
+_RAW_SIGNER = (
+    "import sys, nacl.signing; "
+    "k = nacl.signing.SigningKey(bytes.fromhex(sys.argv[1])[:32]); "
+    "print(k.sign(sys.argv[2].encode()).signature.hex())"
+)
 
 # One piece of a shell word: literal text, or the name of a variable to expand.
 Piece = tuple[str, str]  # ("text" | "var", value)
@@ -68,17 +74,25 @@ class _Secrets:
             self.notes[name] = "the X-Auth-Key (authKey) from your credentials file"
 
     def _add_signature(self, name: str, key_prefix: str, email: str, user: dict[str, Any]) -> None:
-        from conformance.signing import sign_email
+        from conformance.signing import sign_email, sign_raw
 
+        private_key = str(user["privateKeyHex"])
         try:
-            signature = sign_email(email, str(user["privateKeyHex"]))
+            signature = sign_email(email, private_key)
+            # Signed over the raw email instead of its hash: a login on a server with that bug.
+            raw = sign_raw(email.encode("utf-8"), private_key)
         except ValueError:
             return
-        self.values[signature] = name
         key = key_prefix + "_PRIVATE_KEY"
+        where = f"  # {key}: privateKeyHex of {email} from your credentials file"
+        self.values[signature] = name
         self.notes[name] = (
-            f'$(authconform sign --email {shlex.quote(email)} --private-key "${key}")'
-            f"  # {key}: privateKeyHex of {email} from your credentials file"
+            f'$(authconform sign --email {shlex.quote(email)} --private-key "${key}"){where}'
+        )
+        raw_name = name.replace("_SIGNATURE", "_RAW_SIGNATURE")
+        self.values[raw] = raw_name
+        self.notes[raw_name] = (
+            f'$(python3 -c {shlex.quote(_RAW_SIGNER)} "${key}" {shlex.quote(email)}){where}'
         )
 
 

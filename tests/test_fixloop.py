@@ -20,7 +20,7 @@ import pytest
 from fixloop_servers import Switch, faulty_server
 from subprocesses import authconform
 
-from conformance.signing import sign_email
+from conformance.signing import sign_email, sign_raw
 from reference_impl.embedded import Running
 
 FAULT = "refresh_returns_new_token_pair"
@@ -90,7 +90,8 @@ def _result(document: dict[str, Any], name: str) -> dict[str, Any]:
 
 def _secrets(credentials: dict[str, Any]) -> list[str]:
     user = credentials["fib"]["users"][0]
-    return [user["privateKeyHex"], sign_email(user["email"], user["privateKeyHex"])]
+    raw = sign_raw(user["email"].encode("utf-8"), user["privateKeyHex"])
+    return [user["privateKeyHex"], sign_email(user["email"], user["privateKeyHex"]), raw]
 
 
 def _run_reproducer(reproduce: str, credentials: dict[str, Any]) -> str:
@@ -331,3 +332,27 @@ def test_baseline_from_a_faulty_run_to_the_fixed_server_marks_every_fault_fixed(
     assert {r["name"] for r in document["results"] if r.get("baseline") == "fixed"} == was
     assert document["baseline"]["new"] == []
     assert f"FIXED fib {FAULT}" in result.stdout
+
+
+@pytest.mark.skipif(not shutil.which("curl"), reason="needs curl")
+def test_a_signature_over_the_raw_email_is_a_variable_too_and_its_line_shows_the_fault() -> None:
+    """On a server that takes it, that signature is a login forever: it must not be shown."""
+    from broken_fib import BROKEN
+
+    from conformance.profiles import discover_profiles
+    from conformance.runner import RunSettings, run_suite
+    from reference_impl.embedded import running_server
+
+    options, must_fail = BROKEN["verifies_raw_email"]
+    with running_server(demo_users=1, **options) as running:
+        fib = [discover_profiles()["fib"]]
+        settings = RunSettings(fuzz=False, options={"lifecycle": False})
+        run = run_suite(running.url, fib, running.credentials, settings)
+        failed = next(r for r in run.results if r.name == must_fail)
+        assert failed.outcome.value == "failed"
+        reproduce = failed.reproduce
+        assert '"$AUTHCONFORM_FIB_RAW_SIGNATURE"' in reproduce
+        for secret in _secrets(running.credentials):
+            assert secret not in reproduce
+        output = _run_reproducer(reproduce, running.credentials)
+    assert _status(output) == 200  # the raw-email signature logged in: the fault
