@@ -111,6 +111,23 @@ def _pieces_of(text: str, secrets: dict[str, str]) -> list[Piece]:
     return [p for p in pieces if p[1]]
 
 
+def _quote(text: str) -> str:
+    """Shell-quoted text; control characters as visible escapes (bash's $'...' quoting)."""
+    if text.isprintable():
+        return shlex.quote(text)
+    out = []
+    for char in text:
+        if char in "\\'":
+            out.append("\\" + char)
+        elif char.isprintable():
+            out.append(char)
+        elif ord(char) < 0x100:
+            out.append(f"\\x{ord(char):02x}")
+        else:
+            out.append(f"\\u{ord(char):04x}" if ord(char) < 0x10000 else f"\\U{ord(char):08x}")
+    return "$'" + "".join(out) + "'"
+
+
 def _word(pieces: Sequence[Piece]) -> str:
     """One shell word: literal text single-quoted, variables double-quoted."""
     merged: list[Piece] = []
@@ -119,7 +136,7 @@ def _word(pieces: Sequence[Piece]) -> str:
             merged[-1] = ("text", merged[-1][1] + value)
         else:
             merged.append((kind, value))
-    out = [f'"${value}"' if kind == "var" else shlex.quote(value) for kind, value in merged]
+    out = [f'"${value}"' if kind == "var" else _quote(value) for kind, value in merged]
     return "".join(out) or "''"
 
 
@@ -141,7 +158,17 @@ def _json_path(value: Any, wanted: str, path: tuple[Any, ...] = ()) -> tuple[Any
 
 
 def _jq(path: tuple[Any, ...]) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path) or "."
+    """A jq path; keys the target chose that are no plain names are quoted."""
+    parts = []
+    for p in path:
+        if isinstance(p, int):
+            parts.append(f"[{p}]")
+        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", p):
+            parts.append(f".{p}")
+        else:
+            parts.append(f"[{json.dumps(p)}]")
+    joined = "".join(parts)
+    return joined if joined.startswith(".") else "." + joined
 
 
 def _variable_for(path: tuple[Any, ...], taken: set[str]) -> str:
