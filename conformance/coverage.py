@@ -3,8 +3,10 @@
 A passing run says little if it never drew a documented 422. The documented answers are
 the ``responses`` of each operation in ``spec/<system>.openapi.yaml``; the observed ones
 are every answer the protocol checks received (the Schemathesis stage runs in a child
-process and is not counted). A range such as ``4XX`` counts as seen when some 4xx answer
-that the operation does not list on its own came back.
+process and is not counted). Operations the project added to a spec
+(``x-authconform-addition``) are no documented answers and are left out. A range such as
+``4XX`` counts as seen when some 4xx answer that the operation does not list on its own
+came back.
 """
 
 from __future__ import annotations
@@ -61,7 +63,9 @@ def _operations(spec: dict[str, Any]) -> Iterator[tuple[str, str, list[str]]]:
         if not isinstance(item, dict):
             continue
         for method, operation in item.items():
-            if method in _METHODS and isinstance(operation, dict):
+            # A project addition (x-authconform-addition) is no documented operation.
+            addition = isinstance(operation, dict) and "x-authconform-addition" in operation
+            if method in _METHODS and isinstance(operation, dict) and not addition:
                 codes = [c for c in (operation.get("responses") or {}) if not c.startswith("x-")]
                 yield method.upper(), path, codes
 

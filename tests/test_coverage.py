@@ -51,3 +51,17 @@ def test_the_terminal_table_names_seen_and_never_seen_codes() -> None:
     lines = coverage_lines(document)
     assert lines[0] == "Documented-answer coverage: 1 of 5 documented status codes seen (20%)"
     assert "    POST /api/user/login: seen 200; never 401, 4XX" in lines
+
+
+def test_a_project_addition_is_no_documented_operation() -> None:
+    spec = {
+        "paths": {
+            "/login": {"post": {"responses": {"200": {}}}},
+            "/.well-known/jwks.json": {
+                "get": {"responses": {"200": {}}, "x-authconform-addition": {"why": "keys"}}
+            },
+        }
+    }
+    table = system_coverage(spec, "fib", set())
+    assert [op["path"] for op in table["operations"]] == ["/login"]
+    assert table["documented"] == 1
