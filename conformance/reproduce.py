@@ -232,7 +232,7 @@ class _Builder:
             words += ["-H", _word(pieces)]
         if exchange.request_body:
             words += ["--data-raw", _word(self._secret_pieces(exchange.request_body))]
-        words.append(shlex.quote(exchange.url))
+        words.append(_quote(exchange.url))
         return words
 
     def _secret_pieces(self, text: str) -> list[Piece]:
