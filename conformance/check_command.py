@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import random
 import shlex
 import sys
 from collections.abc import Iterator
@@ -12,8 +13,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from conformance.coverage import observing
 from conformance.credentials import load_credentials
 from conformance.errors import TargetError, UsageError
+from conformance.fixloop import hooks as fixloop
 from conformance.httpbound import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RUN_SECONDS, BoundedClient
 from conformance.profiles import Profile, discover_profiles
 from conformance.runner import RunResult, RunSettings, format_summary, run_suite
@@ -84,8 +87,9 @@ not the API, or an incomplete run."""
     parser.add_argument(
         "--report",
         metavar="DIR",
-        help="write junit.xml, report.md, report.json and report.html (one self-contained "
-        "page) into DIR (created if missing)",
+        help="write junit.xml, report.md, report.json, report.html (one self-contained "
+        "page), report.sarif (code scanning) and report.summary.md (a CI job summary) into "
+        "DIR (created if missing)",
     )
     parser.add_argument(
         "--max-examples",
@@ -151,6 +155,7 @@ not the API, or an incomplete run."""
         help=f"read at most N bytes of an answer; a longer one fails the check "
         f"(default: {DEFAULT_MAX_RESPONSE_BYTES})",
     )
+    fixloop.configure(parser)  # fix loop: --baseline, --fail-on, --min-coverage
 
 
 def probe(url: str) -> None:
@@ -253,13 +258,16 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--expiry-wait", "must be zero or more seconds")
     if args.api:
         _choose_profiles(args.api)  # a bad --api is reported before anything starts
+    baseline = fixloop.validate(args)  # fix loop
+    # fix loop: a seed always, so that a replay repeats the Schemathesis stage exactly.
+    seed = args.seed if args.seed is not None else random.randrange(2**31)
     with _target(args) as (url, credentials):
         api = args.api or _default_api(args, credentials)
         profiles = _choose_profiles(api)
         settings = RunSettings(
             fuzz=not args.no_fuzz,
             max_examples=args.max_examples,
-            seed=args.seed,
+            seed=seed,
             timeout=args.timeout,
             strict=args.strict,
             options={
@@ -274,8 +282,12 @@ def run(args: argparse.Namespace) -> int:
             max_time=args.max_time,
             command=_command_line(args, api),
         )
-        result: RunResult = run_suite(url, profiles, credentials, settings, _progress)
+        with observing() as seen:  # fix loop: documented-answer coverage
+            result: RunResult = run_suite(url, profiles, credentials, settings, _progress)
+        block = fixloop.settings_block(args, api, seed)
+    extra_lines = fixloop.after_run(result, args, block, seen, baseline)
     print(format_summary(result))
+    print("\n".join(extra_lines))
     if args.report:
         from conformance.report import write_reports
 
@@ -284,4 +296,7 @@ def run(args: argparse.Namespace) -> int:
     if result.incomplete:
         print(f"error: run incomplete: {result.incomplete}", file=sys.stderr)
         return 2
-    return 0 if result.conformant else 1
+    status, why = fixloop.exit_status(result, args)  # fix loop: --fail-on, --min-coverage
+    for line in why:
+        print(line)
+    return status

@@ -50,6 +50,12 @@ SUBCOMMANDS: dict[str, tuple[str, str, str, str]] = {
         "compare the docs with the OpenAPI specs (`authconform spec check`)",
     ),
     "load": ("load.command", "configure", "run", "run a load scenario with Locust"),
+    "replay": (
+        "conformance.fixloop.replay",
+        "configure",
+        "run",
+        "re-run what failed in an earlier report: FIXED, STILL FAILING or CHANGED",
+    ),
 }
 
 EXIT_USAGE = 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
@@ -13,7 +14,14 @@ from conformance.httpbound import BoundedClient, ResponseTooLarge, describe, saf
 from conformance.masking import mask_body, mask_header
 from conformance.registry import CheckBlocked, CheckFailure
 
-__all__ = ["Context", "Exchange", "ServerError", "nothing_to_judge"]
+__all__ = ["EXCHANGE_OBSERVERS", "Context", "Exchange", "ServerError", "nothing_to_judge"]
+
+# fix loop: called with (system, exchange) for every answer a check receives (coverage).
+EXCHANGE_OBSERVERS: list[Callable[[str, Exchange], None]] = []
+# fix loop: how many recent exchanges a context keeps, to rebuild a failure's request chain,
+# and the largest answer kept (tokens come in small answers; this bounds the memory).
+HISTORY_LENGTH = 64
+HISTORY_BODY_LIMIT = 16 * 1024
 
 # Evidence is for humans: long bodies are cut so a report stays readable.
 EVIDENCE_BODY_LIMIT = 2000
@@ -108,6 +116,8 @@ class Context:
     verdicts: dict[str, str] = field(default_factory=dict)
     # "METHOD /path" -> the 5xx answers it drew, whichever check sent it (RFC 9110 §15.6)
     server_errors: dict[str, ServerError] = field(default_factory=dict)
+    # fix loop: the recent exchanges of this system, oldest first (see reproduce.py).
+    history: list[Exchange] = field(default_factory=list)
 
     def request(
         self,
@@ -130,6 +140,7 @@ class Context:
             )
         except ResponseTooLarge as exc:
             self.last = Exchange.from_response(exc.response)
+            self._keep(self.last)
             self.answers.append(_answer_kind(exc.response))
             self.fail(
                 f"answer to {method} {path} is larger than {self.client.max_bytes} bytes",
@@ -140,6 +151,7 @@ class Context:
         except httpx.RequestError as exc:
             body = json.dumps(json_body) if json_body is not None else _text(content)
             self.last = Exchange(method, url, dict(headers or {}), body, None, {}, "")
+            self._keep(self.last)
             self.fail(
                 f"no HTTP answer to {method} {path}",
                 received=describe(exc),
@@ -147,6 +159,7 @@ class Context:
                 hint="the server hung up, broke HTTP or did not answer in time",
             )
         self.last = Exchange.from_response(response)
+        self._keep(self.last)
         self.answers.append(_answer_kind(response))
         if response.status_code >= 500:
             self._server_error(method, path, response.status_code)
@@ -178,6 +191,12 @@ class Context:
             self.fail(title, received=received, documented=documented, hint=hint)
         why = f"{title}" + (f" ({received})" if received else "")
         raise CheckBlocked(cause, why)
+    def _keep(self, exchange: Exchange) -> None:
+        """fix loop: remember the exchange for reproducers and tell the coverage observers."""
+        if len(exchange.response_body) <= HISTORY_BODY_LIMIT:
+            self.history = [*self.history[-(HISTORY_LENGTH - 1) :], exchange]
+        for observe in EXCHANGE_OBSERVERS:
+            observe(self.system, exchange)
 
     def post(self, path: str, json_body: Any = None, **kwargs: Any) -> httpx.Response:
         return self.request("POST", path, json_body=json_body, **kwargs)

@@ -25,6 +25,7 @@ from typing import Any
 from conformance.context import Context, nothing_to_judge
 from conformance.errors import AuthconformError, RunStopped, UsageError
 from conformance.faults import fault_line, group_faults, server_error_results
+from conformance.fixloop.selection import fuzz_selected, selected
 from conformance.fuzz_report import run_result
 from conformance.httpbound import DEFAULT_MAX_RESPONSE_BYTES, BoundedClient, RunBudget
 from conformance.masking import Masker, mask_transcript, secret_values
@@ -41,6 +42,7 @@ from conformance.registry import (
     checks_for,
     outcome_for,
 )
+from conformance.reproduce import failing_request, reproducer, run_reproducer_line
 
 __all__ = [
     "RunResult",
@@ -99,6 +101,8 @@ class RunResult:
     date: datetime = field(default_factory=lambda: datetime.now(UTC))
     strict: bool = False  # advisories count as failures
     incomplete: str | None = None  # why the run stopped early; None: it ran to the end
+    # fix loop: report.json blocks (settings, coverage, baseline) added after the run.
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def conformant(self) -> bool:
@@ -143,6 +147,7 @@ def run_check(chk: Check, ctx: Context) -> CheckResult:
     ctx.check_name = chk.name
     started = time.perf_counter()
     message, details, cause = "", "", ""
+    reproduce, request = "", None
     try:
         chk.func(ctx)
         outcome = Outcome.PASSED
@@ -156,6 +161,9 @@ def run_check(chk: Check, ctx: Context) -> CheckResult:
         details = _failure_details(failure)
         if failure.exchange is not None and (failure.exchange.status or 0) >= 500:
             cause = failure.exchange.key()  # the same fault as the 5xx it shows
+        # fix loop: the curl lines that show it, and the request for its fingerprint.
+        reproduce = reproducer(failure.exchange, ctx.history, ctx.system, ctx.credentials)
+        request = failing_request(failure.exchange)
     except CheckBlocked as blocked:
         outcome, cause = Outcome.BLOCKED, blocked.cause
         message = f"blocked by {blocked.cause}: {blocked.reason}"
@@ -177,6 +185,8 @@ def run_check(chk: Check, ctx: Context) -> CheckResult:
         duration=time.perf_counter() - started,
         level=chk.level,
         cause=cause,
+        reproduce=reproduce,
+        request=request,
     )
 
 
@@ -306,6 +316,10 @@ def run_system(
         if result.group == "schemathesis":  # its transcripts did not go through Exchange
             result.details = mask_transcript(result.details)
         result.details = masker(result.details)
+        # fix loop: a Schemathesis failure is shown by its run, repeated with the same seed.
+        if result.group == "schemathesis" and result.outcome in (Outcome.FAILED, Outcome.WARNED):
+            result.reproduce = run_reproducer_line(settings.command, profile.name, settings.seed)
+        result.reproduce = masker(result.reproduce)
         results.append(result)
         if progress:
             progress(format_line(result))
@@ -327,6 +341,8 @@ def run_system(
                 options=dict(settings.options),
             )
             for chk in checks_for(profile.name):
+                if not selected(settings.options, profile.name, chk.name):  # fix loop: replay
+                    continue
                 budget.stop_if_spent()
                 result = run_check(chk, ctx)
                 ctx.verdicts[chk.name] = result.outcome.value
@@ -334,6 +350,8 @@ def run_system(
             for result in server_error_results(ctx):
                 record(result)
         if settings.fuzz and spec:
+                record(run_check(chk, ctx))
+        if settings.fuzz and spec and fuzz_selected(settings.options, profile.name):
             for result in _fuzz(profile, base_url, section, settings, progress, budget):
                 record(result)
     except RunStopped as stop:
@@ -473,6 +491,9 @@ def _flagged_lines(result: CheckResult) -> list[str]:
     lines.append(f"  claim: {result.summary}")
     lines.append(f"  {result.message}")
     lines.extend(f"  {line}" for line in result.details.splitlines())
+    if result.reproduce:  # fix loop
+        lines.append("  reproduce:")
+        lines.extend(f"    {line}" for line in result.reproduce.splitlines())
     return lines
 
 

@@ -99,3 +99,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     if os.environ.get("PYTEST_XDIST_WORKER"):
         rank = {name: place for place, name in enumerate(LONGEST_FILES)}
         items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable
+# --- report.sarif: every one a test writes under its tmp_path is valid SARIF 2.1.0 ---------
+@pytest.fixture(autouse=True)
+def _sarif_is_valid(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    folder = request.node.funcargs.get("tmp_path")
+    if folder is not None:
+        from sarif_check import validate_written
+
+        validate_written(folder)
