@@ -349,8 +349,6 @@ def run_system(
                 record(result)
             for result in server_error_results(ctx):
                 record(result)
-        if settings.fuzz and spec:
-                record(run_check(chk, ctx))
         if settings.fuzz and spec and fuzz_selected(settings.options, profile.name):
             for result in _fuzz(profile, base_url, section, settings, progress, budget):
                 record(result)

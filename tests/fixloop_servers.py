@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from reference_impl.embedded import Running, running_server
+from reference_impl.serving.embedded import Running, running_server
 
 SESSION_PATH = "/auth/api/v1/authentication-management/session"
 

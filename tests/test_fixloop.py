@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 from fixloop_servers import Switch, faulty_server
-from reference_impl.embedded import Running
 from subprocesses import authconform
 
 from conformance.signing import sign_email, sign_raw
+from reference_impl.serving.embedded import Running
 
 FAULT = "refresh_returns_new_token_pair"
 CURL_TIMEOUT_SECONDS = 30
@@ -276,10 +276,10 @@ def test_the_sites_conformance_page_shows_coverage_and_reproducers(faulty_report
 @pytest.mark.skipif(not shutil.which("curl"), reason="needs curl")
 def test_a_duktig_reproducer_carries_key_and_password_as_variables_and_shows_the_fault() -> None:
     from broken_duktig import BROKEN
-    from reference_impl.embedded import running_server
 
     from conformance.profiles import discover_profiles
     from conformance.runner import RunSettings, run_suite
+    from reference_impl.serving.embedded import running_server
 
     options, must_fail = BROKEN["expires_in_is_a_lifetime"]
     with running_server(demo_users=1, **options) as running:
@@ -338,10 +338,10 @@ def test_baseline_from_a_faulty_run_to_the_fixed_server_marks_every_fault_fixed(
 def test_a_signature_over_the_raw_email_is_a_variable_too_and_its_line_shows_the_fault() -> None:
     """On a server that takes it, that signature is a login forever: it must not be shown."""
     from broken_fib import BROKEN
-    from reference_impl.embedded import running_server
 
     from conformance.profiles import discover_profiles
     from conformance.runner import RunSettings, run_suite
+    from reference_impl.serving.embedded import running_server
 
     options, must_fail = BROKEN["verifies_raw_email"]
     with running_server(demo_users=1, **options) as running:
