@@ -1,4 +1,7 @@
-"""Shared fixtures: the reference server on a real loopback socket with a real SQLite file."""
+"""Shared fixtures: the reference server on a real loopback socket with a real SQLite file.
+
+Also how `make test` splits the suite: which tests run alone, after the parallel pass.
+"""
 
 from __future__ import annotations
 
