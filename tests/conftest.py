@@ -82,11 +82,11 @@ SERIAL_MARKERS = ("load", "serial")
 # The longest files of the parallel pass, longest first: a worker takes a whole file
 # (--dist loadfile), so starting these first keeps one from running on alone at the end.
 LONGEST_FILES = (
+    "test_deployed_check.py",
     "test_independent.py",
     "test_actions.py",
     "test_site.py",
     "test_pytest_plugin.py",
-    "test_deployed_check.py",
     "test_fuzz.py",
 )
 
