@@ -80,7 +80,8 @@ SERIAL_FILES = (
 )
 SERIAL_MARKERS = ("load", "serial")
 # The longest files of the parallel pass, longest first: a worker takes a whole file
-# (--dist loadfile), so starting these first keeps one from running on alone at the end.
+# (--dist loadfile), so starting these first keeps one from running on alone at the end
+# (`--no-loadscope-reorder` keeps this order; xdist would sort files by test count).
 LONGEST_FILES = (
     "test_deployed_check.py",
     "test_independent.py",
