@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
+from urllib.parse import parse_qsl
 
 import httpx
 
 from conformance.httpbound import BoundedClient, ResponseTooLarge, describe, safe_json
-from conformance.masking import mask_body, mask_header
+from conformance.masking import mask_body, mask_header, token_values
 from conformance.registry import CheckFailure
 
 __all__ = ["Context", "Exchange", "nothing_to_judge"]
@@ -88,6 +90,8 @@ class Context:
     # (status, content type) of every answer the current check received: a check that
     # saw only redirects or HTML pages had nothing to judge, whatever it concluded.
     answers: list[tuple[int, str]] = field(default_factory=list)
+    # Told every token and signature sent or received, so evidence masks them by value.
+    learn: Callable[[Iterable[str]], None] | None = None
 
     def request(
         self,
@@ -104,6 +108,9 @@ class Context:
         request that provoked it.
         """
         url = self.base_url.rstrip("/") + path
+        if self.learn is not None:
+            sent = json_body if json_body is not None else _sent_fields(content)
+            self.learn(token_values(headers or {}, sent))
         try:
             response = self.client.request(
                 method, url, json=json_body, content=content, headers=headers
@@ -128,6 +135,8 @@ class Context:
             )
         self.last = Exchange.from_response(response)
         self.answers.append(_answer_kind(response))
+        if self.learn is not None:
+            self.learn(token_values(dict(response.headers), _json_or_none(response)))
         return response
 
     def post(self, path: str, json_body: Any = None, **kwargs: Any) -> httpx.Response:
@@ -156,6 +165,22 @@ class Context:
                 received=f"{exc}: {_clip(response.text)}" if response.content else "(empty body)",
                 documented="a JSON body",
             )
+
+
+def _sent_fields(content: bytes | str | None) -> Any:
+    """A raw body's fields, JSON or form-encoded, so the tokens in it are learned too."""
+    text = _text(content)
+    try:
+        return safe_json(text)
+    except ValueError:
+        return dict(parse_qsl(text))
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    try:
+        return safe_json(response.content)
+    except ValueError:
+        return None
 
 
 def _text(content: bytes | str | None) -> str:

@@ -294,10 +294,9 @@ class BoundedClient:
                     if len(body) > self.max_bytes:
                         too_large = True
                         break
-            # The body is already decoded: the rebuilt answer must not decode it again.
-            kept = [
-                (k, v) for k, v in streamed.headers.multi_items() if k.lower() != "content-encoding"
-            ]
+            # The body is already decoded: the rebuilt answer must not decode it again. Raw
+            # bytes, not str: a header byte outside ASCII (obs-text) must not raise on rebuild.
+            kept = [(k, v) for k, v in streamed.headers.raw if k.lower() != b"content-encoding"]
             answer = BoundedResponse(
                 streamed.status_code,
                 headers=kept,

@@ -10,7 +10,8 @@ HTML pages is not applicable: it had nothing to judge.
 Bounds: every request goes through :class:`~conformance.httpbound.BoundedClient`; the
 run has a wall-clock budget, and when it is spent (or the target stops answering) the
 run stops with what it has, every check that did not run listed as such, and
-``RunResult.incomplete`` saying why. Every result text is masked of the run's secrets.
+``RunResult.incomplete`` saying why. Every result text is masked of the run's secrets
+(credentials, and every token or signature seen on the wire) and made safe to print.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from conformance.context import Context, nothing_to_judge
 from conformance.errors import AuthconformError, RunStopped, UsageError
 from conformance.fuzz_report import run_result
 from conformance.httpbound import DEFAULT_MAX_RESPONSE_BYTES, BoundedClient, RunBudget
-from conformance.masking import Masker, mask_transcript, secret_values
+from conformance.masking import Masker, secret_values
 from conformance.profiles import Profile, load_checks
 from conformance.registry import (
     Check,
@@ -39,6 +40,7 @@ from conformance.registry import (
     checks_for,
     outcome_for,
 )
+from conformance.textsafe import visible
 
 __all__ = [
     "RunResult",
@@ -292,10 +294,7 @@ def run_system(
     results: list[CheckResult] = []
 
     def record(result: CheckResult) -> None:
-        result.message = masker(result.message)
-        if result.group == "schemathesis":  # its transcripts did not go through Exchange
-            result.details = mask_transcript(result.details)
-        result.details = masker(result.details)
+        _make_safe(result, masker)
         results.append(result)
         if progress:
             progress(format_line(result))
@@ -315,6 +314,7 @@ def run_system(
                 spec=spec,
                 credentials=section,
                 options=dict(settings.options),
+                learn=masker.learn,
             )
             for chk in checks_for(profile.name):
                 budget.stop_if_spent()
@@ -327,6 +327,12 @@ def run_system(
             record(result)
         raise stop.with_results(results) from None
     return results
+
+
+def _make_safe(result: CheckResult, masker: Masker) -> None:
+    """Secrets masked and control characters made visible: the one gate before any output."""
+    result.message = visible(masker(result.message))
+    result.details = visible(masker(result.details))
 
 
 def _client(settings: RunSettings, budget: RunBudget) -> BoundedClient:
@@ -398,6 +404,9 @@ def run_suite(
         if progress and missing:
             progress(f"stopped: {incomplete}; {len(missing)} checks did not run")
         results.extend(missing)
+        incomplete = visible(masker(incomplete))
+    for result in results:  # idempotent: also covers results made outside run_system
+        _make_safe(result, masker)
     return RunResult(
         target=base_url,
         systems=[p.name for p in profiles],
@@ -424,7 +433,7 @@ def _fingerprint(
                 continue  # reported by run_system; nothing documented to compare with
             seen = looks_like(client, base_url, profile, spec)
             if progress:
-                progress(f"{profile.name}: the target looks like this API ({seen})")
+                progress(f"{profile.name}: the target looks like this API ({visible(seen)})")
 
 
 def format_summary(run: RunResult) -> str:
