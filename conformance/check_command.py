@@ -14,7 +14,13 @@ import httpx
 
 from conformance.credentials import load_credentials
 from conformance.errors import TargetError, UsageError
-from conformance.httpbound import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RUN_SECONDS, BoundedClient
+from conformance.httpbound import BoundedClient
+from conformance.limits import (
+    DEFAULT_MAX_EXAMPLES,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_RUN_SECONDS,
+    DEFAULT_TIMEOUT_SECONDS,
+)
 from conformance.profiles import Profile, discover_profiles
 from conformance.runner import RunResult, RunSettings, format_summary, run_suite
 
@@ -90,9 +96,9 @@ not the API, or an incomplete run."""
     parser.add_argument(
         "--max-examples",
         type=int,
-        default=20,
+        default=DEFAULT_MAX_EXAMPLES,
         metavar="N",
-        help="Schemathesis examples per operation and phase (default: 20)",
+        help=f"Schemathesis examples per operation and phase (default: {DEFAULT_MAX_EXAMPLES})",
     )
     parser.add_argument(
         "--seed", type=int, metavar="N", help="Schemathesis random seed, to repeat a run"
@@ -131,9 +137,9 @@ not the API, or an incomplete run."""
     parser.add_argument(
         "--timeout",
         type=float,
-        default=10.0,
+        default=DEFAULT_TIMEOUT_SECONDS,
         metavar="SECONDS",
-        help="the most a request may take, answer included (default: 10)",
+        help=f"the most a request may take, answer included (default: {DEFAULT_TIMEOUT_SECONDS:g})",
     )
     parser.add_argument(
         "--max-time",
@@ -148,7 +154,8 @@ not the API, or an incomplete run."""
         type=int,
         default=DEFAULT_MAX_RESPONSE_BYTES,
         metavar="N",
-        help=f"read at most N bytes of an answer; a longer one fails the check "
+        help=f"read at most N bytes of an answer, Schemathesis's included; a longer one "
+        f"fails the check "
         f"(default: {DEFAULT_MAX_RESPONSE_BYTES})",
     )
 
@@ -235,7 +242,7 @@ def _command_line(args: argparse.Namespace, api: str) -> str:
     words += ["--api", "all" if api == "all" else api]
     if args.credentials:
         words += ["--credentials", args.credentials]
-    if args.max_examples != 20:
+    if args.max_examples != DEFAULT_MAX_EXAMPLES:
         words += ["--max-examples", str(args.max_examples)]
     return shlex.join(words)
 

@@ -26,7 +26,12 @@ from typing import Any
 from conformance.context import Context, nothing_to_judge
 from conformance.errors import AuthconformError, RunStopped, UsageError
 from conformance.fuzz_report import run_result
-from conformance.httpbound import DEFAULT_MAX_RESPONSE_BYTES, BoundedClient, RunBudget
+from conformance.httpbound import BoundedClient, RunBudget
+from conformance.limits import (
+    DEFAULT_MAX_EXAMPLES,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT_SECONDS,
+)
 from conformance.masking import Masker, secret_values
 from conformance.profiles import Profile, load_checks
 from conformance.registry import (
@@ -56,8 +61,6 @@ __all__ = [
 
 Progress = Callable[[str], None]
 
-# Per-request timeout: long enough for a slow target, short enough that a hang is a finding.
-DEFAULT_TIMEOUT_SECONDS = 10.0
 
 _LABELS = {
     Outcome.PASSED: "PASS",
@@ -77,7 +80,7 @@ class RunSettings:
     """Switches for one run; ``options`` reaches every check as ``ctx.options``."""
 
     fuzz: bool = True
-    max_examples: int = 20
+    max_examples: int = DEFAULT_MAX_EXAMPLES
     seed: int | None = None
     timeout: float = DEFAULT_TIMEOUT_SECONDS
     strict: bool = False  # broken advisories make the run fail
@@ -224,6 +227,7 @@ def _fuzz(
             credentials=credentials,
             run_timeout=run_timeout,
             reproduce=settings.command,
+            max_response_bytes=settings.max_response_bytes,
         )
         killed = [
             r for r in results if r.name == "schemathesis.run" and "did not finish" in r.message
