@@ -138,7 +138,9 @@ class _Suite:
                     max_response_bytes=self.option("max_response_bytes"),
                 )
             except AuthconformError as exc:
-                self.error = f"error: {exc}"
+                from conformance.textsafe import one_line
+
+                self.error = f"error: {one_line(str(exc))}"
         if self.error is not None:
             raise CheckFailed(self.error)
         assert self.run is not None

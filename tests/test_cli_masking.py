@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from hashlib import sha256
@@ -21,6 +22,7 @@ from conformance.masking import (
     secret_values,
 )
 from conformance.signing import sign_email
+from conformance.textsafe import one_line, visible
 from reference_impl.embedded import running_server
 
 FIB_SESSION = "/auth/api/v1/authentication-management/session"
@@ -110,3 +112,43 @@ def test_schemathesis_transcripts_are_masked_by_name() -> None:
         f"> Authorization: Bearer {fingerprint('t.o.k')}\n"
         f'> {{"email": "a@b.c", "password": "{MASK}"}}\n< 401'
     )
+
+
+def _jwt(header: dict, claims: dict) -> str:
+    def part(value: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+    return f"{part(header)}.{part(claims)}.c2lnbmF0dXJlLWJ5dGVz"
+
+
+def test_tokens_become_fingerprints_that_keep_claims_but_not_the_token() -> None:
+    token = _jwt({"alg": "EdDSA", "typ": "JWT"}, {"sub": "a@b.c", "exp": 1700000000})
+    shown = fingerprint(token)
+    assert token not in shown
+    assert shown.startswith(f"{MASKED_PREFIX} JWT: {len(token)} chars, sha256 ")
+    assert "header alg=EdDSA typ=JWT" in shown and "claims sub=a@b.c exp=1700000000" in shown
+    assert fingerprint("other-token") != fingerprint("other-tokeN")
+    body = json.dumps({"refresh_token": "opaque-123456", "signature": "ab" * 64, "n": 1})
+    masked = mask_body(body)
+    assert "opaque-123456" not in masked and "ab" * 64 not in masked
+    assert '"n": 1' in masked
+    text = f"free text {token} and Authorization: Bearer {token}\n-H 'X-Auth-Key: k3y-value'"
+    once = mask_transcript(text)
+    assert token not in once and "k3y-value" not in once
+    assert mask_transcript(once) == once  # masking twice changes nothing
+
+
+def test_values_seen_on_the_wire_are_masked_everywhere() -> None:
+    mask = Masker(["credential-secret"])
+    mask.learn(["f00dcafe" * 16, "abc"])  # a signature sent; too short to mask by value
+    out = mask(f"received: signature {'F00DCAFE' * 16} rejected; credential-secret; abc")
+    assert "f00dcafe" not in out.lower()
+    assert f"{MASKED_PREFIX}: 128 chars" in out and MASK in out and out.endswith("abc")
+
+
+def test_control_characters_become_visible_escapes() -> None:
+    raw = "ok\tline\n\x1b]0;owned\x07\x1b[2K\x00\x85\ufffe\r"
+    shown = visible(raw)
+    assert shown == "ok\tline\n\\x1b]0;owned\\x07\\x1b[2K\\x00\\x85\\ufffe\\x0d"
+    assert visible(shown) == shown
+    assert one_line("two\nlines\x07") == "two\\nlines\\x07"
