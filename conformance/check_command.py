@@ -135,6 +135,12 @@ not the API, or an incomplete run."""
         "where the documents are silent); by default only contract failures fail it",
     )
     parser.add_argument(
+        "--show-secrets",
+        action="store_true",
+        help="local debugging only: leave credentials, tokens and signatures in clear in "
+        "the output and the reports (warned on every run; never publish such reports)",
+    )
+    parser.add_argument(
         "--timeout",
         type=float,
         default=DEFAULT_TIMEOUT_SECONDS,
@@ -215,6 +221,15 @@ def _target(args: argparse.Namespace) -> Iterator[tuple[str, dict[str, Any]]]:
         yield server.url, server.credentials
 
 
+def _warn_secrets_shown() -> None:
+    print(
+        "warning: --show-secrets: this output and its reports hold usable credentials, "
+        "tokens and login signatures; do not publish them",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 def _progress(line: str) -> None:
     print(line, flush=True)
 
@@ -280,7 +295,10 @@ def run(args: argparse.Namespace) -> int:
             max_response_bytes=args.max_response_bytes,
             max_time=args.max_time,
             command=_command_line(args, api),
+            show_secrets=args.show_secrets,
         )
+        if args.show_secrets:
+            _warn_secrets_shown()
         result: RunResult = run_suite(url, profiles, credentials, settings, _progress)
     print(format_summary(result))
     if args.report:
@@ -288,6 +306,8 @@ def run(args: argparse.Namespace) -> int:
 
         paths = write_reports(result, args.report)
         print(f"reports: {', '.join(str(p) for p in paths)}")
+    if args.show_secrets:
+        _warn_secrets_shown()
     if result.incomplete:
         print(f"error: run incomplete: {result.incomplete}", file=sys.stderr)
         return 2

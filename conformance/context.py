@@ -26,6 +26,10 @@ def _clip(text: str) -> str:
     return f"{text[:EVIDENCE_BODY_LIMIT]}… ({len(text)} characters in all)"
 
 
+def _as_is(name: str, value: str) -> str:
+    return value
+
+
 @dataclass
 class Exchange:
     """One request and the response to it, kept as evidence for a failure."""
@@ -51,22 +55,25 @@ class Exchange:
             response_body=response.text,
         )
 
-    def render(self) -> str:
-        """The exchange as a short HTTP transcript, bodies clipped, secrets masked."""
+    def render(self, *, masked: bool = True) -> str:
+        """The exchange as a short HTTP transcript, bodies clipped, secrets masked (unless
+        ``masked`` is False: ``--show-secrets``)."""
+        header = mask_header if masked else _as_is
+        body = mask_body if masked else str
         lines = [f"> {self.method} {self.url}"]
         sent = {k.lower(): v for k, v in self.request_headers.items()}
         for name in ("content-type", "authorization", "x-auth-key"):
             if name in sent:
-                lines.append(f"> {name}: {mask_header(name, sent[name])}")
+                lines.append(f"> {name}: {header(name, sent[name])}")
         if self.request_body:
-            lines.append(f"> {_clip(mask_body(self.request_body))}")
+            lines.append(f"> {_clip(body(self.request_body))}")
         lines.append(f"< {self.status}" if self.status is not None else "< (no answer)")
         answered = {k.lower(): v for k, v in self.response_headers.items()}
         for name in ("content-type", "location"):
             if name in answered:
                 lines.append(f"< {name}: {answered[name]}")
         if self.response_body:
-            lines.append(f"< {_clip(mask_body(self.response_body))}")
+            lines.append(f"< {_clip(body(self.response_body))}")
         return "\n".join(lines)
 
 
@@ -92,6 +99,7 @@ class Context:
     answers: list[tuple[int, str]] = field(default_factory=list)
     # Told every token and signature sent or received, so evidence masks them by value.
     learn: Callable[[Iterable[str]], None] | None = None
+    show_secrets: bool = False  # evidence rendered in clear (local debugging only)
 
     def request(
         self,

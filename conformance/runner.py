@@ -89,6 +89,7 @@ class RunSettings:
     max_time: float | None = None  # whole-run budget in seconds; None: unlimited
     fingerprint: bool = True  # first make sure the target looks like each system's API
     command: str | None = None  # the command that repeats this run (for reproduce lines)
+    show_secrets: bool = False  # local debugging only: evidence keeps tokens and credentials
 
 
 @dataclass
@@ -124,7 +125,7 @@ class RunResult:
         return counts
 
 
-def _failure_details(failure: CheckFailure) -> str:
+def _failure_details(failure: CheckFailure, *, masked: bool = True) -> str:
     lines = []
     if failure.received is not None:
         lines.append(f"received:   {failure.received}")
@@ -134,7 +135,8 @@ def _failure_details(failure: CheckFailure) -> str:
         lines.append(f"hint:       {failure.hint}")
     if failure.exchange is not None:
         lines.append("evidence:")
-        lines.extend(f"  {line}" for line in failure.exchange.render().splitlines())
+        evidence = failure.exchange.render(masked=masked)
+        lines.extend(f"  {line}" for line in evidence.splitlines())
     return "\n".join(lines)
 
 
@@ -154,7 +156,7 @@ def run_check(chk: Check, ctx: Context) -> CheckResult:
         raise
     except CheckFailure as failure:
         outcome, message = outcome_for(chk.level), failure.title
-        details = _failure_details(failure)
+        details = _failure_details(failure, masked=not ctx.show_secrets)
     except CheckNotApplicable as not_applicable:
         outcome, message = Outcome.NOT_APPLICABLE, not_applicable.reason
     except CheckSkipped as skipped:
@@ -292,7 +294,7 @@ def run_system(
     target stops answering.
     """
     budget = budget or RunBudget(settings.max_time)
-    masker = masker or Masker(secret_values(credentials))
+    masker = masker or Masker(secret_values(credentials), show=settings.show_secrets)
     load_checks(profile)
     section = (credentials or {}).get(profile.credentials_key)
     results: list[CheckResult] = []
@@ -319,6 +321,7 @@ def run_system(
                 credentials=section,
                 options=dict(settings.options),
                 learn=masker.learn,
+                show_secrets=settings.show_secrets,
             )
             for chk in checks_for(profile.name):
                 budget.stop_if_spent()
@@ -387,7 +390,7 @@ def run_suite(
     """
     profiles = list(profiles)
     budget = RunBudget(settings.max_time)
-    masker = Masker(secret_values(credentials))
+    masker = Masker(secret_values(credentials), show=settings.show_secrets)
     results: list[CheckResult] = []
     incomplete = None
     try:

@@ -152,3 +152,23 @@ def test_control_characters_become_visible_escapes() -> None:
     assert shown == "ok\tline\n\\x1b]0;owned\\x07\\x1b[2K\\x00\\x85\\ufffe\\x0d"
     assert visible(shown) == shown
     assert one_line("two\nlines\x07") == "two\\nlines\\x07"
+
+
+def test_show_secrets_keeps_evidence_in_clear_and_warns(tmp_path: Path) -> None:
+    with running_server(demo_users=1, wrap=rewriting(_refuse_logins_and_refreshes)) as server:
+        credentials = tmp_path / "credentials.json"
+        credentials.write_text(json.dumps(server.credentials), encoding="utf-8")
+        result = authconform(
+            "check",
+            server.url,
+            "--api",
+            "fib",
+            "--credentials",
+            str(credentials),
+            "--no-fuzz",
+            "--show-secrets",
+            timeout=300,
+        )
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert result.stderr.count("warning: --show-secrets:") == 2  # before and after the run
+    assert JWT_SHAPED.search(result.stdout)  # the refresh token, as it was sent
