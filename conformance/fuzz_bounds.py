@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from conformance.fuzz_child import MAX_BREACHES
 from conformance.fuzz_report import run_result
 from conformance.limits import CHILD_MEMORY_BYTES
 from conformance.registry import CheckResult, Level, Outcome
@@ -18,6 +19,8 @@ _SIZE_SUMMARY = "Every answer to a generated request fits in --max-response-byte
 def too_large_result(system: str, breaches: list[dict[str, Any]], limit: int) -> CheckResult:
     """A failure listing the generated requests whose answers were cut at the cap."""
     first = breaches[0]
+    # The child records the first MAX_BREACHES cuts only.
+    count = f"{len(breaches)} or more" if len(breaches) >= MAX_BREACHES else str(len(breaches))
     lines = [
         f"received:   answers larger than {limit} bytes; each was cut there and its "
         "connection dropped",
@@ -33,7 +36,7 @@ def too_large_result(system: str, breaches: list[dict[str, Any]], limit: int) ->
         summary=_SIZE_SUMMARY,
         outcome=Outcome.FAILED,
         message=(
-            f"{len(breaches)} answer(s) to generated requests were larger than {limit} bytes "
+            f"{count} answer(s) to generated requests were larger than {limit} bytes "
             f"(first: {first['method']} answered {first['status']})"
         ),
         details="\n".join(lines),
