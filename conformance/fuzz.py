@@ -186,7 +186,8 @@ def run_schemathesis(
     if breaches:
         results.append(too_large_result(profile.name, breaches, max_response_bytes))
     what = None
-    out_of_memory = "MemoryError" in output
+    # Schemathesis reports its own errors, so the child's exit code alone cannot say this.
+    out_of_memory = child.returncode != 0 and "MemoryError" in output
     if out_of_memory:
         # The last guard tripped: what the target sent made the child grow past its limit.
         results = [r for r in results if r.name != "schemathesis.run"]

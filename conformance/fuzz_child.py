@@ -50,7 +50,7 @@ def _cap_bodies(max_bytes: int, breach_file: str | None) -> None:
     kept = 0
 
     def capped(self: requests.Session, request: Any, **kwargs: Any) -> Any:
-        nonlocal breaches
+        nonlocal breaches, kept
         kwargs["stream"] = True
         response = original(self, request, **kwargs)
         body = bytearray()
@@ -63,7 +63,6 @@ def _cap_bodies(max_bytes: int, breach_file: str | None) -> None:
             # Close the socket itself: handing the connection back to the pool would have
             # urllib3 drain (read) the rest of the answer into memory first.
             response.raw.close()
-        nonlocal kept
         # Schemathesis keeps answers for its report: what it keeps is bounded in all, too.
         # An answer past the cap, or past the run's total, keeps only its start.
         room = max_bytes if not too_large and kept + len(body) <= KEPT_BYTES else EVIDENCE_BYTES

@@ -97,3 +97,17 @@ def test_huge_answers_to_generated_requests_fail_the_target_in_bounded_memory(
     cut = [r for r in results if r["name"] == SIZE_CHECK]
     assert cut and cut[0]["outcome"] == "failed", [(r["name"], r["outcome"]) for r in results]
     assert "larger than 1048576 bytes" in cut[0]["message"]
+
+
+def test_a_schemathesis_child_past_its_memory_limit_fails_the_target() -> None:
+    # The last guard, tripped on purpose: a limit far below what the child needs.
+    from conformance.fuzz import run_schemathesis
+    from conformance.profiles import discover_profiles
+
+    with hostile_servers.serving("huge_to_fuzzing") as url:
+        results = run_schemathesis(
+            discover_profiles()["fib"], url, max_examples=1, seed=1, memory_bytes=200 * 1024**2
+        )
+    run = [r for r in results if r.name == "schemathesis.run"]
+    assert [r.outcome.value for r in run] == ["failed"], [(r.name, r.message) for r in results]
+    assert "past its memory limit of 200 MiB" in run[0].message
