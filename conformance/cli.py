@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from conformance.errors import AuthconformError
+from conformance.textsafe import one_line
 
 __all__ = ["SUBCOMMANDS", "main"]
 
@@ -130,7 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except AuthconformError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        # The reason may quote the target (a Location, a media type): shown, never obeyed.
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

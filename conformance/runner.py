@@ -10,7 +10,8 @@ HTML pages is not applicable: it had nothing to judge.
 Bounds: every request goes through :class:`~conformance.httpbound.BoundedClient`; the
 run has a wall-clock budget, and when it is spent (or the target stops answering) the
 run stops with what it has, every check that did not run listed as such, and
-``RunResult.incomplete`` saying why. Every result text is masked of the run's secrets.
+``RunResult.incomplete`` saying why. Every result text is masked of the run's secrets
+(credentials, and every token or signature seen on the wire) and made safe to print.
 """
 
 from __future__ import annotations
@@ -27,8 +28,13 @@ from conformance.errors import AuthconformError, RunStopped, UsageError
 from conformance.faults import fault_line, group_faults, server_error_results
 from conformance.fixloop.selection import fuzz_selected, selected
 from conformance.fuzz_report import run_result
-from conformance.httpbound import DEFAULT_MAX_RESPONSE_BYTES, BoundedClient, RunBudget
-from conformance.masking import Masker, mask_transcript, secret_values
+from conformance.httpbound import BoundedClient, RunBudget
+from conformance.limits import (
+    DEFAULT_MAX_EXAMPLES,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT_SECONDS,
+)
+from conformance.masking import Masker, secret_values
 from conformance.profiles import Profile, load_checks
 from conformance.registry import (
     Check,
@@ -43,6 +49,7 @@ from conformance.registry import (
     outcome_for,
 )
 from conformance.reproduce import failing_request, reproducer, run_reproducer_line
+from conformance.textsafe import visible
 
 __all__ = [
     "RunResult",
@@ -58,8 +65,6 @@ __all__ = [
 
 Progress = Callable[[str], None]
 
-# Per-request timeout: long enough for a slow target, short enough that a hang is a finding.
-DEFAULT_TIMEOUT_SECONDS = 10.0
 
 _LABELS = {
     Outcome.PASSED: "PASS",
@@ -80,7 +85,7 @@ class RunSettings:
     """Switches for one run; ``options`` reaches every check as ``ctx.options``."""
 
     fuzz: bool = True
-    max_examples: int = 20
+    max_examples: int = DEFAULT_MAX_EXAMPLES
     seed: int | None = None
     timeout: float = DEFAULT_TIMEOUT_SECONDS
     strict: bool = False  # broken advisories make the run fail
@@ -89,6 +94,7 @@ class RunSettings:
     max_time: float | None = None  # whole-run budget in seconds; None: unlimited
     fingerprint: bool = True  # first make sure the target looks like each system's API
     command: str | None = None  # the command that repeats this run (for reproduce lines)
+    show_secrets: bool = False  # local debugging only: evidence keeps tokens and credentials
 
 
 @dataclass
@@ -126,7 +132,7 @@ class RunResult:
         return counts
 
 
-def _failure_details(failure: CheckFailure) -> str:
+def _failure_details(failure: CheckFailure, *, masked: bool = True) -> str:
     lines = []
     if failure.received is not None:
         lines.append(f"received:   {failure.received}")
@@ -136,7 +142,8 @@ def _failure_details(failure: CheckFailure) -> str:
         lines.append(f"hint:       {failure.hint}")
     if failure.exchange is not None:
         lines.append("evidence:")
-        lines.extend(f"  {line}" for line in failure.exchange.render().splitlines())
+        evidence = failure.exchange.render(masked=masked)
+        lines.extend(f"  {line}" for line in evidence.splitlines())
     return "\n".join(lines)
 
 
@@ -158,7 +165,7 @@ def run_check(chk: Check, ctx: Context) -> CheckResult:
         raise
     except CheckFailure as failure:
         outcome, message = outcome_for(chk.level), failure.title
-        details = _failure_details(failure)
+        details = _failure_details(failure, masked=not ctx.show_secrets)
         if failure.exchange is not None and (failure.exchange.status or 0) >= 500:
             cause = failure.exchange.key()  # the same fault as the 5xx it shows
         # fix loop: the curl lines that show it, and the request for its fingerprint.
@@ -242,6 +249,7 @@ def _fuzz(
             credentials=credentials,
             run_timeout=run_timeout,
             reproduce=settings.command,
+            max_response_bytes=settings.max_response_bytes,
         )
         killed = [
             r for r in results if r.name == "schemathesis.run" and "did not finish" in r.message
@@ -306,20 +314,16 @@ def run_system(
     target stops answering.
     """
     budget = budget or RunBudget(settings.max_time)
-    masker = masker or Masker(secret_values(credentials))
+    masker = masker or Masker(secret_values(credentials), show=settings.show_secrets)
     load_checks(profile)
     section = (credentials or {}).get(profile.credentials_key)
     results: list[CheckResult] = []
 
     def record(result: CheckResult) -> None:
-        result.message = masker(result.message)
-        if result.group == "schemathesis":  # its transcripts did not go through Exchange
-            result.details = mask_transcript(result.details)
-        result.details = masker(result.details)
         # fix loop: a Schemathesis failure is shown by its run, repeated with the same seed.
         if result.group == "schemathesis" and result.outcome in (Outcome.FAILED, Outcome.WARNED):
             result.reproduce = run_reproducer_line(settings.command, profile.name, settings.seed)
-        result.reproduce = masker(result.reproduce)
+        _make_safe(result, masker)
         results.append(result)
         if progress:
             progress(format_line(result))
@@ -339,6 +343,8 @@ def run_system(
                 spec=spec,
                 credentials=section,
                 options=dict(settings.options),
+                learn=masker.learn,
+                show_secrets=settings.show_secrets,
             )
             for chk in checks_for(profile.name):
                 if not selected(settings.options, profile.name, chk.name):  # fix loop: replay
@@ -357,6 +363,13 @@ def run_system(
             record(result)
         raise stop.with_results(results) from None
     return results
+
+
+def _make_safe(result: CheckResult, masker: Masker) -> None:
+    """Secrets masked and control characters made visible: the one gate before any output."""
+    result.message = visible(masker(result.message))
+    result.details = visible(masker(result.details))
+    result.reproduce = visible(masker(result.reproduce))
 
 
 def _client(settings: RunSettings, budget: RunBudget) -> BoundedClient:
@@ -407,7 +420,7 @@ def run_suite(
     """
     profiles = list(profiles)
     budget = RunBudget(settings.max_time)
-    masker = Masker(secret_values(credentials))
+    masker = Masker(secret_values(credentials), show=settings.show_secrets)
     results: list[CheckResult] = []
     incomplete = None
     try:
@@ -428,6 +441,9 @@ def run_suite(
         if progress and missing:
             progress(f"stopped: {incomplete}; {len(missing)} checks did not run")
         results.extend(missing)
+        incomplete = visible(masker(incomplete))
+    for result in results:  # idempotent: also covers results made outside run_system
+        _make_safe(result, masker)
     return RunResult(
         target=base_url,
         systems=[p.name for p in profiles],
@@ -454,7 +470,7 @@ def _fingerprint(
                 continue  # reported by run_system; nothing documented to compare with
             seen = looks_like(client, base_url, profile, spec)
             if progress:
-                progress(f"{profile.name}: the target looks like this API ({seen})")
+                progress(f"{profile.name}: the target looks like this API ({visible(seen)})")
 
 
 def format_summary(run: RunResult) -> str:
