@@ -187,7 +187,7 @@ def run_schemathesis(
         results.append(too_large_result(profile.name, breaches, max_response_bytes))
     what = None
     # Schemathesis reports its own errors, so the child's exit code alone cannot say this.
-    out_of_memory = child.returncode != 0 and "MemoryError" in output
+    out_of_memory = child.returncode != 0 and any(sign in output for sign in _OUT_OF_MEMORY)
     if out_of_memory:
         # The last guard tripped: what the target sent made the child grow past its limit.
         results = [r for r in results if r.name != "schemathesis.run"]
@@ -202,6 +202,10 @@ def run_schemathesis(
         results.append(_run_error(profile.name, what, output))
     say(f"schemathesis: {profile.name}: done in {duration:.1f} s")
     return results
+
+
+# What a child past its address-space limit prints, depending on where the allocation failed.
+_OUT_OF_MEMORY = ("MemoryError", "can't start new thread", "Cannot allocate memory")
 
 
 def _follow(

@@ -369,7 +369,7 @@ def _make_safe(result: CheckResult, masker: Masker) -> None:
     """Secrets masked and control characters made visible: the one gate before any output."""
     result.message = visible(masker(result.message))
     result.details = visible(masker(result.details))
-    result.reproduce = visible(masker(result.reproduce))
+    result.reproduce = visible(masker.by_value(result.reproduce))
 
 
 def _client(settings: RunSettings, budget: RunBudget) -> BoundedClient:
