@@ -19,6 +19,7 @@ from pathlib import Path
 
 from conformance.errors import TargetError, UsageError
 from load.capacity.driver import find_capacity
+from load.capacity.search import PRECISION
 from load.process.locust import clear_outputs, locust_command
 from load.process.server import reference_server
 from load.process.worker import serve_master
@@ -136,6 +137,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--max-steps", type=int, default=16, help="steps at most (16)")
     group.add_argument(
+        "--precision-pct",
+        type=float,
+        default=100 * (PRECISION - 1),
+        help="stop when the lowest missing rate is within this many percent above the "
+        f"highest passing one ({100 * (PRECISION - 1):g})",
+    )
+    group.add_argument(
         "--server-pid",
         type=int,
         help="the server's process on this machine: its CPU tells a busy server from a busy "
@@ -230,6 +238,8 @@ def _validate(args: argparse.Namespace) -> None:
         raise UsageError("--rate", "must be a positive number of logins per second")
     if args.find_capacity and args.slo_p99_ms is None:
         raise UsageError("--find-capacity", "needs --slo-p99-ms (the latency objective)")
+    if args.precision_pct <= 0:
+        raise UsageError("--precision-pct", "must be above zero")
     if args.find_capacity and args.rate is not None:
         raise UsageError("--rate", "not with --find-capacity, which picks the rates itself")
 

@@ -68,19 +68,19 @@ def runs(tmp_path_factory) -> dict:
     pair = generate_keypair()
     users = [{"email": "user0@example.com", "privateKeyHex": pair.private_key_hex}]
     credentials = write_credentials(work / "credentials.json", {"fib": {"users": users}})
-    common = ["--credentials", credentials, "--scenario", "FibLoginUser"]
+    common = ["--credentials", credentials]
+    # The closed model: two FIB users logging in one after another.
+    closed = ["--scenario", "FibLoginUser", "-u", "2", "-t", "2s"]
     with _server(work) as fast:
         fast_open = _load(fast, *common, *RATE, "--report", str(work / "fast-open"))
-        fast_closed = _load(
-            fast, *common, "-u", "2", "-t", "2s", "--report", str(work / "fast-closed")
-        )
+        fast_closed = _load(fast, *common, *closed, "--report", str(work / "fast-closed"))
     with _server(work, "--service-ms", SLOW_MS) as slow:
         slow_open = _load(
             slow, *common, *RATE, "--report", str(work / "slow-open"),
             "--baseline", str(work / "fast-open"),
         )  # fmt: skip
         slow_closed = _load(
-            slow, *common, "-u", "2", "-t", "2s", "--report", str(work / "slow-closed"),
+            slow, *common, *closed, "--report", str(work / "slow-closed"),
             "--baseline", str(work / "fast-closed"),
         )  # fmt: skip
     return {"work": work, "fast_open": fast_open, "fast_closed": fast_closed,

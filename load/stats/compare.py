@@ -250,13 +250,13 @@ def format_comparison(result: Comparison, baseline_dir: str | Path) -> str:
         f"baseline: {Path(baseline_dir).resolve()} ({result.baseline.requests} requests, "
         f"{result.baseline.model} model)",
         f"compared: {SOURCES[result.source]}",
-        f"{'figure':<16}{'baseline':>12}{'this run':>12}  {'change':<16}verdict",
+        f"{'figure':<20}{'baseline':>12}{'this run':>12}  {'change':<16}verdict",
     ]
     for c in result.changes:
         name = f"{c.label} ({c.unit})" if c.unit else c.label
         verdict = "REGRESSED" if c.regressed else ("ok" if c.judged else "shown, not judged")
         lines.append(
-            f"{name:<16}{_value(c.unit, c.baseline):>12}{_value(c.unit, c.current):>12}  "
+            f"{name:<20}{_value(c.unit, c.baseline):>12}{_value(c.unit, c.current):>12}  "
             f"{_pct(c.worse_pct):<16}{verdict}"
         )
     lines += [f"note: {note}" for note in result.notes]
