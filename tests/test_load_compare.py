@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from load.capacity.search import next_rate
 from load.stats.compare import HDR, LOCUST, compare, format_comparison, has_run
 from load.stats.comparepage import MARKER, write_comparison
 from load.stats.latency import Tally, record_seconds
@@ -151,3 +152,10 @@ def _no_constants(name: str) -> None:
 def test_a_folder_without_a_run_is_not_a_baseline(tmp_path):
     assert not has_run(tmp_path)
     assert has_run(_stats(tmp_path / "closed", [1.0]))
+
+
+def test_a_wider_precision_ends_the_capacity_search_sooner():
+    """--precision-pct: the bisection stops once the failing rate is that close above."""
+    passed, failed = [80.0, 100.0], [160.0, 120.0]
+    assert next_rate(passed, failed, start=80, max_rate=160) == 110.0  # default 5%
+    assert next_rate(passed, failed, start=80, max_rate=160, precision=1.2) is None
