@@ -74,6 +74,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--max-regression-pct",
         type=float,
+        metavar="PCT",
         default=DEFAULT_MAX_REGRESSION_PCT,
         help="with --baseline: exit 1 when a figure is this much worse "
         f"({DEFAULT_MAX_REGRESSION_PCT:g})",
@@ -139,6 +140,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--precision-pct",
         type=float,
+        metavar="PCT",
         default=100 * (PRECISION - 1),
         help="stop when the lowest missing rate is within this many percent above the "
         f"highest passing one ({100 * (PRECISION - 1):g})",
