@@ -19,9 +19,12 @@ from pathlib import Path
 
 from conformance.errors import TargetError, UsageError
 from load.capacity.driver import find_capacity
+from load.capacity.search import PRECISION
 from load.process.locust import clear_outputs, locust_command
 from load.process.server import reference_server
 from load.process.worker import serve_master
+from load.stats.compare import DEFAULT_MAX_REGRESSION_PCT, compare, format_comparison, has_run
+from load.stats.comparepage import write_comparison
 from load.stats.openreport import format_open, incomplete, locust_percentiles
 from load.stats.summary import format_rows, read_rows
 from load.users.schedule import ARRIVALS
@@ -60,6 +63,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--demo-users", type=int, default=20, help="accounts on the reference server (20)"
+    )
+    group = parser.add_argument_group("against a baseline")
+    group.add_argument(
+        "--baseline",
+        metavar="OLD_REPORT_DIR",
+        help="compare with the run whose --report folder this is: p50, p99, p99.9, max, "
+        "achieved rate, failure ratio (HDR histograms when both runs have them)",
+    )
+    group.add_argument(
+        "--max-regression-pct",
+        type=float,
+        metavar="PCT",
+        default=DEFAULT_MAX_REGRESSION_PCT,
+        help="with --baseline: exit 1 when a figure is this much worse "
+        f"({DEFAULT_MAX_REGRESSION_PCT:g})",
     )
     group = parser.add_argument_group("open model (fixed arrival rate)")
     group.add_argument(
@@ -120,6 +138,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--max-steps", type=int, default=16, help="steps at most (16)")
     group.add_argument(
+        "--precision-pct",
+        type=float,
+        metavar="PCT",
+        default=100 * (PRECISION - 1),
+        help="stop when the lowest missing rate is within this many percent above the "
+        f"highest passing one ({100 * (PRECISION - 1):g})",
+    )
+    group.add_argument(
         "--server-pid",
         type=int,
         help="the server's process on this machine: its CPU tells a busy server from a busy "
@@ -156,6 +182,15 @@ def _open_outcome(args: argparse.Namespace, report: Path) -> int:
     return 0
 
 
+def _baseline_outcome(args: argparse.Namespace, report: Path) -> int:
+    """Print and write the comparison with --baseline; 1 past --max-regression-pct."""
+    result = compare(args.baseline, report, max_regression_pct=args.max_regression_pct)
+    print(format_comparison(result, args.baseline))
+    write_comparison(result, args.baseline, report)
+    print(f"comparison: {(report / 'baseline.html').resolve()} (also in report.html)")
+    return 1 if result.regressions else 0
+
+
 def _run_locust(args: argparse.Namespace, url: str, credentials: str | None) -> int:
     report = Path(args.report)
     report.mkdir(parents=True, exist_ok=True)
@@ -167,6 +202,8 @@ def _run_locust(args: argparse.Namespace, url: str, credentials: str | None) -> 
         print(format_rows(read_rows(stats)))
         if args.rate:
             verdict = _open_outcome(args, report)
+        if args.baseline:
+            verdict = max(verdict, _baseline_outcome(args, report))
         print(f"reports: {report.resolve()}/ (report.html, stats*.csv, stats.json)")
     if code in (0, LOCUST_FAILED):
         return max(code, verdict)
@@ -177,9 +214,20 @@ def _validate(args: argparse.Namespace) -> None:
     if args.worker:
         if not args.master_host:
             raise UsageError("--worker", "needs --master-host (the master's address)")
-        if args.url or args.rate or args.find_capacity or args.expect_workers:
+        if args.url or args.rate or args.find_capacity or args.expect_workers or args.baseline:
             raise UsageError("--worker", "takes its run from the master: no URL, rate or search")
         return
+    if args.baseline is not None:
+        if args.find_capacity:
+            raise UsageError("--baseline", "not with --find-capacity (compare single runs)")
+        if not has_run(args.baseline):
+            raise UsageError(
+                f"--baseline {args.baseline}", "no load run's stats.json or latency.json there"
+            )
+        if Path(args.baseline).resolve() == Path(args.report).resolve():
+            raise UsageError("--baseline", "is this run's --report folder, which it clears")
+    if args.max_regression_pct < 0:
+        raise UsageError("--max-regression-pct", "must be zero or more")
     if args.expect_workers is not None and args.expect_workers < 1:
         raise UsageError("--expect-workers", "must be at least 1")
     if args.expect_workers and args.processes:
@@ -192,6 +240,8 @@ def _validate(args: argparse.Namespace) -> None:
         raise UsageError("--rate", "must be a positive number of logins per second")
     if args.find_capacity and args.slo_p99_ms is None:
         raise UsageError("--find-capacity", "needs --slo-p99-ms (the latency objective)")
+    if args.precision_pct <= 0:
+        raise UsageError("--precision-pct", "must be above zero")
     if args.find_capacity and args.rate is not None:
         raise UsageError("--rate", "not with --find-capacity, which picks the rates itself")
 

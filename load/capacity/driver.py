@@ -254,7 +254,10 @@ def find_capacity(
         # A rate the generator could not keep bounds the search like a miss: nothing at or
         # above it can be judged, but the server may still saturate below it.
         failed = [s.offered for s, v in steps if not v.passed]
-        rate = next_rate(passed, failed, start=args.start_rate, max_rate=args.max_rate)
+        rate = next_rate(
+            passed, failed, start=args.start_rate, max_rate=args.max_rate,
+            precision=1 + args.precision_pct / 100,
+        )  # fmt: skip
         if rate is None:
             break
         if time.monotonic() + args.step_time + STEP_OVERHEAD_S > deadline:

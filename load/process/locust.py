@@ -18,7 +18,15 @@ LOCUSTFILE = Path(__file__).resolve().parent.parent / "locustfile.py"
 # What one run writes into --report; removed first, so a failed run never shows an old one.
 # How long a master waits for its remote workers before the run fails (Locust exits 1).
 EXPECT_WORKERS_WAIT_S = 60
-OUTPUTS = ("report.html", "stats.json", "stats_*.csv", "latency.*", "capacity.*", "steps")
+OUTPUTS = (
+    "report.html",
+    "stats.json",
+    "stats_*.csv",
+    "latency.*",
+    "capacity.*",
+    "baseline.*",
+    "steps",
+)
 
 
 def locust_command(
@@ -78,5 +86,3 @@ def clear_outputs(report: Path) -> None:
                 shutil.rmtree(old)
             else:
                 old.unlink()
-
-
