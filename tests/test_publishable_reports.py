@@ -16,12 +16,12 @@ from typing import Any
 import hostile_servers
 import pytest
 from publishable import assert_publishable, checked
-from reference_impl.serving.embedded import running_server
 from wsgi_rewrite import rewriting
 
 from conformance.fuzz_bounds import SIZE_CHECK
 from conformance.masking import secret_values
 from conformance.signing import sign_email
+from reference_impl.serving.embedded import running_server
 
 pytestmark = pytest.mark.slow
 
