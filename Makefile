@@ -25,7 +25,7 @@ TEST_WORKERS ?= 2
 test: $(STAMP)
 	$(BIN)/ruff check .
 	status=0; \
-	$(BIN)/pytest -m "not serial" -n $(TEST_WORKERS) --dist loadfile || status=$$?; \
+	$(BIN)/pytest -m "not serial" -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder || status=$$?; \
 	$(BIN)/pytest -m serial -p no:xdist || status=$$?; \
 	exit $$status
 

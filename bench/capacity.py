@@ -5,7 +5,10 @@ generator to core 1 (``taskset``). Phases, each bounded:
 
 1. saturation  wrk (pre-signed bodies) against the one-core reference server under gunicorn
                (gthread, one worker: slower than one generator core, and keeping connections
-               alive as a deployed server does, so neither generator pays a connect per login)
+               alive as a deployed server does, so neither generator pays a connect per login);
+               wrk's own CPU time gives its requests per generator CPU-second
+1b. cost       ``authconform load URL --rate`` at 80% of wrk's rate: Locust's signed logins per
+               generator CPU-second, and the generator cores each tool needs at capacity
 2. capacity    ``authconform load URL --find-capacity --slo-p99-ms 20`` against the same server
 3. half        ``authconform load URL --rate C/2``: latency from the intended start at half
                the capacity found
@@ -22,6 +25,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -37,6 +41,9 @@ CONNECTIONS = 8
 SLO_P99_MS = 20.0
 # The capacity found should be within this of wrk's saturation throughput (from the issue).
 AGREEMENT = 0.15
+# Locust's cost per login is measured at this share of wrk's saturation throughput: busy
+# enough that its fixed overhead (stats, heartbeats) is a small part, short of a queue.
+COST_SHARE = 0.8
 
 
 SLOW_TARGET = "reference, gunicorn gthread, 1 worker"
@@ -57,7 +64,13 @@ def gunicorn_gthread(db: Path) -> list[str]:
     ]  # fmt: skip
 
 
-def wrk_saturation(url: str, bodies: Path, seconds: int) -> float:
+def _children_cpu_s() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def wrk_saturation(url: str, bodies: Path, seconds: int) -> tuple[float, float]:
+    """wrk's requests per second, and the CPU seconds wrk itself used for them."""
     wrk = shutil.which("wrk")
     if not wrk:
         sys.exit("bench: wrk is required (Debian/Ubuntu: apt-get install -y wrk)")
@@ -66,10 +79,15 @@ def wrk_saturation(url: str, bodies: Path, seconds: int) -> float:
         [wrk, "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "-s", str(BENCH / "wrk_login.lua"),
          url, "--", str(bodies)],
     )  # fmt: skip
+    # wrk is the only child waited for in between (taskset execs it): its user + system time.
+    before = _children_cpu_s()
     out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30).stdout
+    cpu_s = _children_cpu_s() - before
     if "Non-2xx" in out:
         sys.exit(f"bench: wrk saw non-200 answers:\n{out}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    return rps, total / cpu_s if cpu_s > 0 else 0.0
 
 
 def authconform_load(*args: str, timeout: float) -> subprocess.CompletedProcess:
@@ -95,7 +113,7 @@ def at_rate(url: str, creds: Path, rate: float, seconds: int, out: Path) -> dict
         "--report", str(out), timeout=seconds + 120,
     )  # fmt: skip
     latency = json.loads((out / "latency.json").read_text(encoding="utf-8"))
-    from load.openreport import locust_percentiles
+    from load.stats.openreport import locust_percentiles
 
     latency["locust_ms"] = locust_percentiles(out / "stats.json", "fib login")
     return latency
@@ -106,7 +124,13 @@ def measure(args: argparse.Namespace, workdir: Path) -> dict:
     results: dict = {"loadavg_before": os.getloadavg()[0], "pinned": PIN}
     with serving(gunicorn_gthread(db), workdir / "gunicorn.log") as (url, pid):
         print("phase 1: wrk saturation (gunicorn gthread) ...", file=sys.stderr)
-        results["wrk_rps"] = wrk_saturation(url, bodies, args.wrk_seconds)
+        results["wrk_rps"], results["wrk_per_cpu_s"] = wrk_saturation(
+            url, bodies, args.wrk_seconds
+        )
+        print("phase 1b: generator cost (Locust at 80% of wrk's rate) ...", file=sys.stderr)
+        results["cost"] = at_rate(
+            url, creds, COST_SHARE * results["wrk_rps"], args.half_seconds, args.out / "cost"
+        )
         print("phase 2: --find-capacity (gunicorn gthread) ...", file=sys.stderr)
         results["slow"] = find_capacity(url, creds, pid, args.out / "slow", args.step_time)
         capacity = results["slow"]["capacity"]
@@ -122,6 +146,27 @@ def measure(args: argparse.Namespace, workdir: Path) -> dict:
             results["fast"] = find_capacity(url, creds, pid, args.out / "fast", args.step_time)
     results["loadavg_after"] = os.getloadavg()[0]
     return results
+
+
+def generator_cost(results: dict) -> list[str]:
+    """Rows: logins per generator CPU-second for Locust (signing each login) and for wrk
+    (pre-signed bodies), and the generator cores each needs at the target's capacity."""
+    cost, per_wrk = results.get("cost"), results.get("wrk_per_cpu_s")
+    if not cost or not cost["sent"] or not per_wrk:
+        return []
+    cpu_s = sum(cost["generator_cpu"]) * cost["window_s"]
+    per_locust = cost["sent"] / cpu_s if cpu_s else 0.0
+    slow = results["slow"]
+    rate = slow["capacity"] or results["wrk_rps"]
+    which = "the capacity found" if slow["capacity"] else "wrk's saturation throughput"
+    return [
+        f"| {SLOW_TARGET} | Locust: signed logins per generator CPU-second (--rate "
+        f"{cost['offered_rate']:,.0f}, {cost['sent']:,} logins) | {per_locust:,.0f} |",
+        f"| {SLOW_TARGET} | wrk: requests per generator CPU-second (pre-signed bodies, "
+        f"flat out) | {per_wrk:,.0f} |",
+        f"| {SLOW_TARGET} | generator cores needed at {rate:,.0f}/s ({which}): Locust / wrk | "
+        f"{rate / per_locust:.2f} / {rate / per_wrk:.2f} |" if per_locust else "",
+    ]
 
 
 def report(results: dict, command: str) -> str:
@@ -153,6 +198,7 @@ def report(results: dict, command: str) -> str:
         )
     else:
         lines.append(f"| {SLOW_TARGET} | `--find-capacity` | {slow['line']} |")
+    lines += generator_cost(results)
     if slow.get("knee"):
         lines.append(f"| | knee: throughput stopped at | {slow['knee']['saturates_at']:,.0f}/s |")
     half = results.get("half")

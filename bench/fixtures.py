@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from conformance.signing import sign_email  # noqa: E402
-from load.server import child_server, free_port  # noqa: E402
+from load.process.server import child_server, free_port  # noqa: E402
 from reference_impl.serving.demo import seed_demo_users  # noqa: E402
 from reference_impl.store import Store  # noqa: E402
 

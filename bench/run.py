@@ -45,7 +45,8 @@ from fixtures import (  # noqa: E402
     serving,
 )
 
-from load.summary import read_rows  # noqa: E402
+from load.process.cpu import cpu_times  # noqa: E402
+from load.stats.summary import read_rows  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
 # The HTTP servers each app runs under: Granian as `authconform serve` runs it (its
@@ -113,17 +114,7 @@ def _ms(value: str, unit: str) -> float:
 
 def _cpu_seconds(pid: int) -> tuple[float, float]:
     """(user, system) CPU seconds of a process and its children (the server and its workers)."""
-    user = system = 0.0
-    pids = [pid]
-    with contextlib.suppress(OSError):
-        pids += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    tick = os.sysconf("SC_CLK_TCK")
-    for one in pids:
-        with contextlib.suppress(OSError):
-            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
-            user += int(fields[11]) / tick
-            system += int(fields[12]) / tick
-    return user, system
+    return cpu_times(pid) or (0.0, 0.0)
 
 
 @contextlib.contextmanager

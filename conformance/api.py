@@ -26,11 +26,20 @@ from pathlib import Path
 from typing import Any
 
 from conformance.errors import AuthconformError, TargetError, UsageError
+from conformance.limits import (
+    DEFAULT_MAX_EXAMPLES,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_RUN_SECONDS,
+    DEFAULT_TIMEOUT_SECONDS,
+)
 from conformance.registry import CheckResult, Level, Outcome
 from conformance.runner import RunResult, format_summary
 
 __all__ = [
     "DEFAULT_MAX_EXAMPLES",
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "DEFAULT_RUN_SECONDS",
+    "DEFAULT_TIMEOUT_SECONDS",
     "AuthconformError",
     "CheckInfo",
     "CheckResult",
@@ -45,8 +54,6 @@ __all__ = [
     "systems",
 ]
 
-DEFAULT_MAX_EXAMPLES = 20
-DEFAULT_TIMEOUT_SECONDS = 10.0
 # Results of a Schemathesis stage that are not one of its checks: the run as a whole.
 SCHEMATHESIS_RUN = "schemathesis.run"
 
@@ -145,6 +152,8 @@ def run_checks(
     max_examples: int = DEFAULT_MAX_EXAMPLES,
     seed: int | None = None,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    max_time: float = DEFAULT_RUN_SECONDS,
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     lifecycle: bool = True,
     jwks_url: str | None = None,
     expiry_wait: float = 0.0,
@@ -160,7 +169,11 @@ def run_checks(
         strict: broken advisories make ``result.conformant`` false (``check --strict``).
         fuzz: run the Schemathesis stage after the protocol checks.
         max_examples, seed: Schemathesis examples per operation and phase; its random seed.
-        timeout: seconds per request.
+        timeout: seconds per request, answer included (``check --timeout``).
+        max_time: seconds for the whole run; past them it stops with ``result.incomplete``
+            set (``check --max-time``).
+        max_response_bytes: the most read of any answer, Schemathesis's included; a longer
+            one fails its check (``check --max-response-bytes``).
         lifecycle: run FIB's refresh/logout/revocation checks.
         jwks_url: where the target publishes its token key (default ``url`` + JWKS path).
         expiry_wait: seconds a check may wait for a real access token to expire (0: skip it).
@@ -183,6 +196,10 @@ def run_checks(
         raise UsageError("max_examples", "must be at least 1")
     if timeout <= 0:
         raise UsageError("timeout", "must be positive")
+    if max_time <= 0:
+        raise UsageError("max_time", "must be positive")
+    if max_response_bytes < 1:
+        raise UsageError("max_response_bytes", "must be at least 1")
     if expiry_wait < 0:
         raise UsageError("expiry_wait", "must be zero or more seconds")
     profiles = _profiles(api)
@@ -196,5 +213,7 @@ def run_checks(
         timeout=timeout,
         strict=strict,
         options={"lifecycle": lifecycle, "jwks_url": jwks_url, "expiry_wait": expiry_wait},
+        max_response_bytes=max_response_bytes,
+        max_time=max_time,
     )
     return run_suite(url, profiles, creds, settings, progress)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import random
 import shlex
 import sys
 from collections.abc import Iterator
@@ -12,9 +13,17 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from conformance.coverage import observing
 from conformance.credentials import load_credentials
 from conformance.errors import TargetError, UsageError
-from conformance.httpbound import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RUN_SECONDS, BoundedClient
+from conformance.fixloop import hooks as fixloop
+from conformance.httpbound import BoundedClient
+from conformance.limits import (
+    DEFAULT_MAX_EXAMPLES,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_RUN_SECONDS,
+    DEFAULT_TIMEOUT_SECONDS,
+)
 from conformance.profiles import Profile, discover_profiles
 from conformance.runner import RunResult, RunSettings, format_summary, run_suite
 
@@ -84,15 +93,16 @@ not the API, or an incomplete run."""
     parser.add_argument(
         "--report",
         metavar="DIR",
-        help="write junit.xml, report.md, report.json and report.html (one self-contained "
-        "page) into DIR (created if missing)",
+        help="write junit.xml, report.md, report.json, report.html (one self-contained "
+        "page), report.sarif (code scanning) and report.summary.md (a CI job summary) into "
+        "DIR (created if missing)",
     )
     parser.add_argument(
         "--max-examples",
         type=int,
-        default=20,
+        default=DEFAULT_MAX_EXAMPLES,
         metavar="N",
-        help="Schemathesis examples per operation and phase (default: 20)",
+        help=f"Schemathesis examples per operation and phase (default: {DEFAULT_MAX_EXAMPLES})",
     )
     parser.add_argument(
         "--seed", type=int, metavar="N", help="Schemathesis random seed, to repeat a run"
@@ -129,11 +139,17 @@ not the API, or an incomplete run."""
         "where the documents are silent); by default only contract failures fail it",
     )
     parser.add_argument(
+        "--show-secrets",
+        action="store_true",
+        help="local debugging only: leave credentials, tokens and signatures in clear in "
+        "the output and the reports (warned on every run; never publish such reports)",
+    )
+    parser.add_argument(
         "--timeout",
         type=float,
-        default=10.0,
+        default=DEFAULT_TIMEOUT_SECONDS,
         metavar="SECONDS",
-        help="the most a request may take, answer included (default: 10)",
+        help=f"the most a request may take, answer included (default: {DEFAULT_TIMEOUT_SECONDS:g})",
     )
     parser.add_argument(
         "--max-time",
@@ -148,9 +164,11 @@ not the API, or an incomplete run."""
         type=int,
         default=DEFAULT_MAX_RESPONSE_BYTES,
         metavar="N",
-        help=f"read at most N bytes of an answer; a longer one fails the check "
+        help=f"read at most N bytes of an answer, Schemathesis's included; a longer one "
+        f"fails the check "
         f"(default: {DEFAULT_MAX_RESPONSE_BYTES})",
     )
+    fixloop.configure(parser)  # fix loop: --baseline, --fail-on, --min-coverage
 
 
 def probe(url: str) -> None:
@@ -208,6 +226,15 @@ def _target(args: argparse.Namespace) -> Iterator[tuple[str, dict[str, Any]]]:
         yield server.url, server.credentials
 
 
+def _warn_secrets_shown() -> None:
+    print(
+        "warning: --show-secrets: this output and its reports hold usable credentials, "
+        "tokens and login signatures; do not publish them",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 def _progress(line: str) -> None:
     print(line, flush=True)
 
@@ -235,7 +262,7 @@ def _command_line(args: argparse.Namespace, api: str) -> str:
     words += ["--api", "all" if api == "all" else api]
     if args.credentials:
         words += ["--credentials", args.credentials]
-    if args.max_examples != 20:
+    if args.max_examples != DEFAULT_MAX_EXAMPLES:
         words += ["--max-examples", str(args.max_examples)]
     return shlex.join(words)
 
@@ -253,13 +280,16 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--expiry-wait", "must be zero or more seconds")
     if args.api:
         _choose_profiles(args.api)  # a bad --api is reported before anything starts
+    baseline = fixloop.validate(args)  # fix loop
+    # fix loop: a seed always, so that a replay repeats the Schemathesis stage exactly.
+    seed = args.seed if args.seed is not None else random.randrange(2**31)
     with _target(args) as (url, credentials):
         api = args.api or _default_api(args, credentials)
         profiles = _choose_profiles(api)
         settings = RunSettings(
             fuzz=not args.no_fuzz,
             max_examples=args.max_examples,
-            seed=args.seed,
+            seed=seed,
             timeout=args.timeout,
             strict=args.strict,
             options={
@@ -273,15 +303,27 @@ def run(args: argparse.Namespace) -> int:
             max_response_bytes=args.max_response_bytes,
             max_time=args.max_time,
             command=_command_line(args, api),
+            show_secrets=args.show_secrets,
         )
-        result: RunResult = run_suite(url, profiles, credentials, settings, _progress)
+        if args.show_secrets:
+            _warn_secrets_shown()
+        with observing() as seen:  # fix loop: documented-answer coverage
+            result: RunResult = run_suite(url, profiles, credentials, settings, _progress)
+        block = fixloop.settings_block(args, api, seed)
+    extra_lines = fixloop.after_run(result, args, block, seen, baseline)
     print(format_summary(result))
+    print("\n".join(extra_lines))
     if args.report:
         from conformance.report import write_reports
 
         paths = write_reports(result, args.report)
         print(f"reports: {', '.join(str(p) for p in paths)}")
+    if args.show_secrets:
+        _warn_secrets_shown()
     if result.incomplete:
         print(f"error: run incomplete: {result.incomplete}", file=sys.stderr)
         return 2
-    return 0 if result.conformant else 1
+    status, why = fixloop.exit_status(result, args)  # fix loop: --fail-on, --min-coverage
+    for line in why:
+        print(line)
+    return status

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from conformance.errors import AuthconformError
+from conformance.textsafe import one_line
 
 __all__ = ["SUBCOMMANDS", "main"]
 
@@ -50,6 +51,12 @@ SUBCOMMANDS: dict[str, tuple[str, str, str, str]] = {
         "compare the docs with the OpenAPI specs (`authconform spec check`)",
     ),
     "load": ("load.command", "configure", "run", "run a load scenario with Locust"),
+    "replay": (
+        "conformance.fixloop.replay",
+        "configure",
+        "run",
+        "re-run what failed in an earlier report: FIXED, STILL FAILING or CHANGED",
+    ),
 }
 
 EXIT_USAGE = 2
@@ -124,7 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except AuthconformError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        # The reason may quote the target (a Location, a media type): shown, never obeyed.
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
 from conformance.httpbound import BoundedClient, ResponseTooLarge, describe, safe_json
-from conformance.masking import mask_body, mask_header
+from conformance.masking import mask_body, mask_header, token_values
 from conformance.registry import CheckBlocked, CheckFailure
 
-__all__ = ["Context", "Exchange", "ServerError", "nothing_to_judge"]
+__all__ = ["EXCHANGE_OBSERVERS", "Context", "Exchange", "ServerError", "nothing_to_judge"]
+
+# fix loop: called with (system, exchange) for every answer a check receives (coverage).
+EXCHANGE_OBSERVERS: list[Callable[[str, Exchange], None]] = []
+# fix loop: how many recent exchanges a context keeps, to rebuild a failure's request chain,
+# and the largest answer kept (tokens come in small answers; this bounds the memory).
+HISTORY_LENGTH = 64
+HISTORY_BODY_LIMIT = 16 * 1024
 
 # Evidence is for humans: long bodies are cut so a report stays readable.
 EVIDENCE_BODY_LIMIT = 2000
@@ -23,6 +31,10 @@ def _clip(text: str) -> str:
     if len(text) <= EVIDENCE_BODY_LIMIT:
         return text
     return f"{text[:EVIDENCE_BODY_LIMIT]}… ({len(text)} characters in all)"
+
+
+def _as_is(name: str, value: str) -> str:
+    return value
 
 
 @dataclass
@@ -54,22 +66,25 @@ class Exchange:
         """``"POST /path"``: what makes two answers to the suite's requests one cause."""
         return f"{self.method.upper()} {urlsplit(self.url).path or '/'}"
 
-    def render(self) -> str:
-        """The exchange as a short HTTP transcript, bodies clipped, secrets masked."""
+    def render(self, *, masked: bool = True) -> str:
+        """The exchange as a short HTTP transcript, bodies clipped, secrets masked (unless
+        ``masked`` is False: ``--show-secrets``)."""
+        header = mask_header if masked else _as_is
+        body = mask_body if masked else str
         lines = [f"> {self.method} {self.url}"]
         sent = {k.lower(): v for k, v in self.request_headers.items()}
         for name in ("content-type", "authorization", "x-auth-key"):
             if name in sent:
-                lines.append(f"> {name}: {mask_header(name, sent[name])}")
+                lines.append(f"> {name}: {header(name, sent[name])}")
         if self.request_body:
-            lines.append(f"> {_clip(mask_body(self.request_body))}")
+            lines.append(f"> {_clip(body(self.request_body))}")
         lines.append(f"< {self.status}" if self.status is not None else "< (no answer)")
         answered = {k.lower(): v for k, v in self.response_headers.items()}
         for name in ("content-type", "location"):
             if name in answered:
                 lines.append(f"< {name}: {answered[name]}")
         if self.response_body:
-            lines.append(f"< {_clip(mask_body(self.response_body))}")
+            lines.append(f"< {_clip(body(self.response_body))}")
         return "\n".join(lines)
 
 
@@ -108,6 +123,11 @@ class Context:
     verdicts: dict[str, str] = field(default_factory=dict)
     # "METHOD /path" -> the 5xx answers it drew, whichever check sent it (RFC 9110 §15.6)
     server_errors: dict[str, ServerError] = field(default_factory=dict)
+    # fix loop: the recent exchanges of this system, oldest first (see reproduce.py).
+    history: list[Exchange] = field(default_factory=list)
+    # Told every token and signature sent or received, so evidence masks them by value.
+    learn: Callable[[Iterable[str]], None] | None = None
+    show_secrets: bool = False  # evidence rendered in clear (local debugging only)
 
     def request(
         self,
@@ -124,12 +144,16 @@ class Context:
         request that provoked it.
         """
         url = self.base_url.rstrip("/") + path
+        if self.learn is not None:
+            sent = json_body if json_body is not None else _sent_fields(content)
+            self.learn(token_values(headers or {}, sent))
         try:
             response = self.client.request(
                 method, url, json=json_body, content=content, headers=headers
             )
         except ResponseTooLarge as exc:
             self.last = Exchange.from_response(exc.response)
+            self._keep(self.last)
             self.answers.append(_answer_kind(exc.response))
             self.fail(
                 f"answer to {method} {path} is larger than {self.client.max_bytes} bytes",
@@ -140,6 +164,7 @@ class Context:
         except httpx.RequestError as exc:
             body = json.dumps(json_body) if json_body is not None else _text(content)
             self.last = Exchange(method, url, dict(headers or {}), body, None, {}, "")
+            self._keep(self.last)
             self.fail(
                 f"no HTTP answer to {method} {path}",
                 received=describe(exc),
@@ -147,7 +172,10 @@ class Context:
                 hint="the server hung up, broke HTTP or did not answer in time",
             )
         self.last = Exchange.from_response(response)
+        self._keep(self.last)
         self.answers.append(_answer_kind(response))
+        if self.learn is not None:
+            self.learn(token_values(dict(response.headers), _json_or_none(response)))
         if response.status_code >= 500:
             self._server_error(method, path, response.status_code)
         return response
@@ -179,6 +207,13 @@ class Context:
         why = f"{title}" + (f" ({received})" if received else "")
         raise CheckBlocked(cause, why)
 
+    def _keep(self, exchange: Exchange) -> None:
+        """fix loop: remember the exchange for reproducers and tell the coverage observers."""
+        if len(exchange.response_body) <= HISTORY_BODY_LIMIT:
+            self.history = [*self.history[-(HISTORY_LENGTH - 1) :], exchange]
+        for observe in EXCHANGE_OBSERVERS:
+            observe(self.system, exchange)
+
     def post(self, path: str, json_body: Any = None, **kwargs: Any) -> httpx.Response:
         return self.request("POST", path, json_body=json_body, **kwargs)
 
@@ -205,6 +240,22 @@ class Context:
                 received=f"{exc}: {_clip(response.text)}" if response.content else "(empty body)",
                 documented="a JSON body",
             )
+
+
+def _sent_fields(content: bytes | str | None) -> Any:
+    """A raw body's fields, JSON or form-encoded, so the tokens in it are learned too."""
+    text = _text(content)
+    try:
+        return safe_json(text)
+    except ValueError:
+        return dict(parse_qsl(text))
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    try:
+        return safe_json(response.content)
+    except ValueError:
+        return None
 
 
 def _text(content: bytes | str | None) -> str:

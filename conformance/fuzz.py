@@ -70,9 +70,12 @@ from typing import Any
 
 import httpx
 
+from conformance import fuzz_child
 from conformance.fuzz_applicability import not_applicable
+from conformance.fuzz_bounds import CHILD_MEMORY_BYTES, out_of_memory_result, too_large_result
 from conformance.fuzz_config import build_plan, to_toml
 from conformance.fuzz_report import FuzzRun, read_events, run_result
+from conformance.limits import DEFAULT_MAX_RESPONSE_BYTES
 from conformance.registry import CheckResult, Level, Outcome
 from conformance.specfiles import load_spec
 from conformance.specview import Addition, additions, contract_view
@@ -84,6 +87,8 @@ DEFAULT_RUN_TIMEOUT = 300.0
 POLL_INTERVAL = 0.2
 # Answers that mean "no such resource here": an addition answered so is not served.
 NOT_SERVED = frozenset({404, 410})
+# Enough of the child's output to explain how it ended, however much it wrote.
+OUTPUT_TAIL_BYTES = 64 * 1024
 
 
 def run_schemathesis(
@@ -96,6 +101,8 @@ def run_schemathesis(
     credentials: Mapping[str, Any] | None = None,
     run_timeout: float = DEFAULT_RUN_TIMEOUT,
     reproduce: str | None = None,
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    memory_bytes: int = CHILD_MEMORY_BYTES,
 ) -> list[CheckResult]:
     """Run Schemathesis on ``profile``'s spec against ``base_url`` and return its verdicts.
 
@@ -103,8 +110,9 @@ def run_schemathesis(
     ``credential_headers``. ``run_timeout`` is the child's wall-clock limit (the caller
     passes what is left of the run's budget); ``reproduce``, the ``authconform check``
     command line that repeats the run, is shown with ``--seed`` under failures.
-    Schemathesis has no limit on response size: its requests are bounded in time only.
-    Raises UsageError for bad profile settings.
+    Every answer the child reads is cut at ``max_response_bytes`` (each cut fails the
+    target, see :mod:`conformance.fuzz_child`), and the child's address space is limited to
+    ``memory_bytes``. Raises UsageError for bad profile settings.
     """
     say = progress or (lambda _message: None)
     plan = build_plan(
@@ -130,7 +138,7 @@ def run_schemathesis(
         command = [
             sys.executable,
             "-m",
-            "schemathesis.cli",
+            "conformance.fuzz_child",
             "--config-file",
             str(config_file),
             "--no-color",
@@ -144,6 +152,7 @@ def run_schemathesis(
             str(events_file),
         ]
         log_file = work / "output.txt"
+        breach_file = work / "breaches.ndjson"
         with open(log_file, "w", encoding="utf-8") as log:
             child = subprocess.Popen(
                 command,
@@ -151,11 +160,12 @@ def run_schemathesis(
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                env=_child_env(),
+                env=_child_env(max_response_bytes, memory_bytes, breach_file),
             )
             say(f"schemathesis: {profile.name}: started (max {max_examples} examples/operation)")
             timed_out = _follow(child, events_file, run, say, profile.name, run_timeout)
-        output = log_file.read_text(encoding="utf-8", errors="replace")
+        output = _tail(log_file)
+        breaches = _read_breaches(breach_file)
     duration = time.monotonic() - started
     results = run.results(
         profile.name,
@@ -173,8 +183,16 @@ def run_schemathesis(
     results[:0] = [
         _left_out(profile.name, addition, status) for addition, status in unserved.items()
     ]
+    if breaches:
+        results.append(too_large_result(profile.name, breaches, max_response_bytes))
     what = None
-    if timed_out:
+    # Schemathesis reports its own errors, so the child's exit code alone cannot say this.
+    out_of_memory = child.returncode != 0 and any(sign in output for sign in _OUT_OF_MEMORY)
+    if out_of_memory:
+        # The last guard tripped: what the target sent made the child grow past its limit.
+        results = [r for r in results if r.name != "schemathesis.run"]
+        results.append(out_of_memory_result(profile.name, memory_bytes, output))
+    elif timed_out:
         what = f"did not finish within {run_timeout:.0f} s"
     elif not run.checks_seen and not run.fatal and child.returncode not in (0, 1):
         what = f"exited with code {child.returncode}"
@@ -184,6 +202,10 @@ def run_schemathesis(
         results.append(_run_error(profile.name, what, output))
     say(f"schemathesis: {profile.name}: done in {duration:.1f} s")
     return results
+
+
+# What a child past its address-space limit prints, depending on where the allocation failed.
+_OUT_OF_MEMORY = ("MemoryError", "can't start new thread", "Cannot allocate memory")
 
 
 def _follow(
@@ -285,11 +307,29 @@ def _left_out(system: str, addition: Addition, status: int) -> CheckResult:
     )
 
 
-def _child_env() -> dict[str, str]:
-    """The environment minus anything that would load user hooks or config into the run."""
+def _child_env(max_bytes: int, memory_bytes: int, breach_file: Path) -> dict[str, str]:
+    """The environment minus anything that would load user hooks or config into the run,
+    plus the child's bounds."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEMATHESIS_")}
     env["NO_COLOR"] = "1"
+    env[fuzz_child.MAX_BYTES] = str(max_bytes)
+    env[fuzz_child.MEMORY_BYTES] = str(memory_bytes)
+    env[fuzz_child.BREACH_FILE] = str(breach_file)
     return env
+
+
+def _tail(log_file: Path) -> str:
+    """The end of the child's output (it may be long when the target is hostile)."""
+    with open(log_file, "rb") as log:
+        log.seek(max(0, log_file.stat().st_size - OUTPUT_TAIL_BYTES))
+        return log.read().decode("utf-8", "replace")
+
+
+def _read_breaches(breach_file: Path) -> list[dict[str, Any]]:
+    if not breach_file.exists():
+        return []
+    lines = breach_file.read_text(encoding="utf-8", errors="replace").splitlines()
+    return [json.loads(line) for line in lines[: fuzz_child.MAX_BREACHES] if line.strip()]
 
 
 def _run_error(system: str, what: str, output: str) -> CheckResult:

@@ -26,6 +26,7 @@ import httpcore
 import httpx
 
 from conformance.errors import RunStopped
+from conformance.limits import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RUN_SECONDS
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
@@ -39,10 +40,6 @@ __all__ = [
     "safe_json",
 ]
 
-# A login or error answer is a few hundred bytes; a megabyte is already absurd.
-DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024
-# Long enough for every system's checks and fuzzing on a slow target; a run past it is stuck.
-DEFAULT_RUN_SECONDS = 300.0
 # Three answers missing in a row: the target is gone, not merely slow on one request.
 MAX_CONSECUTIVE_FAILURES = 3
 # No documented body nests more than three levels; past this a body is an attack or a bug.
@@ -294,10 +291,9 @@ class BoundedClient:
                     if len(body) > self.max_bytes:
                         too_large = True
                         break
-            # The body is already decoded: the rebuilt answer must not decode it again.
-            kept = [
-                (k, v) for k, v in streamed.headers.multi_items() if k.lower() != "content-encoding"
-            ]
+            # The body is already decoded: the rebuilt answer must not decode it again. Raw
+            # bytes, not str: a header byte outside ASCII (obs-text) must not raise on rebuild.
+            kept = [(k, v) for k, v in streamed.headers.raw if k.lower() != b"content-encoding"]
             answer = BoundedResponse(
                 streamed.status_code,
                 headers=kept,

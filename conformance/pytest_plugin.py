@@ -64,12 +64,41 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="protocol checks only: no Schemathesis stage",
     )
+    # The defaults are the CLI's and the API's, imported (light: no HTTP stack behind them).
+    from conformance.limits import (
+        DEFAULT_MAX_EXAMPLES,
+        DEFAULT_MAX_RESPONSE_BYTES,
+        DEFAULT_RUN_SECONDS,
+        DEFAULT_TIMEOUT_SECONDS,
+    )
+
     group.addoption(
         "--authconform-max-examples",
         type=int,
-        default=20,
+        default=DEFAULT_MAX_EXAMPLES,
         metavar="N",
-        help="Schemathesis examples per operation and phase (default: 20)",
+        help=f"Schemathesis examples per operation and phase (default: {DEFAULT_MAX_EXAMPLES})",
+    )
+    group.addoption(
+        "--authconform-timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help=f"the most a request may take (default: {DEFAULT_TIMEOUT_SECONDS:g})",
+    )
+    group.addoption(
+        "--authconform-max-time",
+        type=float,
+        default=DEFAULT_RUN_SECONDS,
+        metavar="SECONDS",
+        help=f"budget for the whole run (default: {DEFAULT_RUN_SECONDS:g})",
+    )
+    group.addoption(
+        "--authconform-max-response-bytes",
+        type=int,
+        default=DEFAULT_MAX_RESPONSE_BYTES,
+        metavar="N",
+        help=f"read at most N bytes of an answer (default: {DEFAULT_MAX_RESPONSE_BYTES})",
     )
     group.addoption("--authconform-seed", type=int, metavar="N", help="Schemathesis seed")
 
@@ -104,9 +133,14 @@ class _Suite:
                     fuzz=not self.option("no_fuzz"),
                     max_examples=self.option("max_examples"),
                     seed=self.option("seed"),
+                    timeout=self.option("timeout"),
+                    max_time=self.option("max_time"),
+                    max_response_bytes=self.option("max_response_bytes"),
                 )
             except AuthconformError as exc:
-                self.error = f"error: {exc}"
+                from conformance.textsafe import one_line
+
+                self.error = f"error: {one_line(str(exc))}"
         if self.error is not None:
             raise CheckFailed(self.error)
         assert self.run is not None

@@ -26,7 +26,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from conformance.context import Context, Exchange
@@ -137,6 +137,10 @@ class CheckResult:
     # Blocked: the check that failed first. Failed on a 5xx: that request, "POST /path".
     # Results with the same cause are one fault.
     cause: str = ""
+    # fix loop (conformance/reproduce.py): the curl lines that show a failure, and the
+    # failing request as {"method", "path", "status"} for fault fingerprints.
+    reproduce: str = ""
+    request: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

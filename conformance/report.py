@@ -11,6 +11,8 @@ from xml.etree import ElementTree as ET
 
 from conformance.errors import UsageError
 from conformance.faults import fault_line, group_faults
+from conformance.fixloop.document import add_fixloop
+from conformance.fixloop.markdown import fixloop_markdown, reproduce_markdown
 from conformance.registry import Outcome
 from conformance.runner import RunResult, format_counts, verdict_line
 
@@ -34,7 +36,7 @@ def report_json(run: RunResult) -> dict[str, Any]:
     faults = group_faults(run.results)
     totals["faults"] = sum(1 for f in faults if f.failures)
     totals["fault_line"] = fault_line(run.results)
-    return {
+    document = {
         "tool": "authconform",
         "version": tool_version(),
         "date": run.date.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -52,6 +54,8 @@ def report_json(run: RunResult) -> dict[str, Any]:
                 "details": r.details,
                 "duration": None if r.duration is None else round(r.duration, 4),
                 "cause": r.cause,  # blocked: the failing check; a 5xx: "METHOD /path"
+                "reproduce": r.reproduce,  # fix loop: curl lines, secrets as $VARIABLES
+                "request": r.request,  # fix loop: the failing request, for fingerprints
             }
             for r in run.results
         ],
@@ -65,6 +69,7 @@ def report_json(run: RunResult) -> dict[str, Any]:
         ],
         "totals": totals,
     }
+    return add_fixloop(document, run.extra)  # fix loop: settings, coverage, baseline
 
 
 def _junit(run: RunResult) -> ET.ElementTree:
@@ -96,12 +101,13 @@ def _junit(run: RunResult) -> ET.ElementTree:
             ET.SubElement(properties, "property", name="outcome", value=r.outcome.value)
             if r.cause:  # blocked by this check, or the 5xx request this failure shares
                 ET.SubElement(properties, "property", name="cause", value=r.cause)
+            text = r.details + (f"\nreproduce:\n{r.reproduce}" if r.reproduce else "")  # fix loop
             if r.outcome is Outcome.FAILED or (r.outcome is Outcome.WARNED and run.strict):
                 kind = "CheckFailure" if r.outcome is Outcome.FAILED else "AdvisoryUnderStrict"
-                ET.SubElement(case, "failure", message=r.message, type=kind).text = r.details
+                ET.SubElement(case, "failure", message=r.message, type=kind).text = text
             elif r.outcome is Outcome.WARNED:
                 # JUnit has no "warning": the case passes, the advisory rides along as output.
-                ET.SubElement(case, "system-out").text = f"ADVISORY: {r.message}\n{r.details}"
+                ET.SubElement(case, "system-out").text = f"ADVISORY: {r.message}\n{text}"
             elif r.outcome is Outcome.ERROR:
                 ET.SubElement(case, "error", message=r.message, type="CheckError").text = r.details
             elif r.outcome in (Outcome.SKIPPED, Outcome.NOT_APPLICABLE, Outcome.BLOCKED):
@@ -167,6 +173,8 @@ def _markdown(run: RunResult) -> str:
                 "```",
                 "",
             ]
+            lines += reproduce_markdown(r.reproduce)  # fix loop
+    lines += fixloop_markdown(run.extra)  # fix loop: coverage, baseline
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -175,6 +183,7 @@ def write_reports(run: RunResult, directory: str | Path) -> list[Path]:
 
     ``directory`` is created if missing.
     """
+    from conformance.output import write_extra_outputs
     from conformance.report_html import render_html
 
     out = Path(directory)
@@ -188,6 +197,7 @@ def write_reports(run: RunResult, directory: str | Path) -> list[Path]:
         data.write_text(json.dumps(report_json(run), indent=2) + "\n", encoding="utf-8")
         page = out / "report.html"
         page.write_text(render_html(run, version=tool_version()), encoding="utf-8")
+        extras = write_extra_outputs(report_json(run), out)  # fix loop: SARIF, job summary
     except OSError as exc:
         raise UsageError(f"--report {directory}", exc.strerror or str(exc)) from exc
-    return [junit, markdown, data, page]
+    return [junit, markdown, data, page, *extras]

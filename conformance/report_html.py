@@ -10,6 +10,7 @@ from __future__ import annotations
 from html import escape
 
 from conformance.faults import fault_line
+from conformance.fixloop.html import fixloop_html, reproduce_html
 from conformance.registry import CheckResult, Outcome
 from conformance.runner import RunResult, format_counts, verdict_line
 
@@ -75,6 +76,7 @@ def _flagged(result: CheckResult) -> str:
         f"<p>{escape(result.summary)}</p>"
         f"<p><strong>{escape(result.message)}</strong></p>"
         f"<pre>{escape(result.details)}</pre>"
+        f"{reproduce_html(result.reproduce)}"  # fix loop
         "</details>"
     )
 
@@ -130,6 +132,7 @@ def render_html(run: RunResult, *, version: str = "") -> str:
     if flagged:
         parts.append('<h2 id="flagged">Failures, errors and advisories</h2>')
         parts.extend(_flagged(result) for result in flagged)
+    parts.extend(fixloop_html(run.extra))  # fix loop: coverage, baseline
     for system in run.systems:
         parts += [
             f'<h2 id="system-{escape(system)}">{escape(system)}</h2>',

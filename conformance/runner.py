@@ -10,7 +10,8 @@ HTML pages is not applicable: it had nothing to judge.
 Bounds: every request goes through :class:`~conformance.httpbound.BoundedClient`; the
 run has a wall-clock budget, and when it is spent (or the target stops answering) the
 run stops with what it has, every check that did not run listed as such, and
-``RunResult.incomplete`` saying why. Every result text is masked of the run's secrets.
+``RunResult.incomplete`` saying why. Every result text is masked of the run's secrets
+(credentials, and every token or signature seen on the wire) and made safe to print.
 """
 
 from __future__ import annotations
@@ -25,9 +26,15 @@ from typing import Any
 from conformance.context import Context, nothing_to_judge
 from conformance.errors import AuthconformError, RunStopped, UsageError
 from conformance.faults import fault_line, group_faults, server_error_results
+from conformance.fixloop.selection import fuzz_selected, selected
 from conformance.fuzz_report import run_result
-from conformance.httpbound import DEFAULT_MAX_RESPONSE_BYTES, BoundedClient, RunBudget
-from conformance.masking import Masker, mask_transcript, secret_values
+from conformance.httpbound import BoundedClient, RunBudget
+from conformance.limits import (
+    DEFAULT_MAX_EXAMPLES,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT_SECONDS,
+)
+from conformance.masking import Masker, secret_values
 from conformance.profiles import Profile, load_checks
 from conformance.registry import (
     Check,
@@ -41,6 +48,8 @@ from conformance.registry import (
     checks_for,
     outcome_for,
 )
+from conformance.reproduce import failing_request, reproducer, run_reproducer_line
+from conformance.textsafe import visible
 
 __all__ = [
     "RunResult",
@@ -56,8 +65,6 @@ __all__ = [
 
 Progress = Callable[[str], None]
 
-# Per-request timeout: long enough for a slow target, short enough that a hang is a finding.
-DEFAULT_TIMEOUT_SECONDS = 10.0
 
 _LABELS = {
     Outcome.PASSED: "PASS",
@@ -78,7 +85,7 @@ class RunSettings:
     """Switches for one run; ``options`` reaches every check as ``ctx.options``."""
 
     fuzz: bool = True
-    max_examples: int = 20
+    max_examples: int = DEFAULT_MAX_EXAMPLES
     seed: int | None = None
     timeout: float = DEFAULT_TIMEOUT_SECONDS
     strict: bool = False  # broken advisories make the run fail
@@ -87,6 +94,7 @@ class RunSettings:
     max_time: float | None = None  # whole-run budget in seconds; None: unlimited
     fingerprint: bool = True  # first make sure the target looks like each system's API
     command: str | None = None  # the command that repeats this run (for reproduce lines)
+    show_secrets: bool = False  # local debugging only: evidence keeps tokens and credentials
 
 
 @dataclass
@@ -99,6 +107,8 @@ class RunResult:
     date: datetime = field(default_factory=lambda: datetime.now(UTC))
     strict: bool = False  # advisories count as failures
     incomplete: str | None = None  # why the run stopped early; None: it ran to the end
+    # fix loop: report.json blocks (settings, coverage, baseline) added after the run.
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def conformant(self) -> bool:
@@ -122,7 +132,7 @@ class RunResult:
         return counts
 
 
-def _failure_details(failure: CheckFailure) -> str:
+def _failure_details(failure: CheckFailure, *, masked: bool = True) -> str:
     lines = []
     if failure.received is not None:
         lines.append(f"received:   {failure.received}")
@@ -132,7 +142,8 @@ def _failure_details(failure: CheckFailure) -> str:
         lines.append(f"hint:       {failure.hint}")
     if failure.exchange is not None:
         lines.append("evidence:")
-        lines.extend(f"  {line}" for line in failure.exchange.render().splitlines())
+        evidence = failure.exchange.render(masked=masked)
+        lines.extend(f"  {line}" for line in evidence.splitlines())
     return "\n".join(lines)
 
 
@@ -143,6 +154,7 @@ def run_check(chk: Check, ctx: Context) -> CheckResult:
     ctx.check_name = chk.name
     started = time.perf_counter()
     message, details, cause = "", "", ""
+    reproduce, request = "", None
     try:
         chk.func(ctx)
         outcome = Outcome.PASSED
@@ -153,9 +165,12 @@ def run_check(chk: Check, ctx: Context) -> CheckResult:
         raise
     except CheckFailure as failure:
         outcome, message = outcome_for(chk.level), failure.title
-        details = _failure_details(failure)
+        details = _failure_details(failure, masked=not ctx.show_secrets)
         if failure.exchange is not None and (failure.exchange.status or 0) >= 500:
             cause = failure.exchange.key()  # the same fault as the 5xx it shows
+        # fix loop: the curl lines that show it, and the request for its fingerprint.
+        reproduce = reproducer(failure.exchange, ctx.history, ctx.system, ctx.credentials)
+        request = failing_request(failure.exchange)
     except CheckBlocked as blocked:
         outcome, cause = Outcome.BLOCKED, blocked.cause
         message = f"blocked by {blocked.cause}: {blocked.reason}"
@@ -177,6 +192,8 @@ def run_check(chk: Check, ctx: Context) -> CheckResult:
         duration=time.perf_counter() - started,
         level=chk.level,
         cause=cause,
+        reproduce=reproduce,
+        request=request,
     )
 
 
@@ -232,6 +249,7 @@ def _fuzz(
             credentials=credentials,
             run_timeout=run_timeout,
             reproduce=settings.command,
+            max_response_bytes=settings.max_response_bytes,
         )
         killed = [
             r for r in results if r.name == "schemathesis.run" and "did not finish" in r.message
@@ -296,16 +314,16 @@ def run_system(
     target stops answering.
     """
     budget = budget or RunBudget(settings.max_time)
-    masker = masker or Masker(secret_values(credentials))
+    masker = masker or Masker(secret_values(credentials), show=settings.show_secrets)
     load_checks(profile)
     section = (credentials or {}).get(profile.credentials_key)
     results: list[CheckResult] = []
 
     def record(result: CheckResult) -> None:
-        result.message = masker(result.message)
-        if result.group == "schemathesis":  # its transcripts did not go through Exchange
-            result.details = mask_transcript(result.details)
-        result.details = masker(result.details)
+        # fix loop: a Schemathesis failure is shown by its run, repeated with the same seed.
+        if result.group == "schemathesis" and result.outcome in (Outcome.FAILED, Outcome.WARNED):
+            result.reproduce = run_reproducer_line(settings.command, profile.name, settings.seed)
+        _make_safe(result, masker)
         results.append(result)
         if progress:
             progress(format_line(result))
@@ -325,15 +343,19 @@ def run_system(
                 spec=spec,
                 credentials=section,
                 options=dict(settings.options),
+                learn=masker.learn,
+                show_secrets=settings.show_secrets,
             )
             for chk in checks_for(profile.name):
+                if not selected(settings.options, profile.name, chk.name):  # fix loop: replay
+                    continue
                 budget.stop_if_spent()
                 result = run_check(chk, ctx)
                 ctx.verdicts[chk.name] = result.outcome.value
                 record(result)
             for result in server_error_results(ctx):
                 record(result)
-        if settings.fuzz and spec:
+        if settings.fuzz and spec and fuzz_selected(settings.options, profile.name):
             for result in _fuzz(profile, base_url, section, settings, progress, budget):
                 record(result)
     except RunStopped as stop:
@@ -341,6 +363,13 @@ def run_system(
             record(result)
         raise stop.with_results(results) from None
     return results
+
+
+def _make_safe(result: CheckResult, masker: Masker) -> None:
+    """Secrets masked and control characters made visible: the one gate before any output."""
+    result.message = visible(masker(result.message))
+    result.details = visible(masker(result.details))
+    result.reproduce = visible(masker.by_value(result.reproduce))
 
 
 def _client(settings: RunSettings, budget: RunBudget) -> BoundedClient:
@@ -391,7 +420,7 @@ def run_suite(
     """
     profiles = list(profiles)
     budget = RunBudget(settings.max_time)
-    masker = Masker(secret_values(credentials))
+    masker = Masker(secret_values(credentials), show=settings.show_secrets)
     results: list[CheckResult] = []
     incomplete = None
     try:
@@ -412,6 +441,9 @@ def run_suite(
         if progress and missing:
             progress(f"stopped: {incomplete}; {len(missing)} checks did not run")
         results.extend(missing)
+        incomplete = visible(masker(incomplete))
+    for result in results:  # idempotent: also covers results made outside run_system
+        _make_safe(result, masker)
     return RunResult(
         target=base_url,
         systems=[p.name for p in profiles],
@@ -438,7 +470,7 @@ def _fingerprint(
                 continue  # reported by run_system; nothing documented to compare with
             seen = looks_like(client, base_url, profile, spec)
             if progress:
-                progress(f"{profile.name}: the target looks like this API ({seen})")
+                progress(f"{profile.name}: the target looks like this API ({visible(seen)})")
 
 
 def format_summary(run: RunResult) -> str:
@@ -473,6 +505,9 @@ def _flagged_lines(result: CheckResult) -> list[str]:
     lines.append(f"  claim: {result.summary}")
     lines.append(f"  {result.message}")
     lines.extend(f"  {line}" for line in result.details.splitlines())
+    if result.reproduce:  # fix loop
+        lines.append("  reproduce:")
+        lines.extend(f"    {line}" for line in result.reproduce.splitlines())
     return lines
 
 

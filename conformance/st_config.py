@@ -26,6 +26,7 @@ from typing import Any
 from conformance.credentials import load_credentials
 from conformance.errors import UsageError
 from conformance.fuzz_config import build_plan, to_toml
+from conformance.limits import DEFAULT_MAX_EXAMPLES  # `st run --max-examples N` overrides it
 from conformance.profiles import Profile, discover_profiles
 
 __all__ = [
@@ -38,8 +39,6 @@ __all__ = [
     "shipped_path",
 ]
 
-# The same default as `authconform check --max-examples`; `st run --max-examples N` overrides it.
-DEFAULT_MAX_EXAMPLES = 20
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "spec"
 
 

@@ -1,1 +1,1 @@
-"""Locust scenarios for authconform: ``locust -f load/locustfile.py --host URL``."""
+"""Load testing of login APIs with Locust: scenarios, open-model figures, capacity search."""

@@ -3,35 +3,37 @@
 Locust patches the whole process with gevent, so it never runs inside the CLI: this module
 builds the ``locust`` command line, runs it, and reads back its JSON stats. With no URL it
 starts the reference server (demo users) for the length of the run. ``--rate`` runs the
-open model (``load.open_model``); ``--find-capacity`` searches the rate (``load.capacity``).
+open model (``load.users.arrival``); ``--find-capacity`` searches the rate
+(``load.capacity.driver``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import urllib.parse
 from pathlib import Path
 
 from conformance.errors import TargetError, UsageError
-from load.openreport import format_open, locust_percentiles
-from load.schedule import ARRIVALS
-from load.server import free_port, reference_server
-from load.summary import format_rows, read_rows
+from load.capacity.driver import find_capacity
+from load.capacity.search import PRECISION
+from load.process.locust import clear_outputs, locust_command
+from load.process.server import reference_server
+from load.process.worker import serve_master
+from load.stats.compare import DEFAULT_MAX_REGRESSION_PCT, compare, format_comparison, has_run
+from load.stats.comparepage import write_comparison
+from load.stats.openreport import format_open, incomplete, locust_percentiles
+from load.stats.summary import format_rows, read_rows
+from load.users.schedule import ARRIVALS
 
-__all__ = ["clear_outputs", "configure", "locust_command", "run"]
+__all__ = ["configure", "run"]
 
-LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 # Locust's own exit codes: 0 clean, 1 failures or broken thresholds; anything else is ours to
 # report as a usage or target problem (2).
 LOCUST_FAILED = 1
-# What one run writes into --report; removed first, so a failed run never shows an old one.
-OUTPUTS = ("report.html", "stats.json", "stats_*.csv", "latency.*", "capacity.*", "steps")
 LOGIN_ROW = "fib login"
 
 
@@ -62,6 +64,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--demo-users", type=int, default=20, help="accounts on the reference server (20)"
     )
+    group = parser.add_argument_group("against a baseline")
+    group.add_argument(
+        "--baseline",
+        metavar="OLD_REPORT_DIR",
+        help="compare with the run whose --report folder this is: p50, p99, p99.9, max, "
+        "achieved rate, failure ratio (HDR histograms when both runs have them)",
+    )
+    group.add_argument(
+        "--max-regression-pct",
+        type=float,
+        metavar="PCT",
+        default=DEFAULT_MAX_REGRESSION_PCT,
+        help="with --baseline: exit 1 when a figure is this much worse "
+        f"({DEFAULT_MAX_REGRESSION_PCT:g})",
+    )
     group = parser.add_argument_group("open model (fixed arrival rate)")
     group.add_argument(
         "--rate",
@@ -73,7 +90,39 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--arrival", choices=ARRIVALS, default="constant", help="arrival spacing (constant)"
     )
     group.add_argument(
+        "--max-logins",
+        dest="arrival_limit",
+        type=int,
+        help="start no more than this many logins in all; the rest of -t lets the last "
+        "answers arrive, so every login sent is judged",
+    )
+    group.add_argument(
         "--slo-p99-ms", type=float, help="latency objective: p99 from the intended start (ms)"
+    )
+    group = parser.add_argument_group("several machines (Locust master and remote workers)")
+    group.add_argument(
+        "--expect-workers",
+        type=int,
+        help="be the master of this many remote workers (`authconform load --worker`): wait "
+        "for them, split users or the rate across them, merge their figures",
+    )
+    group.add_argument(
+        "--master-bind-host", default="*", help="master: address the workers connect to (all)"
+    )
+    group.add_argument(
+        "--master-bind-port", type=int, default=5557, help="master: port for the workers (5557)"
+    )
+    group.add_argument(
+        "--worker", action="store_true", help="be a worker of the master at --master-host"
+    )
+    group.add_argument("--master-host", help="worker: the master's address")
+    group.add_argument("--master-port", type=int, default=5557, help="worker: its port (5557)")
+    group.add_argument(
+        "--worker-runs",
+        type=int,
+        default=1,
+        help="worker: serve this many runs of the master, one after another (a capacity "
+        "search is one run per step) (1)",
     )
     group = parser.add_argument_group("capacity search")
     group.add_argument(
@@ -89,63 +138,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--max-steps", type=int, default=16, help="steps at most (16)")
     group.add_argument(
+        "--precision-pct",
+        type=float,
+        metavar="PCT",
+        default=100 * (PRECISION - 1),
+        help="stop when the lowest missing rate is within this many percent above the "
+        f"highest passing one ({100 * (PRECISION - 1):g})",
+    )
+    group.add_argument(
         "--server-pid",
         type=int,
         help="the server's process on this machine: its CPU tells a busy server from a busy "
         "generator (given automatically for the reference server)",
     )
-
-
-def locust_command(
-    args: argparse.Namespace, url: str, credentials: str | None, *, report: Path | None = None
-) -> list[str]:
-    """The ``locust`` command line this run amounts to (also what the guide shows)."""
-    report = Path(args.report) if report is None else report
-    rate = getattr(args, "rate", None)
-    # Open model: one scheduling user per process; the rate, not users, sets the load.
-    users = max(1, args.processes or 1) if rate else args.users
-    command = [
-        sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--host", url,
-        "--headless", "--only-summary",
-        "-u", str(users), "-r", str(users if rate else args.spawn_rate or users),
-        "-t", args.run_time,
-        "--html", str(report / "report.html"),
-        "--csv", str(report / "stats"),
-        "--json-file", str(report / "stats"),
-    ]  # fmt: skip
-    if credentials:
-        command += ["--credentials", credentials]
-    if rate:
-        command += ["--arrival-rate", f"{rate:g}", "--arrival", args.arrival]
-        command += ["--latency-file", str(report / "latency")]
-        limit = getattr(args, "arrival_limit", None)
-        if limit:
-            command += ["--arrival-limit", str(limit)]
-    if args.processes:
-        # Local workers only: bind the master to loopback on a free port, not Locust's
-        # all-interfaces 5557, which a second run on the machine would already hold.
-        port = str(free_port())
-        command += ["--processes", str(args.processes), "--master-bind-host", "127.0.0.1"]
-        command += ["--master-bind-port", port, "--master-port", port]
-    if args.max_fail_ratio is not None:
-        command += ["--max-fail-ratio", str(args.max_fail_ratio)]
-    if args.max_p95_ms is not None:
-        command += ["--max-p95-ms", str(args.max_p95_ms)]
-    # Class names before --tags: Locust would read a class name after it as a tag.
-    command += args.scenario
-    if args.tags:
-        command += ["--tags", *args.tags]
-    return command
-
-
-def clear_outputs(report: Path) -> None:
-    """Remove a previous run's files, so that only this run's results are ever shown."""
-    for pattern in OUTPUTS:
-        for old in report.glob(pattern):
-            if old.is_dir():
-                shutil.rmtree(old)
-            else:
-                old.unlink()
 
 
 def _check_reachable(url: str) -> None:
@@ -166,11 +171,24 @@ def _open_outcome(args: argparse.Namespace, report: Path) -> int:
         return 0
     summary = json.loads(latency.read_text(encoding="utf-8"))
     print(format_open(summary, locust_percentiles(report / "stats.json", LOGIN_ROW)))
+    lost = incomplete(summary, args.expect_workers or args.processes or 1)
+    if lost:
+        print(f"INCOMPLETE: {lost}; the figures above miss part of the rate asked")
+        return 1
     p99 = summary["corrected_ms"]["p99"]
     if args.slo_p99_ms is not None and p99 > args.slo_p99_ms:
         print(f"SLO missed: p99 {p99:.1f} ms > --slo-p99-ms {args.slo_p99_ms:g}")
         return 1
     return 0
+
+
+def _baseline_outcome(args: argparse.Namespace, report: Path) -> int:
+    """Print and write the comparison with --baseline; 1 past --max-regression-pct."""
+    result = compare(args.baseline, report, max_regression_pct=args.max_regression_pct)
+    print(format_comparison(result, args.baseline))
+    write_comparison(result, args.baseline, report)
+    print(f"comparison: {(report / 'baseline.html').resolve()} (also in report.html)")
+    return 1 if result.regressions else 0
 
 
 def _run_locust(args: argparse.Namespace, url: str, credentials: str | None) -> int:
@@ -184,6 +202,8 @@ def _run_locust(args: argparse.Namespace, url: str, credentials: str | None) -> 
         print(format_rows(read_rows(stats)))
         if args.rate:
             verdict = _open_outcome(args, report)
+        if args.baseline:
+            verdict = max(verdict, _baseline_outcome(args, report))
         print(f"reports: {report.resolve()}/ (report.html, stats*.csv, stats.json)")
     if code in (0, LOCUST_FAILED):
         return max(code, verdict)
@@ -191,26 +211,51 @@ def _run_locust(args: argparse.Namespace, url: str, credentials: str | None) -> 
 
 
 def _validate(args: argparse.Namespace) -> None:
+    if args.worker:
+        if not args.master_host:
+            raise UsageError("--worker", "needs --master-host (the master's address)")
+        if args.url or args.rate or args.find_capacity or args.expect_workers or args.baseline:
+            raise UsageError("--worker", "takes its run from the master: no URL, rate or search")
+        return
+    if args.baseline is not None:
+        if args.find_capacity:
+            raise UsageError("--baseline", "not with --find-capacity (compare single runs)")
+        if not has_run(args.baseline):
+            raise UsageError(
+                f"--baseline {args.baseline}", "no load run's stats.json or latency.json there"
+            )
+        if Path(args.baseline).resolve() == Path(args.report).resolve():
+            raise UsageError("--baseline", "is this run's --report folder, which it clears")
+    if args.max_regression_pct < 0:
+        raise UsageError("--max-regression-pct", "must be zero or more")
+    if args.expect_workers is not None and args.expect_workers < 1:
+        raise UsageError("--expect-workers", "must be at least 1")
+    if args.expect_workers and args.processes:
+        raise UsageError("--processes", "not with --expect-workers (the workers are remote)")
     if args.users < 1:
         raise UsageError("--users", "must be at least 1")
+    if args.arrival_limit is not None and (args.arrival_limit < 1 or args.rate is None):
+        raise UsageError("--max-logins", "needs --rate and must be at least 1")
     if args.rate is not None and args.rate <= 0:
         raise UsageError("--rate", "must be a positive number of logins per second")
     if args.find_capacity and args.slo_p99_ms is None:
         raise UsageError("--find-capacity", "needs --slo-p99-ms (the latency objective)")
+    if args.precision_pct <= 0:
+        raise UsageError("--precision-pct", "must be above zero")
     if args.find_capacity and args.rate is not None:
         raise UsageError("--rate", "not with --find-capacity, which picks the rates itself")
 
 
 def _dispatch(args: argparse.Namespace, url: str, credentials: str | None, pid: int | None) -> int:
     if args.find_capacity:
-        from load.capacity import find_capacity
-
         return find_capacity(args, url, credentials, server_pid=args.server_pid or pid)
     return _run_locust(args, url, credentials)
 
 
 def run(args: argparse.Namespace) -> int:
     _validate(args)
+    if args.worker:
+        return serve_master(args.master_host, args.master_port, runs=args.worker_runs)
     if args.url:
         url = args.url.rstrip("/")
         _check_reachable(url)

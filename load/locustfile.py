@@ -19,8 +19,8 @@ try:
 except ImportError:  # run as a file from elsewhere without the package installed
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import load.hooks  # noqa: F401  (registers the options, selection and thresholds)
-from load.discovery import scenario_users
+import load.users.hooks  # noqa: F401  (registers the options, selection and thresholds)
+from load.users.discovery import scenario_users
 
 globals().update(scenario_users())
 

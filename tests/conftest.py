@@ -1,4 +1,7 @@
-"""Shared fixtures: the reference server on a real loopback socket with a real SQLite file."""
+"""Shared fixtures: the reference server on a real loopback socket with a real SQLite file.
+
+Also how `make test` splits the suite: which tests run alone, after the parallel pass.
+"""
 
 from __future__ import annotations
 
@@ -77,13 +80,14 @@ SERIAL_FILES = (
 )
 SERIAL_MARKERS = ("load", "serial")
 # The longest files of the parallel pass, longest first: a worker takes a whole file
-# (--dist loadfile), so starting these first keeps one from running on alone at the end.
+# (--dist loadfile), so starting these first keeps one from running on alone at the end
+# (`--no-loadscope-reorder` keeps this order; xdist would sort files by test count).
 LONGEST_FILES = (
+    "test_deployed_check.py",
     "test_independent.py",
     "test_actions.py",
     "test_site.py",
     "test_pytest_plugin.py",
-    "test_deployed_check.py",
     "test_fuzz.py",
 )
 
@@ -99,3 +103,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     if os.environ.get("PYTEST_XDIST_WORKER"):
         rank = {name: place for place, name in enumerate(LONGEST_FILES)}
         items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable
+# --- report.sarif: every one a test writes under its tmp_path is valid SARIF 2.1.0 ---------
+@pytest.fixture(autouse=True)
+def _sarif_is_valid(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    folder = request.node.funcargs.get("tmp_path")
+    if folder is not None:
+        from sarif_check import validate_written
+
+        validate_written(folder)

@@ -216,7 +216,67 @@ def slow_to_fuzzing(conn: socket.socket, state: _State) -> None:
     _serve_keepalive(conn, state, answer)
 
 
+# Sets a terminal's title, rings its bell and wipes its line, if printed raw.
+CONTROL_BYTES = b"\x1b]0;owned\x07\x1b[2K\x00\x85"
+# Every answer to a generated request (not the fingerprint's, not the checks'): 200 MB.
+FUZZ_BODY_BYTES = 200 * 1024**2
+
+
+def control_bytes(conn: socket.socket, state: _State) -> None:
+    """Looks like the API, but every API answer is a 500 whose body holds raw control bytes."""
+
+    def answer(conn: socket.socket, method: str, path: str, headers: dict, n: int) -> bool:
+        if path in API_PATHS:
+            body = b'{"status": {"code": 500, "name": "' + CONTROL_BYTES + b'"}, "data": {}}'
+            _respond(conn, "500 Internal Server Error", body, "application/json")
+        else:
+            _api_like(conn, method, path, n)
+        return True
+
+    _serve_keepalive(conn, state, answer)
+
+
+def odd_header(conn: socket.socket, state: _State) -> None:
+    """Looks like the API; every answer has a header value with a raw 0xE9 byte (obs-text)."""
+
+    def answer(conn: socket.socket, method: str, path: str, headers: dict, n: int) -> bool:
+        status = "400 Bad Request" if path in API_PATHS else "404 Not Found"
+        body = b'{"status": {"code": 400, "name": "BAD_REQUEST"}, "data": {}}'
+        head = (
+            f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n"
+        ).encode()
+        conn.sendall(head + b"X-Note: caf\xe9\r\n\r\n" + body)
+        return True
+
+    _serve_keepalive(conn, state, answer)
+
+
+def huge_to_fuzzing(conn: socket.socket, state: _State) -> None:
+    """Looks like the API, except to Schemathesis: to it, 200 and a 200 MB body, streamed."""
+
+    def answer(conn: socket.socket, method: str, path: str, headers: dict, n: int) -> bool:
+        if "schemathesis" not in headers.get("user-agent", "").lower():
+            _api_like(conn, method, path, n)
+            return True
+        conn.sendall(
+            f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {FUZZ_BODY_BYTES}\r\n\r\n".encode()
+        )
+        chunk = b" " * 65536
+        sent = 0
+        while sent < FUZZ_BODY_BYTES and not state.stop.is_set():
+            conn.sendall(chunk)
+            sent += len(chunk)
+        return True
+
+    _serve_keepalive(conn, state, answer)
+
+
 HANDLERS: dict[str, Callable[[socket.socket, _State], None]] = {
+    "control_bytes": control_bytes,
+    "odd_header": odd_header,
+    "huge_to_fuzzing": huge_to_fuzzing,
     "never_answers": never_answers,
     "closes_at_once": closes_at_once,
     "garbage": garbage,

@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from load.server import free_port
-from load.summary import Row, read_rows
+from load.process.server import free_port
+from load.stats.summary import Row, read_rows
 
 __all__ = [
     "LOCUSTFILE",

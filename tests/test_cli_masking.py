@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import re
+from hashlib import sha256
 from pathlib import Path
 
 from subprocesses import authconform
 from wsgi_rewrite import rewriting
 
-from conformance.masking import MASK, Masker, mask_body, mask_header, mask_transcript, secret_values
+from conformance.masking import (
+    MASK,
+    MASKED_PREFIX,
+    Masker,
+    fingerprint,
+    mask_body,
+    mask_header,
+    mask_transcript,
+    secret_values,
+)
+from conformance.signing import sign_email
+from conformance.textsafe import one_line, visible
 from reference_impl.serving.embedded import running_server
 
 FIB_SESSION = "/auth/api/v1/authentication-management/session"
+JWT_SHAPED = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+\.")
 BROKEN = {"status": {"code": 500, "name": "BROKEN"}, "data": {}}
 REFUSED = {"status": {"code": 401, "name": "UNAUTHORIZED"}, "data": {}}
 
@@ -49,21 +64,30 @@ def test_failing_run_with_credentials_masks_every_secret_in_every_output(tmp_pat
         "terminal": terminal,
         **{
             name: (report / name).read_text(encoding="utf-8")
-            for name in ("report.md", "report.json", "junit.xml")
+            for name in ("report.md", "report.json", "junit.xml", "report.html")
         },
     }
+    signatures = [
+        sign_email(user["email"], user["privateKeyHex"])
+        for user in server.credentials["fib"]["users"]
+    ]
     assert len(secrets) >= 4  # fib key, user-api password, duktig key and passwords
     for where, text in outputs.items():
-        for secret in secrets:
-            assert secret not in text, f"{secret[:4]}… in clear in {where}"
-    # The failures did show the requests that carried the secrets, masked.
+        for secret in [*secrets, *signatures]:
+            assert secret.lower() not in text.lower(), f"{secret[:4]}… in clear in {where}"
+        assert not JWT_SHAPED.search(text), f"a token in clear in {where}"
+    # The failures did show the requests that carried the secrets, masked: credentials as
+    # ***, tokens and signatures as a fingerprint with a JWT's decoded claims.
     assert f"x-auth-key: {MASK}" in terminal
     assert f'"password":"{MASK}"' in terminal
-    assert f"authorization: {MASK}" in terminal or f"authorization: Bearer {MASK}" in terminal
+    assert "authorization: [masked JWT: " in terminal
+    assert "claims " in terminal and "sha256 " in terminal
 
 
 def test_masking_by_name_and_by_value() -> None:
-    assert mask_header("Authorization", "Bearer abc.def") == f"Bearer {MASK}"
+    assert mask_header("Authorization", "Bearer abc.def") == (
+        f"Bearer {MASKED_PREFIX}: 7 chars, sha256 {sha256(b'abc.def').hexdigest()[:12]}]"
+    )
     assert mask_header("X-Auth-Key", "k3y") == MASK
     assert mask_header("Content-Type", "application/json") == "application/json"
     body = '{"email": "a@b.c", "password": "p\\"w", "privateKeyHex": "00ff"}'
@@ -84,6 +108,67 @@ def test_schemathesis_transcripts_are_masked_by_name() -> None:
         '> {"email": "a@b.c", "password": "correct horse battery"}\n< 401'
     )
     assert mask_transcript(text) == (
-        f"> POST /auth/token\n> X-Auth-Key: {MASK}\n> Authorization: Bearer {MASK}\n"
+        f"> POST /auth/token\n> X-Auth-Key: {MASK}\n"
+        f"> Authorization: Bearer {fingerprint('t.o.k')}\n"
         f'> {{"email": "a@b.c", "password": "{MASK}"}}\n< 401'
     )
+
+
+def _jwt(header: dict, claims: dict) -> str:
+    def part(value: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+    return f"{part(header)}.{part(claims)}.c2lnbmF0dXJlLWJ5dGVz"
+
+
+def test_tokens_become_fingerprints_that_keep_claims_but_not_the_token() -> None:
+    token = _jwt({"alg": "EdDSA", "typ": "JWT"}, {"sub": "a@b.c", "exp": 1700000000})
+    shown = fingerprint(token)
+    assert token not in shown
+    assert shown.startswith(f"{MASKED_PREFIX} JWT: {len(token)} chars, sha256 ")
+    assert "header alg=EdDSA typ=JWT" in shown and "claims sub=a@b.c exp=1700000000" in shown
+    assert fingerprint("other-token") != fingerprint("other-tokeN")
+    body = json.dumps({"refresh_token": "opaque-123456", "signature": "ab" * 64, "n": 1})
+    masked = mask_body(body)
+    assert "opaque-123456" not in masked and "ab" * 64 not in masked
+    assert '"n": 1' in masked
+    text = f"free text {token} and Authorization: Bearer {token}\n-H 'X-Auth-Key: k3y-value'"
+    once = mask_transcript(text)
+    assert token not in once and "k3y-value" not in once
+    assert mask_transcript(once) == once  # masking twice changes nothing
+
+
+def test_values_seen_on_the_wire_are_masked_everywhere() -> None:
+    mask = Masker(["credential-secret"])
+    mask.learn(["f00dcafe" * 16, "abc"])  # a signature sent; too short to mask by value
+    out = mask(f"received: signature {'F00DCAFE' * 16} rejected; credential-secret; abc")
+    assert "f00dcafe" not in out.lower()
+    assert f"{MASKED_PREFIX}: 128 chars" in out and MASK in out and out.endswith("abc")
+
+
+def test_control_characters_become_visible_escapes() -> None:
+    raw = "ok\tline\n\x1b]0;owned\x07\x1b[2K\x00\x85\ufffe\r"
+    shown = visible(raw)
+    assert shown == "ok\tline\n\\x1b]0;owned\\x07\\x1b[2K\\x00\\x85\\ufffe\\x0d"
+    assert visible(shown) == shown
+    assert one_line("two\nlines\x07") == "two\\nlines\\x07"
+
+
+def test_show_secrets_keeps_evidence_in_clear_and_warns(tmp_path: Path) -> None:
+    with running_server(demo_users=1, wrap=rewriting(_refuse_logins_and_refreshes)) as server:
+        credentials = tmp_path / "credentials.json"
+        credentials.write_text(json.dumps(server.credentials), encoding="utf-8")
+        result = authconform(
+            "check",
+            server.url,
+            "--api",
+            "fib",
+            "--credentials",
+            str(credentials),
+            "--no-fuzz",
+            "--show-secrets",
+            timeout=300,
+        )
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert result.stderr.count("warning: --show-secrets:") == 2  # before and after the run
+    assert JWT_SHAPED.search(result.stdout)  # the refresh token, as it was sent

@@ -29,7 +29,7 @@ from locust_run import (
 )
 
 from conformance.signing import generate_keypair
-from load.server import free_port
+from load.process.server import free_port
 from reference_impl.serving.embedded import running_server
 
 pytestmark = pytest.mark.load

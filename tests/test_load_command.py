@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from load.command import configure, locust_command
-from load.server import free_port
-from load.summary import read_rows
+from load.command import configure
+from load.process.locust import locust_command
+from load.process.server import free_port
+from load.stats.summary import read_rows
 
 pytestmark = pytest.mark.load
 

@@ -23,7 +23,7 @@ from locust_run import PROCESS_TIMEOUT, ROOT, locust_command, run, stop, write_c
 from loopback import serving_files
 
 from conformance.signing import generate_keypair
-from load.openreport import locust_percentiles
+from load.stats.openreport import locust_percentiles
 
 pytestmark = pytest.mark.load
 

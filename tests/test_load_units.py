@@ -11,9 +11,9 @@ import subprocess
 import sys
 
 from conformance.signing import generate_keypair, iroha_hash, sign_email, signing_key
-from load.accounts import account_index, load_section_users
-from load.thresholds import Limits, RowStats, breaches
-from load.validate import (
+from load.stats.thresholds import Limits, RowStats, breaches
+from load.users.accounts import account_index, load_section_users
+from load.users.validate import (
     duktig_token_problem,
     fib_logout_problem,
     fib_token_pair_problem,
@@ -133,7 +133,9 @@ def test_the_load_signature_is_the_fib_signature():
 def test_the_pure_modules_do_not_import_locust():
     """They are imported by the CLI and the tests, where gevent's patching must not happen."""
     probe = (
-        "import sys, load.accounts, load.summary, load.thresholds, load.validate, load.command;"
+        "import sys, load.users.accounts, load.users.validate, load.stats.summary,"
+        " load.stats.thresholds, load.stats.latency, load.command, load.capacity.driver,"
+        " load.process.cpu;"
         "print('locust' in sys.modules, 'gevent' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)

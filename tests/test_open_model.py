@@ -10,13 +10,14 @@ import random
 import pytest
 from hdrh.histogram import HdrHistogram
 
-from load.capacity import answer
-from load.chart import capacity_svg
-from load.command import clear_outputs, configure, locust_command
-from load.latency import Tally, record_seconds
-from load.openreport import lag_warning
-from load.schedule import arrival_times, process_share
-from load.search import Limits, Step, judge, knee, next_rate, processes_needed
+from load.capacity.chart import capacity_svg, write_chart
+from load.capacity.driver import answer
+from load.capacity.search import Limits, Step, judge, knee, next_rate, processes_needed
+from load.command import configure
+from load.process.locust import clear_outputs, locust_command
+from load.stats.latency import Tally, record_seconds
+from load.stats.openreport import lag_warning
+from load.users.schedule import arrival_times, process_share
 
 
 def test_constant_arrivals_are_evenly_spaced_from_the_start():
@@ -189,6 +190,17 @@ def test_the_chart_marks_the_knee_the_capacity_and_the_slo():
     assert "http" not in svg.replace('xmlns="http://www.w3.org/2000/svg"', "")
 
 
+
+def test_the_capacity_page_is_the_packaged_template_with_text_escaped(tmp_path):
+    """The page comes from load/capacity/templates; an answer's text cannot become markup."""
+    result = _result([_step(100, 100), _step(200, 200), _step(400, 260, p99=900)])
+    result["line"] = "capacity: <b>200</b> & more"
+    write_chart(tmp_path, result)
+    page = (tmp_path / "capacity.html").read_text(encoding="utf-8")
+    assert "capacity: &lt;b&gt;200&lt;/b&gt; &amp; more" in page
+    assert "<figure><svg" in page and page.count("<tr><td>") == 3
+    assert "<td>1,000</td>" not in page and "<td>400</td><td>260</td>" in page
+
 def _args(*argv: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     configure(parser)
@@ -233,3 +245,52 @@ def test_late_starts_blame_the_generator_when_the_server_is_known_to_be_idle():
     assert judge(_step(300, 300, server_cpu=0.2, **late), LIMITS).generator_limited
     # Without the server's CPU the lag must be most of the latency to be the generator's.
     assert not judge(_step(300, 300, **late), LIMITS).generator_limited
+
+
+def test_a_master_of_remote_workers_waits_for_them_and_gives_each_a_scheduling_user():
+    args = _args("--rate", "200", "--max-logins", "900", "--expect-workers", "2",
+                 "--master-bind-host", "10.0.0.1")  # fmt: skip
+    command = locust_command(args, "http://target:8000", "/srv/c.json")
+    assert "--master" in command and command[command.index("--expect-workers") + 1] == "2"
+    assert command[command.index("--master-bind-host") + 1] == "10.0.0.1"
+    assert command[command.index("--master-bind-port") + 1] == "5557"
+    assert command[command.index("-u") + 1] == "2"
+    assert command[command.index("--arrival-limit") + 1] == "900"
+    assert "--processes" not in command
+
+
+@pytest.mark.parametrize(
+    ("argv", "option"),
+    [
+        (["--worker"], "--worker"),
+        (["--worker", "--master-host", "h", "--rate", "5"], "--worker"),
+        (["--expect-workers", "2", "--processes", "2"], "--processes"),
+        (["--expect-workers", "0"], "--expect-workers"),
+        (["--max-logins", "10"], "--max-logins"),
+    ],
+)
+def test_distributed_options_that_cannot_work_are_refused(argv, option):
+    from conformance.errors import UsageError
+    from load.command import run
+
+    with pytest.raises(UsageError) as refused:
+        run(_args("http://127.0.0.1:9", *argv) if "--worker" not in argv else _args(*argv))
+    assert option in str(refused.value)
+
+
+def test_a_worker_runs_the_projects_locustfile_against_its_master():
+    from load.process.worker import worker_command
+
+    command = worker_command("10.0.0.1", 5557)
+    assert command[command.index("-f") + 1].endswith("load/locustfile.py")
+    assert command[-5:] == ["--worker", "--master-host", "10.0.0.1", "--master-port", "5557"]
+
+
+def test_a_run_missing_a_generator_or_part_of_one_is_incomplete():
+    from load.stats.openreport import incomplete
+
+    whole = {"processes": 2, "process_windows_s": [3.0, 2.95]}
+    assert incomplete(whole, 2) is None
+    assert "1 of 2 generator processes reported" in incomplete(whole | {"processes": 1}, 2)
+    early = incomplete(whole | {"process_windows_s": [3.0, 1.2]}, 2)
+    assert "1 of 2 generator processes stopped early (after 1.2 s of a 3.0 s" in early

@@ -244,6 +244,7 @@ def report_markdown(report: dict, command: str, checked: str = "") -> str:
     if warned:
         out.append("### Advisories\n")
         out.extend(failure_markdown(r, kind="warning") for r in warned)
+    out.extend(coverage_markdown(report.get("coverage")))
     systems = report.get("systems") or sorted({r.get("system", "?") for r in results})
     for system in systems:
         rows = sorted((r for r in results if r.get("system") == system), key=_rank)
@@ -262,6 +263,27 @@ def report_markdown(report: dict, command: str, checked: str = "") -> str:
     return "\n".join(out) + "\n"
 
 
+def coverage_markdown(coverage: dict | None) -> list[str]:
+    """Which documented operations and status codes the run saw (report.json ``coverage``)."""
+    if not coverage:
+        return []
+    out = [
+        "### Documented-answer coverage\n",
+        f"{coverage.get('covered', 0)} of {coverage.get('documented', 0)} documented status "
+        f"codes seen ({coverage.get('percent', 0):g}%), by the protocol checks.\n",
+        "| System | Operation | Seen | Never seen |",
+        "|---|---|---|---|",
+    ]
+    for system, table in (coverage.get("systems") or {}).items():
+        for op in table.get("operations", []):
+            seen = ", ".join(op.get("seen", [])) or "none"
+            never = ", ".join(op.get("never", [])) or "none"
+            operation = f"`{cell(op.get('method', '?'))} {cell(op.get('path', '?'))}`"
+            out.append(f"| {cell(system)} | {operation} | {cell(seen)} | {cell(never)} |")
+    out.append("")
+    return out
+
+
 def _rank(result: dict) -> int:
     outcome = result.get("outcome")
     return OUTCOME_ORDER.index(outcome) if outcome in OUTCOME_ORDER else 0
@@ -276,6 +298,10 @@ def failure_markdown(result: dict, kind: str = "failure") -> str:
         # A four-backtick fence: a ``` in the evidence cannot close it early.
         fence = "    ````"
         lines += [f"{fence}text", *(f"    {line}" for line in details.splitlines()), fence, ""]
+    reproduce = (result.get("reproduce") or "").strip()
+    if reproduce:
+        lines += ["    Reproduce:", "", "    ````sh", *(f"    {x}" for x in reproduce.splitlines())]
+        lines += ["    ````", ""]
     return "\n".join(lines) + "\n"
 
 

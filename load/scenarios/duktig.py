@@ -10,8 +10,8 @@ import functools
 
 from locust import tag, task
 
-from load.base import PasswordLoginUser
-from load.validate import duktig_token_problem
+from load.users.base import PasswordLoginUser
+from load.users.validate import duktig_token_problem
 
 __all__ = ["DuktigLoginUser"]
 

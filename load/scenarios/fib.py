@@ -15,11 +15,11 @@ from typing import Any, NamedTuple
 from locust import tag, task
 
 from conformance.signing import iroha_hash, signing_key
-from load.accounts import load_section_users
-from load.base import JSON_HEADERS, ApiUser
-from load.open_model import ArrivalUser
-from load.thresholds import SIGN_REQUEST_TYPE
-from load.validate import fib_logout_problem, fib_token_pair_problem
+from load.stats.thresholds import SIGN_REQUEST_TYPE
+from load.users.accounts import load_section_users
+from load.users.arrival import ArrivalUser
+from load.users.base import JSON_HEADERS, ApiUser
+from load.users.validate import fib_logout_problem, fib_token_pair_problem
 
 __all__ = ["FibArrivalUser", "FibLoginUser", "FibSessionUser"]
 

@@ -12,8 +12,8 @@ import secrets
 
 from locust import tag, task
 
-from load.base import JSON_HEADERS, ApiUser, PasswordLoginUser
-from load.validate import user_api_answer_problem
+from load.users.base import JSON_HEADERS, ApiUser, PasswordLoginUser
+from load.users.validate import user_api_answer_problem
 
 __all__ = ["UserApiLoginUser", "UserApiSignupUser"]
 

@@ -1,4 +1,5 @@
-"""The capacity chart as plain SVG (no plotting library) and a self-contained HTML page.
+"""The capacity chart as plain SVG (no plotting library) and a self-contained HTML page
+(a Jinja2 template with autoescape, shipped in the package).
 
 Top: achieved throughput against the offered rate, with the diagonal it follows until the
 knee. Bottom: p50 and p99 from the intended start against the offered rate, on a log
@@ -11,6 +12,9 @@ import html
 import math
 from pathlib import Path
 from typing import Any
+
+import jinja2
+from markupsafe import Markup
 
 __all__ = ["capacity_svg", "write_chart"]
 
@@ -96,7 +100,7 @@ def _series(panel: _Panel, points: list[tuple[float, float]], colour: str, name:
 
 
 def capacity_svg(result: dict[str, Any]) -> str:
-    """The two panels for a search result (``load.capacity.answer`` plus its ``steps``)."""
+    """The two panels for a search result (``load.capacity.driver.answer`` plus its ``steps``)."""
     steps = sorted(result["steps"], key=lambda s: s["offered"])
     x_max = _nice_max(max(s["offered"] for s in steps) * 1.05)
     y_top = _nice_max(max(max(s["achieved"], s["offered"]) for s in steps) * 1.05)
@@ -166,22 +170,21 @@ def write_chart(report: Path, result: dict[str, Any]) -> None:
         return
     svg = capacity_svg(result)
     (report / "capacity.svg").write_text(svg + "\n", encoding="utf-8")
-    rows = "".join(
-        f"<tr><td>{s['offered']:,.0f}</td><td>{s['achieved']:,.0f}</td>"
-        f"<td>{s['p50_ms']:.1f}</td><td>{s['p99_ms']:.1f}</td>"
-        f"<td>{html.escape(s['verdict']['reason'])}</td></tr>"
-        for s in sorted(result["steps"], key=lambda s: s["offered"])
+    page = _page_template().render(
+        width=WIDTH + 40,
+        line=result["line"],
+        # Built from numbers and escaped labels above: trusted markup inside the page.
+        svg=Markup(svg),
+        steps=sorted(result["steps"], key=lambda s: s["offered"]),
     )
-    page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Capacity search</title>
-<style>body{{font-family:sans-serif;margin:2em;max-width:{WIDTH + 40}px}}
-table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}
-</style></head><body>
-<h1>Capacity search</h1>
-<p id="answer">{html.escape(result["line"])}</p>
-<figure>{svg}</figure>
-<table><thead><tr><th>offered/s</th><th>achieved/s</th><th>p50 ms</th><th>p99 ms</th>
-<th>verdict</th></tr></thead><tbody>{rows}</tbody></table>
-</body></html>
-"""
-    (report / "capacity.html").write_text(page, encoding="utf-8")
+    (report / "capacity.html").write_text(page + "\n", encoding="utf-8")
+
+
+def _page_template() -> jinja2.Template:
+    """The page around the chart, from the package's templates (autoescaped: verdicts are text)."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("load.capacity", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    return env.get_template("capacity.html")

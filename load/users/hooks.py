@@ -15,9 +15,9 @@ from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
 from conformance.errors import AuthconformError
-from load import open_model
-from load.accounts import load_section_users
-from load.thresholds import SIGN_REQUEST_TYPE, Limits, RowStats, breaches
+from load.stats.thresholds import SIGN_REQUEST_TYPE, Limits, RowStats, breaches
+from load.users import arrival as open_model
+from load.users.accounts import load_section_users
 
 __all__ = ["select_users"]
 

@@ -4,7 +4,7 @@ One user per process keeps the schedule: at each intended time it starts the log
 greenlet of its own, so a slow answer delays nobody else's start (Locust's users wait for
 their answer before the next request: a closed loop, which hides server stalls). Each process
 takes ``--arrival-rate`` divided by the number of worker processes; workers send their
-``load.latency.Tally`` to the master when the test stops, and the master (or the single
+``load.stats.latency.Tally`` to the master when the test stops, and the master (or the single
 process) writes the files and logs the figures.
 """
 
@@ -23,9 +23,9 @@ from locust import events, task
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
-from load.base import ApiUser
-from load.latency import Tally, record_seconds
-from load.schedule import ARRIVALS, arrival_times, process_share
+from load.stats.latency import Tally, record_seconds
+from load.users.base import ApiUser
+from load.users.schedule import ARRIVALS, arrival_times, process_share
 
 __all__ = ["ArrivalUser", "add_arguments"]
 
@@ -40,7 +40,7 @@ IDLE_SECONDS = 3600
 
 
 def add_arguments(parser) -> None:
-    """The open-model options (``load.hooks`` calls this from Locust's parser event)."""
+    """The open-model options (``load.users.hooks`` calls this from Locust's parser event)."""
     parser.add_argument(
         "--arrival-rate",
         type=float,
@@ -129,7 +129,7 @@ class ArrivalUser(ApiUser):
 
     abstract = True
     opt_in = True
-    # load.hooks runs these classes (only) when --arrival-rate is given.
+    # load.users.hooks runs these classes (only) when --arrival-rate is given.
     open_model: ClassVar[bool] = True
     # The FastHttpUser connection pool: every login in flight needs a connection.
     concurrency = MAX_IN_FLIGHT
@@ -212,6 +212,7 @@ def _finish(environment: Environment) -> Tally | None:
     t.due = s.launched + s.remaining_due(now)
     end = now if s.limit is None or s.launched < s.limit else min(now, s.last + 1 / s.share)
     t.window_s = max(0.0, end - s.first)
+    t.windows = [t.window_s]
     # The CPU share while the schedule ran, not while it idled after its last arrival.
     wall_end, cpu_end = (s.wall_end, s.cpu_end) if s.wall_end else (now, _cpu_seconds())
     wall = wall_end - s.wall_start
@@ -228,6 +229,12 @@ def on_test_stop(environment: Environment, **_kwargs) -> None:
     if tally is None:
         return
     if isinstance(environment.runner, WorkerRunner):
+        # Said on the worker too, so its own count can be set beside the master's merged one.
+        logger.info(
+            "open model: worker %d sent %d logins (%d passed, %d failed, %d unfinished)",
+            environment.runner.worker_index, tally.sent, tally.ok, tally.failed,
+            tally.unfinished,
+        )  # fmt: skip
         environment.runner.send_message(MESSAGE, tally.to_wire())
     else:
         _take(tally.to_wire())
@@ -255,7 +262,7 @@ def report(environment: Environment, **_kwargs) -> None:
     """Fires at exit; the master (or single process) writes and logs the open-model figures."""
     if isinstance(environment.runner, WorkerRunner) or not _reports:
         return
-    from load.openreport import lag_warning
+    from load.stats.openreport import lag_warning
 
     prefix = getattr(environment.parsed_options, "latency_file", "") or ""
     summary = _merged.write_files(prefix) if prefix else _merged.summary()

@@ -2,7 +2,7 @@
 
 The aggregate mixes the client-side ``SIGN`` row (microseconds, never failing) with the
 server's rows, which would flatter both the failure ratio and the p95. Kept free of Locust
-so the arithmetic is testable on its own; ``load.hooks`` feeds it the final stats.
+so the arithmetic is testable on its own; ``load.users.hooks`` feeds it the final stats.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The capacity search's arithmetic: which rate to try next, the knee, the answer.
 
-Kept free of Locust and of processes: ``load.capacity`` runs the steps and feeds each
+Kept free of Locust and of processes: ``load.capacity.driver`` runs the steps and feeds each
 one's figures here as a ``Step``.
 """
 
@@ -106,9 +106,15 @@ def judge(step: Step, limits: Limits) -> Verdict:
 
 
 def next_rate(
-    passed: list[float], failed: list[float], *, start: float, max_rate: float
+    passed: list[float],
+    failed: list[float],
+    *,
+    start: float,
+    max_rate: float,
+    precision: float = PRECISION,
 ) -> float | None:
-    """The next offered rate: grow until a miss, then bisect; None when done."""
+    """The next offered rate: grow until a miss, then bisect until the failing rate is within
+    ``precision`` (a factor) of the passing one; None when done."""
     if not passed and not failed:
         return start
     if not failed:
@@ -119,7 +125,7 @@ def next_rate(
     if not below:
         return None  # even the lowest step missed
     high = max(below)
-    if low / high <= PRECISION:
+    if low / high <= precision:
         return None
     return (high + low) / 2
 

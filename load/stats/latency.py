@@ -55,6 +55,7 @@ class Tally:
     window_s: float = 0.0  # length of the schedule (longest process)
     offered_rate: float = 0.0  # what was asked for, all processes together
     cpu: list[float] = field(default_factory=list)  # each process's CPU share while it ran
+    windows: list[float] = field(default_factory=list)  # each process's schedule length, s
     max_in_flight: int = 0
 
     def to_wire(self) -> dict[str, Any]:
@@ -73,6 +74,7 @@ class Tally:
         self.window_s = max(self.window_s, data["window_s"])
         self.offered_rate += data["offered_rate"]
         self.cpu += data["cpu"]
+        self.windows += data.get("windows", [])
         self.max_in_flight += data["max_in_flight"]
 
     def summary(self) -> dict[str, Any]:
@@ -90,6 +92,7 @@ class Tally:
             "achieved_rate": self.ok_in_window / window,
             "processes": len(self.cpu),
             "generator_cpu": self.cpu,
+            "process_windows_s": self.windows,
             "max_in_flight": self.max_in_flight,
             "corrected_ms": percentiles_ms(self.corrected),
             "send_lag_ms": percentiles_ms(self.send_lag),

@@ -1,6 +1,6 @@
 """The open-model figures beside Locust's own, and whether the generator kept its schedule.
 
-Kept free of Locust: reads ``load.latency`` summaries and Locust's ``--json-file`` stats.
+Kept free of Locust: reads ``load.stats.latency`` summaries and Locust's ``--json-file`` stats.
 """
 
 from __future__ import annotations
@@ -9,10 +9,17 @@ import json
 from pathlib import Path
 from typing import Any
 
-from load.latency import PERCENTILES
-from load.summary import percentile
+from load.stats.latency import PERCENTILES
+from load.stats.summary import percentile
 
-__all__ = ["LAG_LIMIT_MS", "format_open", "lag_warning", "locust_percentiles", "schedule_short"]
+__all__ = [
+    "LAG_LIMIT_MS",
+    "format_open",
+    "incomplete",
+    "lag_warning",
+    "locust_percentiles",
+    "schedule_short",
+]
 
 # The schedule counts as kept while 99% of logins start within this much of their time.
 # A few milliseconds of scheduling noise is normal on a shared machine.
@@ -30,6 +37,34 @@ def locust_percentiles(stats_json: str | Path, name: str) -> dict[str, float]:
             found["max"] = float(entry["max_response_time"] or 0.0)
             return found
     return {}
+
+
+# A process whose schedule ran less than this share of the longest one stopped early.
+EARLY_STOP = 0.9
+
+
+def incomplete(summary: dict[str, Any], expected: int) -> str | None:
+    """Why a run's figures miss some generator's share (a worker lost), or None.
+
+    A worker that dies sends nothing; one that is stopped early (its host shut down, its
+    pod evicted) sends figures for part of the run. Either way the rate asked was not the
+    rate offered, and the figures would flatter or wrong the target.
+    """
+    reported = summary["processes"]
+    if reported < expected:
+        return (
+            f"{reported} of {expected} generator processes reported their figures "
+            "(a worker disconnected or never started)"
+        )
+    windows = summary.get("process_windows_s") or []
+    longest = max(windows, default=0.0)
+    early = [w for w in windows if w < EARLY_STOP * longest]
+    if early:
+        return (
+            f"{len(early)} of {reported} generator processes stopped early (after "
+            f"{min(early):.1f} s of a {longest:.1f} s schedule: a worker disconnected)"
+        )
+    return None
 
 
 def schedule_short(summary: dict[str, Any]) -> int:

@@ -1,25 +1,23 @@
 """``authconform load --find-capacity``: step the arrival rate to the highest that meets the SLO.
 
-Each step is one bounded open-model Locust run (``load.command.locust_command`` with
-``--rate``) in a child process; ``load.search`` judges it and picks the next rate. The
+Each step is one bounded open-model Locust run (``load.process.locust.locust_command`` with
+``--rate``) in a child process; ``load.capacity.search`` judges it and picks the next rate. The
 answer, the knee and a chart go to the console and to ``--report``.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import math
-import os
 import subprocess
 import time
 from dataclasses import asdict
 from pathlib import Path
 
 from conformance.errors import UsageError
-from load.chart import write_chart
-from load.search import (
+from load.capacity.chart import write_chart
+from load.capacity.search import (
     BUSY_CPU,
     Limits,
     Step,
@@ -29,8 +27,11 @@ from load.search import (
     next_rate,
     processes_needed,
 )
+from load.process.cpu import cpu_seconds as server_cpu_seconds
+from load.process.locust import clear_outputs, locust_command
+from load.stats.openreport import incomplete
 
-__all__ = ["find_capacity", "server_cpu_seconds"]
+__all__ = ["find_capacity"]
 
 # The whole search stops starting steps past this (the issue's bound is three minutes).
 SEARCH_SECONDS = 170.0
@@ -42,19 +43,18 @@ DRAIN_S = 1.0
 MARGINAL_MISS = 2.0
 
 
-def server_cpu_seconds(pid: int) -> float | None:
-    """User + system CPU seconds of a process and its direct children (its workers)."""
-    pids = [pid]
-    with contextlib.suppress(OSError):
-        pids += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    tick = os.sysconf("SC_CLK_TCK")
-    total, seen = 0.0, False
-    for one in pids:
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
-            seen = True
-    return total if seen else None
+class StepIncomplete(Exception):
+    """A step whose figures miss some generator's share (a worker disconnected)."""
+
+
+SINGULAR = {"remote workers": "remote worker", "local processes": "local process"}
+
+
+def generators(args: argparse.Namespace) -> tuple[int, str]:
+    """(generator processes, where they run) for this search."""
+    if getattr(args, "expect_workers", None):
+        return args.expect_workers, "remote workers"
+    return max(1, args.processes or 1), "local processes"
 
 
 def _step_args(args: argparse.Namespace, rate: float) -> argparse.Namespace:
@@ -80,8 +80,6 @@ def run_step(
     server_pid: int | None,
 ) -> Step:  # fmt: skip
     """One bounded open-model run at ``rate``; its figures as a Step."""
-    from load.command import locust_command
-
     out.mkdir(parents=True, exist_ok=True)
     step_args = _step_args(args, rate)
     command = locust_command(step_args, url, credentials, report=out)
@@ -97,6 +95,9 @@ def run_step(
         tail = (out / "locust.log").read_text(errors="replace").strip().splitlines()[-3:]
         raise UsageError("locust", f"step at {rate:g}/s failed: {' | '.join(tail)}")
     s = json.loads(latency.read_text(encoding="utf-8"))
+    lost = incomplete(s, generators(args)[0])
+    if lost:
+        raise StepIncomplete(f"step at {rate:,.0f}/s incomplete: {lost}")
     server_cpu = None
     if cpu_before is not None and cpu_after is not None and s["window_s"] > 0:
         # Over the schedule's window: the server idles while Locust starts and stops.
@@ -234,13 +235,13 @@ def find_capacity(
     args: argparse.Namespace, url: str, credentials: str | None, *, server_pid: int | None
 ) -> int:
     """Run the search; exit status 0, or 1 when even the lowest step misses the SLO."""
-    from load.command import clear_outputs
-
     limits = Limits(args.slo_p99_ms, args.max_fail_ratio or 0.0)
     report = Path(args.report)
     report.mkdir(parents=True, exist_ok=True)
     clear_outputs(report)
     steps: list[tuple[Step, Verdict]] = []
+    incomplete: str | None = None
+    count, where = generators(args)
     deadline = time.monotonic() + SEARCH_SECONDS
     print(
         f"finding capacity: p99 <= {limits.slo_p99_ms:g} ms, failures <= "
@@ -253,20 +254,44 @@ def find_capacity(
         # A rate the generator could not keep bounds the search like a miss: nothing at or
         # above it can be judged, but the server may still saturate below it.
         failed = [s.offered for s, v in steps if not v.passed]
-        rate = next_rate(passed, failed, start=args.start_rate, max_rate=args.max_rate)
+        rate = next_rate(
+            passed, failed, start=args.start_rate, max_rate=args.max_rate,
+            precision=1 + args.precision_pct / 100,
+        )  # fmt: skip
         if rate is None:
             break
         if time.monotonic() + args.step_time + STEP_OVERHEAD_S > deadline:
             print(f"time budget of {SEARCH_SECONDS:g} s reached: stopping the search", flush=True)
             break
-        step, verdict = _step_once(args, url, credentials, rate, report, len(steps), server_pid)
-        again = _second_look(step, verdict, limits)
-        if again:
-            print(_progress(len(steps) + 1, step, verdict) + f" ({again}: again)", flush=True)
+        try:
             step, verdict = _step_once(args, url, credentials, rate, report, len(steps), server_pid)
+            again = _second_look(step, verdict, limits)
+            if again:
+                print(_progress(len(steps) + 1, step, verdict) + f" ({again}: again)", flush=True)
+                step, verdict = _step_once(
+                    args, url, credentials, rate, report, len(steps), server_pid
+                )
+        except StepIncomplete as exc:
+            # Its figures lack a worker's logins: judged, they would flatter or wrong the
+            # server. The search ends on what the complete steps showed.
+            incomplete = str(exc)
+            print(f"INCOMPLETE: {incomplete}; the search stops here", flush=True)
+            break
         steps.append((step, verdict))
         print(_progress(len(steps), step, verdict), flush=True)
+    if not steps:
+        raise UsageError("--find-capacity", incomplete or "no step was measured")
     result = answer(steps, limits, args.max_rate)
+    result["generators"] = {"processes": count, "where": where}
+    if not result["generator_limited"]:
+        busiest = max(s.generator_cpu for s, _ in steps)
+        result["line"] += (
+            f"; generated by {count} {where if count > 1 else SINGULAR[where]}"
+            f" (the busiest at {100 * busiest:.0f}% of a core)"
+        )
+    if incomplete:
+        result["incomplete"] = incomplete
+        result["line"] = f"{result['line']} [search ended early: {incomplete}]"
     result["steps"] = [asdict(s) | {"verdict": asdict(v)} for s, v in steps]
     (report / "capacity.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
     table = _table(steps)
@@ -278,4 +303,6 @@ def find_capacity(
     print(_knee_line(result))
     print(result["line"])
     print(f"reports: {report.resolve()}/ (capacity.html, capacity.svg, capacity.json, steps/)")
+    if incomplete:
+        return 1
     return 1 if result["capacity"] is None and not result["generator_limited"] else 0

@@ -1,7 +1,7 @@
 """When each login of an open-model run should start, at a fixed arrival rate (no Locust here).
 
 An open model sends at the rate asked for whatever the server does, so every login has an
-intended start time fixed in advance; latency is measured from it (see ``load.latency``).
+intended start time fixed in advance; latency is measured from it (see ``load.stats.latency``).
 """
 
 from __future__ import annotations

@@ -13,7 +13,9 @@ import gevent
 from locust import FastHttpUser, constant, constant_throughput
 from locust.runners import WorkerRunner
 
-from load.accounts import account_index, load_section_users
+from conformance.masking import mask_text
+from conformance.textsafe import visible
+from load.users.accounts import account_index, load_section_users
 
 __all__ = ["JSON_HEADERS", "ApiUser", "PasswordLoginUser"]
 
@@ -21,7 +23,7 @@ __all__ = ["JSON_HEADERS", "ApiUser", "PasswordLoginUser"]
 # spawn order. Plain per-process state, so nothing is shared between workers.
 _serials: defaultdict[str, Iterator[int]] = defaultdict(itertools.count)
 
-# (status, body) -> reason or None; see load.validate.
+# (status, body) -> reason or None; see load.users.validate.
 Validator = Callable[[int, bytes], "str | None"]
 
 JSON_HEADERS = {"Content-Type": "application/json"}
@@ -33,7 +35,7 @@ class ApiUser(FastHttpUser):
     abstract = True
     # The credentials-file section this user needs accounts from (None: needs none).
     credentials_section: ClassVar[str | None] = None
-    # Off unless picked by class name or by one of its tags (see load.hooks.select_users).
+    # Off unless picked by class name or by one of its tags (see load.users.hooks.select_users).
     opt_in: ClassVar[bool] = False
 
     def on_start(self) -> None:
@@ -85,7 +87,8 @@ class ApiUser(FastHttpUser):
                 return None
             problem = validator(response.status_code, response.content or b"")
             if problem:
-                response.failure(problem)
+                # Failure texts end up in the load reports: no token, no control byte in them.
+                response.failure(visible(mask_text(problem)))
                 return None
             response.success()
             return response
@@ -99,7 +102,7 @@ class PasswordLoginUser(ApiUser):
     login_row: ClassVar[str]
 
     def login_problem(self, status: int, content: bytes) -> str | None:
-        """The system's check of a login answer (see load.validate)."""
+        """The system's check of a login answer (see load.users.validate)."""
         raise NotImplementedError
 
     def login_headers(self) -> dict[str, str]:

@@ -1,0 +1,96 @@
+"""The Schemathesis child process, bounded: ``python -m conformance.fuzz_child <st args>``.
+
+Schemathesis reads whole answers into memory, so a target answering generated requests
+with hundreds of megabytes would take the checker's memory with it. Here, before the
+Schemathesis command line starts, every answer it reads is cut at the byte cap (the
+connection is dropped past it) and each cut is written to a breach file the parent turns
+into a failure of the target; past the cap only the answer's start is kept, and the
+bodies kept over the whole run are bounded in total. An operating-system limit on the
+child's address space is the last guard, should anything else grow without bound.
+
+Settings come from the environment the parent sets (names below); without them the
+child runs Schemathesis unbounded, exactly as ``python -m schemathesis.cli`` would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import runpy
+import sys
+from typing import Any
+
+__all__ = ["BREACH_FILE", "MAX_BREACHES", "MAX_BYTES", "MEMORY_BYTES", "main"]
+
+MAX_BYTES = "AUTHCONFORM_MAX_RESPONSE_BYTES"
+BREACH_FILE = "AUTHCONFORM_BREACH_FILE"
+MEMORY_BYTES = "AUTHCONFORM_MEMORY_BYTES"
+# The first few cuts are evidence enough; the file stays small whatever the target does.
+MAX_BREACHES = 20
+_CHUNK = 64 * 1024
+# The start of an answer cut at the cap: enough to see what it was.
+EVIDENCE_BYTES = 2000
+# Bodies Schemathesis may hold over a whole run; past this, each keeps only its start.
+KEPT_BYTES = 32 * 1024**2
+
+
+def _limit_memory(limit: int) -> None:
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _cap_bodies(max_bytes: int, breach_file: str | None) -> None:
+    import requests
+
+    original = requests.Session.send
+    breaches = 0
+    kept = 0
+
+    def capped(self: requests.Session, request: Any, **kwargs: Any) -> Any:
+        nonlocal breaches, kept
+        kwargs["stream"] = True
+        response = original(self, request, **kwargs)
+        body = bytearray()
+        for chunk in response.iter_content(_CHUNK):
+            body += chunk
+            if len(body) > max_bytes:
+                break
+        too_large = len(body) > max_bytes
+        if too_large:
+            # Close the socket itself: handing the connection back to the pool would have
+            # urllib3 drain (read) the rest of the answer into memory first.
+            response.raw.close()
+        # Schemathesis keeps answers for its report: what it keeps is bounded in all, too.
+        # An answer past the cap, or past the run's total, keeps only its start.
+        room = max_bytes if not too_large and kept + len(body) <= KEPT_BYTES else EVIDENCE_BYTES
+        response._content = bytes(body[:room])
+        kept += len(response._content)
+        response._content_consumed = True
+        response.close()
+        if too_large and breach_file and breaches < MAX_BREACHES:
+            breaches += 1
+            record = {"method": request.method, "url": request.url, "status": response.status_code}
+            with open(breach_file, "a", encoding="utf-8") as out:
+                out.write(json.dumps(record) + "\n")
+        return response
+
+    # `send`, not `request`: Schemathesis's start-up probes call it directly.
+    requests.Session.send = capped  # type: ignore[method-assign]
+
+
+def main() -> None:
+    memory = os.environ.get(MEMORY_BYTES)
+    if memory:
+        _limit_memory(int(memory))
+    max_bytes = os.environ.get(MAX_BYTES)
+    if max_bytes:
+        _cap_bodies(int(max_bytes), os.environ.get(BREACH_FILE))
+    sys.argv = ["schemathesis", *sys.argv[1:]]
+    runpy.run_module("schemathesis.cli", run_name="__main__", alter_sys=True)
+
+
+if __name__ == "__main__":
+    main()

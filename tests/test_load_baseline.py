@@ -1,0 +1,125 @@
+"""``authconform load --baseline``: a fast server's run, then a slowed one's, compared end to end.
+
+The server is tests/stall_server.py on loopback: it answers every login at once, or, with
+``--service-ms``, spends that long on each, one at a time. Runs are a few seconds and a
+bounded number of logins.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from locust_run import PROCESS_TIMEOUT, ROOT, stop, write_credentials
+
+from conformance.signing import generate_keypair
+
+pytestmark = [pytest.mark.load, pytest.mark.slow]
+
+STALL_SERVER = ROOT / "tests" / "stall_server.py"
+# 20 logins/s for two seconds, a second more for the last answers.
+RATE = ["--rate", "20", "--max-logins", "40", "-t", "3s"]
+# Slowed: 30 ms per login, serial, so each login takes at least 30 ms (a fast one, ~1 ms).
+SLOW_MS = "30"
+
+
+@contextlib.contextmanager
+def _server(tmp_path: Path, *args: str) -> Iterator[str]:
+    out = tmp_path / f"server-{len(list(tmp_path.glob('server-*')))}.out"
+    with out.open("w") as sink:
+        process = subprocess.Popen([sys.executable, str(STALL_SERVER), *args], stdout=sink)
+    try:
+        deadline = time.monotonic() + 10
+        while not out.read_text().strip() and time.monotonic() < deadline:
+            assert process.poll() is None, "the server exited"
+            time.sleep(0.05)
+        yield out.read_text().split()[0]
+    finally:
+        stop(process)
+
+
+def _load(*args: str) -> subprocess.CompletedProcess:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "conformance.cli", "load", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        out, err = process.communicate(timeout=PROCESS_TIMEOUT)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict:
+    """Baselines of the fast server (open and closed model); then the slowed server's run."""
+    work = tmp_path_factory.mktemp("baseline")
+    pair = generate_keypair()
+    users = [{"email": "user0@example.com", "privateKeyHex": pair.private_key_hex}]
+    credentials = write_credentials(work / "credentials.json", {"fib": {"users": users}})
+    common = ["--credentials", credentials]
+    # The closed model: two FIB users logging in one after another.
+    closed = ["--scenario", "FibLoginUser", "-u", "2", "-t", "2s"]
+    with _server(work) as fast:
+        fast_open = _load(fast, *common, *RATE, "--report", str(work / "fast-open"))
+        fast_closed = _load(fast, *common, *closed, "--report", str(work / "fast-closed"))
+    with _server(work, "--service-ms", SLOW_MS) as slow:
+        slow_open = _load(
+            slow, *common, *RATE, "--report", str(work / "slow-open"),
+            "--baseline", str(work / "fast-open"),
+        )  # fmt: skip
+        slow_closed = _load(
+            slow, *common, *closed, "--report", str(work / "slow-closed"),
+            "--baseline", str(work / "fast-closed"),
+        )  # fmt: skip
+    return {"work": work, "fast_open": fast_open, "fast_closed": fast_closed,
+            "slow_open": slow_open, "slow_closed": slow_closed}  # fmt: skip
+
+
+def test_the_baselines_ran_clean(runs):
+    for name in ("fast_open", "fast_closed"):
+        assert runs[name].returncode == 0, runs[name].stdout + runs[name].stderr[-3000:]
+
+
+def test_a_slowed_server_against_a_fast_baseline_exits_1_and_names_p99(runs):
+    done = runs["slow_open"]
+    assert done.returncode == 1, done.stdout + done.stderr[-3000:]
+    assert "compared: HDR histograms" in done.stdout
+    verdict = next(line for line in done.stdout.splitlines() if line.startswith("REGRESSION"))
+    assert "p99 " in verdict, done.stdout
+    saved = json.loads((runs["work"] / "slow-open" / "baseline.json").read_text())
+    assert "p99" in saved["regressed"]
+    p99 = next(c for c in saved["changes"] if c["label"] == "p99")
+    assert p99["current"] >= float(SLOW_MS) > p99["baseline"]
+
+
+def test_the_comparison_is_in_the_runs_html_report(runs):
+    page = (runs["work"] / "slow-open" / "report.html").read_text()
+    assert 'id="baseline-comparison"' in page and "<svg" in page
+    assert (runs["work"] / "slow-open" / "baseline.html").stat().st_size > 0
+
+
+def test_a_closed_model_baseline_is_compared_on_locusts_summary(runs):
+    done = runs["slow_closed"]
+    assert done.returncode == 1, done.stdout + done.stderr[-3000:]
+    assert "compared: Locust's summaries of all requests" in done.stdout
+    assert "no HDR histogram in baseline and this run (closed model)" in done.stdout
+    saved = json.loads((runs["work"] / "slow-closed" / "baseline.json").read_text())
+    assert "p50" in saved["regressed"]
+
+
+def test_a_folder_without_a_run_is_a_usage_error(tmp_path):
+    done = _load("--baseline", str(tmp_path), "--report", str(tmp_path / "r"))
+    assert done.returncode == 2
+    assert "no load run's stats.json or latency.json there" in done.stderr
