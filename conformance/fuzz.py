@@ -69,6 +69,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 
 from conformance import fuzz_child
 from conformance.fuzz_applicability import not_applicable
@@ -163,7 +164,7 @@ def run_schemathesis(
                 env=_child_env(max_response_bytes, memory_bytes, breach_file),
             )
             say(f"schemathesis: {profile.name}: started (max {max_examples} examples/operation)")
-            timed_out = _follow(child, events_file, run, say, profile.name, run_timeout)
+            timed_out, peak = _follow(child, events_file, run, say, profile.name, run_timeout)
         output = _tail(log_file)
         breaches = _read_breaches(breach_file)
     duration = time.monotonic() - started
@@ -188,6 +189,8 @@ def run_schemathesis(
     what = None
     # Schemathesis reports its own errors, so the child's exit code alone cannot say this.
     out_of_memory = child.returncode != 0 and any(sign in output for sign in _OUT_OF_MEMORY)
+    # Killed for time while at its limit: the same guard, tripped without a word.
+    out_of_memory = out_of_memory or (timed_out and peak >= NEAR_MEMORY_LIMIT * memory_bytes)
     if out_of_memory:
         # The last guard tripped: what the target sent made the child grow past its limit.
         results = [r for r in results if r.name != "schemathesis.run"]
@@ -204,6 +207,8 @@ def run_schemathesis(
     return results
 
 
+# A killed child that had used this share of its address-space limit was stuck at it.
+NEAR_MEMORY_LIMIT = 0.9
 # What a child past its address-space limit prints, depending on where the allocation failed.
 _OUT_OF_MEMORY = ("MemoryError", "can't start new thread", "Cannot allocate memory")
 
@@ -215,14 +220,22 @@ def _follow(
     say: Callable[[str], None],
     system: str,
     limit: float,
-) -> bool:
-    """Feed events to ``run`` as the child writes them; True if it had to be killed."""
+) -> tuple[bool, int]:
+    """Feed events to ``run`` as the child writes them.
+
+    Returns whether it had to be killed, and the largest address space it was seen to use
+    (a child stuck at its memory limit may hang instead of raising MemoryError).
+    """
     deadline = time.monotonic() + limit
     offset = 0
     pending = ""
     timed_out = False
+    peak = 0
     while True:
         finished = child.poll() is not None
+        if not finished:
+            with contextlib.suppress(psutil.Error):
+                peak = max(peak, psutil.Process(child.pid).memory_info().vms)
         if events_file.exists():
             with open(events_file, encoding="utf-8", errors="replace") as stream:
                 stream.seek(offset)
@@ -240,7 +253,7 @@ def _follow(
             if pending.strip():
                 for name, payload in read_events([pending]):
                     run.add(name, payload)
-            return timed_out
+            return timed_out, peak
         if time.monotonic() > deadline:
             child.kill()
             child.wait(timeout=10)
