@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack
 from fnmatch import fnmatch
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import packaged
@@ -112,3 +113,18 @@ def _sarif_is_valid(request: pytest.FixtureRequest) -> Iterator[None]:
         from sarif_check import validate_written
 
         validate_written(folder)
+
+
+@pytest.fixture
+def served() -> Iterator[Callable[..., str]]:
+    """``served(module, flags=()) -> url``: a tests/independent/ server, stopped after."""
+    stops: list[Callable[[], None]] = []
+
+    def start(module: ModuleType, flags: tuple[str, ...] = ()) -> str:
+        url, stop = module.serve(flags=flags)
+        stops.append(stop)
+        return url
+
+    yield start
+    for stop in stops:
+        stop()

@@ -7,10 +7,13 @@ two runs on one machine never fight over Locust's default 5557.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +30,7 @@ __all__ = [
     "rows",
     "run",
     "short_run",
+    "stall_server",
     "stop",
     "write_credentials",
 ]
@@ -90,3 +94,22 @@ def rows(prefix: Path) -> dict[tuple[str, str], Row]:
 def write_credentials(path: Path, credentials: dict[str, Any]) -> str:
     path.write_text(json.dumps(credentials))
     return str(path)
+
+
+STALL_SERVER = ROOT / "tests" / "stall_server.py"
+
+
+@contextlib.contextmanager
+def stall_server(tmp_path: Path, *args: str) -> Iterator[str]:
+    """tests/stall_server.py with ARGS on a free loopback port; yields its URL."""
+    out = tmp_path / f"stall-{len(list(tmp_path.glob('stall-*')))}.out"
+    with out.open("w") as sink:
+        process = subprocess.Popen([sys.executable, str(STALL_SERVER), *args], stdout=sink)
+    try:
+        deadline = time.monotonic() + 10
+        while not out.read_text().strip() and time.monotonic() < deadline:
+            assert process.poll() is None, "the stall server exited"
+            time.sleep(0.05)
+        yield out.read_text().split()[0]
+    finally:
+        stop(process)

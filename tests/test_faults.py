@@ -12,7 +12,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-import pytest
 from independent import fib, user_api
 from suite_in_process import run_checks
 
@@ -168,20 +167,6 @@ def test_schemathesis_evidence_heading_names_the_request_sent() -> None:
 
 
 # --- prerequisites on real servers -------------------------------------------------------
-
-
-@pytest.fixture
-def served():
-    stops = []
-
-    def start(module: Any, flags: tuple[str, ...] = ()) -> str:
-        url, stop = module.serve(flags=flags)
-        stops.append(stop)
-        return url
-
-    yield start
-    for stop in stops:
-        stop()
 
 
 def test_a_login_that_cannot_be_had_blocks_its_dependants_once(served) -> None:

@@ -152,21 +152,6 @@ def test_independent_servers_import_only_stdlib_and_crypto_libraries() -> None:
 # --- the readings they take, seen directly ------------------------------------------------
 
 
-@pytest.fixture
-def served():
-    """``served(module, flags=()) -> url``, stopped when the test ends."""
-    stops = []
-
-    def start(module: ModuleType, flags: tuple[str, ...] = ()) -> str:
-        url, stop = module.serve(flags=flags)
-        stops.append(stop)
-        return url
-
-    yield start
-    for stop in stops:
-        stop()
-
-
 def _claims(token: str) -> dict[str, Any]:
     payload = token.split(".")[1]
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))

@@ -7,43 +7,23 @@ bounded number of logins.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from locust_run import PROCESS_TIMEOUT, ROOT, stop, write_credentials
+from locust_run import PROCESS_TIMEOUT, ROOT, stall_server, write_credentials
 
 from conformance.signing import generate_keypair
 
 pytestmark = [pytest.mark.load, pytest.mark.slow]
 
-STALL_SERVER = ROOT / "tests" / "stall_server.py"
 # 20 logins/s for two seconds, a second more for the last answers.
 RATE = ["--rate", "20", "--max-logins", "40", "-t", "3s"]
 # Slowed: 30 ms per login, serial, so each login takes at least 30 ms (a fast one, ~1 ms).
 SLOW_MS = "30"
-
-
-@contextlib.contextmanager
-def _server(tmp_path: Path, *args: str) -> Iterator[str]:
-    out = tmp_path / f"server-{len(list(tmp_path.glob('server-*')))}.out"
-    with out.open("w") as sink:
-        process = subprocess.Popen([sys.executable, str(STALL_SERVER), *args], stdout=sink)
-    try:
-        deadline = time.monotonic() + 10
-        while not out.read_text().strip() and time.monotonic() < deadline:
-            assert process.poll() is None, "the server exited"
-            time.sleep(0.05)
-        yield out.read_text().split()[0]
-    finally:
-        stop(process)
 
 
 def _load(*args: str) -> subprocess.CompletedProcess:
@@ -71,10 +51,10 @@ def runs(tmp_path_factory) -> dict:
     common = ["--credentials", credentials]
     # The closed model: two FIB users logging in one after another.
     closed = ["--scenario", "FibLoginUser", "-u", "2", "-t", "2s"]
-    with _server(work) as fast:
+    with stall_server(work) as fast:
         fast_open = _load(fast, *common, *RATE, "--report", str(work / "fast-open"))
         fast_closed = _load(fast, *common, *closed, "--report", str(work / "fast-closed"))
-    with _server(work, "--service-ms", SLOW_MS) as slow:
+    with stall_server(work, "--service-ms", SLOW_MS) as slow:
         slow_open = _load(
             slow, *common, *RATE, "--report", str(work / "slow-open"),
             "--baseline", str(work / "fast-open"),

@@ -7,19 +7,24 @@ reference server that ``authconform load`` starts itself.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from locust_run import PROCESS_TIMEOUT, ROOT, locust_command, run, stop, write_credentials
+from locust_run import (
+    PROCESS_TIMEOUT,
+    ROOT,
+    locust_command,
+    run,
+    stall_server,
+    stop,
+    write_credentials,
+)
 from loopback import serving_files
 
 from conformance.signing import generate_keypair
@@ -27,7 +32,6 @@ from load.stats.openreport import locust_percentiles
 
 pytestmark = pytest.mark.load
 
-STALL_SERVER = ROOT / "tests" / "stall_server.py"
 # Freeze S seconds every T: a tenth of the time, long enough to dwarf every normal answer.
 STALL_S, PERIOD_S = 0.5, 5.0
 RUN_S = 10  # two whole periods
@@ -39,22 +43,6 @@ TOLERANCE = 0.20
 SERVICE_MS = 10
 # Upper bound on a search's child process (start-up included); never a measurement.
 SEARCH_TIMEOUT = 120
-
-
-@contextlib.contextmanager
-def stall_server(tmp_path: Path, *args: str) -> Iterator[str]:
-    """tests/stall_server.py with ARGS on a free loopback port; yields its URL."""
-    out = tmp_path / f"stall-{len(list(tmp_path.glob('stall-*')))}.out"
-    with out.open("w") as sink:
-        process = subprocess.Popen([sys.executable, str(STALL_SERVER), *args], stdout=sink)
-    try:
-        deadline = time.monotonic() + 10
-        while not out.read_text().strip() and time.monotonic() < deadline:
-            assert process.poll() is None, "the stall server exited"
-            time.sleep(0.05)
-        yield out.read_text().split()[0]
-    finally:
-        stop(process)
 
 
 @pytest.fixture(scope="module")
