@@ -25,15 +25,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conformance.errors import AuthconformError, TargetError, UsageError
-from conformance.limits import (
+from conformance.checks.registry import CheckResult, Level, Outcome
+from conformance.engine.limits import (
     DEFAULT_MAX_EXAMPLES,
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_RUN_SECONDS,
     DEFAULT_TIMEOUT_SECONDS,
 )
-from conformance.registry import CheckResult, Level, Outcome
-from conformance.runner import RunResult, format_summary
+from conformance.engine.runner import RunResult, format_summary
+from conformance.errors import AuthconformError, TargetError, UsageError
 
 __all__ = [
     "DEFAULT_MAX_EXAMPLES",
@@ -96,8 +96,8 @@ def list_checks(api: str | Iterable[str] = "all", *, fuzz: bool = True) -> list[
     With ``fuzz`` the Schemathesis stage's checks follow each system's protocol checks,
     named ``schemathesis.<check>``, then ``schemathesis.run`` (the stage as a whole).
     """
+    from conformance.checks.registry import checks_for
     from conformance.profiles import load_checks
-    from conformance.registry import checks_for
 
     found = []
     for profile in _profiles(api):
@@ -112,8 +112,8 @@ def list_checks(api: str | Iterable[str] = "all", *, fuzz: bool = True) -> list[
 
 
 def _schemathesis_checks(profile: Any) -> list[CheckInfo]:
-    from conformance.fuzz_config import ALL_CHECKS, build_plan
-    from conformance.fuzz_report import CHECK_SUMMARIES, GROUP, RUN_SUMMARY
+    from conformance.fuzz.config import ALL_CHECKS, build_plan
+    from conformance.fuzz.report import CHECK_SUMMARIES, GROUP, RUN_SUMMARY
 
     plan = build_plan(profile.schemathesis or {}, max_examples=1, seed=None)
     infos = [
@@ -131,7 +131,7 @@ def _schemathesis_checks(profile: Any) -> list[CheckInfo]:
 
 
 def _credentials(credentials: Mapping[str, Any] | str | Path | None) -> dict[str, Any]:
-    from conformance.credentials import load_credentials, validate_credentials
+    from conformance.engine.credentials import load_credentials, validate_credentials
 
     if credentials is None:
         return {}
@@ -187,8 +187,8 @@ def run_checks(
         UsageError: a bad argument or an unreadable/invalid credentials file.
         TargetError: nothing answers HTTP at ``url``.
     """
-    from conformance.check_command import probe
-    from conformance.runner import RunSettings, run_suite
+    from conformance.cli.check import probe
+    from conformance.engine.runner import RunSettings, run_suite
 
     if not isinstance(url, str) or not url:
         raise UsageError("url", "expected http://host[:port] or https://host[:port]")

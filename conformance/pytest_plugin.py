@@ -19,8 +19,8 @@ import pytest
 
 if TYPE_CHECKING:
     from conformance.api import CheckInfo
-    from conformance.registry import CheckResult
-    from conformance.runner import RunResult
+    from conformance.checks.registry import CheckResult
+    from conformance.engine.runner import RunResult
 
 __all__ = ["AuthconformAdvisory", "ConformanceCheck", "ConformanceSuite", "ConformanceSystem"]
 
@@ -65,7 +65,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="protocol checks only: no Schemathesis stage",
     )
     # The defaults are the CLI's and the API's, imported (light: no HTTP stack behind them).
-    from conformance.limits import (
+    from conformance.engine.limits import (
         DEFAULT_MAX_EXAMPLES,
         DEFAULT_MAX_RESPONSE_BYTES,
         DEFAULT_RUN_SECONDS,
@@ -157,7 +157,7 @@ class ConformanceCheck(pytest.Item):
         self.user_properties.append(("level", info.level.value))
 
     def runtest(self) -> None:
-        from conformance.registry import Outcome
+        from conformance.checks.registry import Outcome
 
         run = self.suite.result()
         result = _verdict(run, self.info, self.suite.collected.get(self.info.system, set()))
@@ -204,7 +204,7 @@ def _verdict(run: RunResult, info: CheckInfo, collected: set[str]) -> CheckResul
     from dataclasses import replace
 
     from conformance.api import SCHEMATHESIS_RUN
-    from conformance.registry import Outcome
+    from conformance.checks.registry import Outcome
 
     mine = [r for r in run.results if r.system == info.system and r.name == info.name]
     if info.name == SCHEMATHESIS_RUN:

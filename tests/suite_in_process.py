@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from conformance.checks.registry import CheckResult, Outcome
+from conformance.engine.runner import RunSettings, run_system
 from conformance.profiles import get_profile
-from conformance.registry import CheckResult, Outcome
-from conformance.runner import RunSettings, run_system
 from reference_impl.serving.embedded import running_server
 
 

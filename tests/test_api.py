@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conformance import api
-from conformance.fuzz_config import build_plan, to_toml
+from conformance.fuzz.config import build_plan, to_toml
 from reference_impl.serving.embedded import Running
 
 

@@ -13,9 +13,9 @@ import pytest
 from broken_fib import BROKEN, OTHER_READING
 
 from conformance.checks.common import FIB_SESSION_PATH, fib_login_body
+from conformance.checks.registry import CheckResult, Outcome
+from conformance.engine.runner import RunSettings, run_system
 from conformance.profiles import get_profile
-from conformance.registry import CheckResult, Outcome
-from conformance.runner import RunSettings, run_system
 from reference_impl.serving.embedded import running_server
 
 # Lifecycle checks are another module's subject; these tests judge login and robustness.

@@ -21,11 +21,11 @@ from broken_fib_session import (
 )
 
 from conformance.checks.fib_session import LIFECYCLE_OFF_REASON
-from conformance.context import Context
+from conformance.checks.registry import CheckResult, Outcome, checks_for, outcome_for
+from conformance.engine.context import Context
+from conformance.engine.runner import RunSettings, run_check, run_system
+from conformance.openapi.files import load_spec
 from conformance.profiles import get_profile, load_checks
-from conformance.registry import CheckResult, Outcome, checks_for, outcome_for
-from conformance.runner import RunSettings, run_check, run_system
-from conformance.specfiles import load_spec
 from reference_impl.serving.embedded import running_server
 
 LIFECYCLE_CHECKS = {

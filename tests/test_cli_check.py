@@ -83,9 +83,9 @@ def test_check_of_a_broken_server_exits_1_naming_the_check(tmp_path: Path) -> No
 
 
 def test_reports_render_every_outcome(tmp_path: Path) -> None:
-    from conformance.registry import CheckResult, Outcome
-    from conformance.report import write_reports
-    from conformance.runner import RunResult
+    from conformance.checks.registry import CheckResult, Outcome
+    from conformance.engine.runner import RunResult
+    from conformance.output.report import write_reports
 
     def result(name: str, outcome: Outcome, message: str = "") -> CheckResult:
         return CheckResult(
@@ -164,8 +164,8 @@ def test_skip_reasons_tell_no_file_from_no_section(tmp_path: Path) -> None:
 def test_reproduce_line_gives_the_whole_command_with_the_seed() -> None:
     import argparse
 
-    from conformance.check_command import _command_line
-    from conformance.fuzz_report import FuzzRun
+    from conformance.cli.check import _command_line
+    from conformance.fuzz.report import FuzzRun
 
     args = argparse.Namespace(url="http://127.0.0.1:9", credentials="c d.json", max_examples=5)
     command = _command_line(args, "fib")

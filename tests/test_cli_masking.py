@@ -11,7 +11,7 @@ from pathlib import Path
 from subprocesses import authconform
 from wsgi_rewrite import rewriting
 
-from conformance.masking import (
+from conformance.engine.masking import (
     MASK,
     MASKED_PREFIX,
     Masker,

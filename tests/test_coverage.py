@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.coverage import coverage_lines, system_coverage
+from conformance.fixloop.coverage import coverage_lines, system_coverage
 
 SPEC = {
     "paths": {

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conformance import signing
-from conformance.credentials import load_credentials
+from conformance.engine.credentials import load_credentials
 from conformance.errors import UsageError
 
 

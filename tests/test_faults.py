@@ -15,12 +15,12 @@ from typing import Any
 from independent import fib, user_api
 from suite_in_process import run_checks
 
-from conformance.faults import fault_line, group_faults
-from conformance.fuzz_report import FuzzRun
-from conformance.registry import CheckResult, Level, Outcome
-from conformance.report import write_reports
-from conformance.report_html import render_html
-from conformance.runner import RunResult, format_summary
+from conformance.checks.registry import CheckResult, Level, Outcome
+from conformance.engine.faults import fault_line, group_faults
+from conformance.engine.runner import RunResult, format_summary
+from conformance.fuzz.report import FuzzRun
+from conformance.output.html import render_html
+from conformance.output.report import write_reports
 
 SESSION = "POST /auth/api/v1/authentication-management/session"
 

@@ -277,8 +277,8 @@ def test_the_sites_conformance_page_shows_coverage_and_reproducers(faulty_report
 def test_a_duktig_reproducer_carries_key_and_password_as_variables_and_shows_the_fault() -> None:
     from broken_duktig import BROKEN
 
+    from conformance.engine.runner import RunSettings, run_suite
     from conformance.profiles import discover_profiles
-    from conformance.runner import RunSettings, run_suite
     from reference_impl.serving.embedded import running_server
 
     options, must_fail = BROKEN["expires_in_is_a_lifetime"]
@@ -339,8 +339,8 @@ def test_a_signature_over_the_raw_email_is_a_variable_too_and_its_line_shows_the
     """On a server that takes it, that signature is a login forever: it must not be shown."""
     from broken_fib import BROKEN
 
+    from conformance.engine.runner import RunSettings, run_suite
     from conformance.profiles import discover_profiles
-    from conformance.runner import RunSettings, run_suite
     from reference_impl.serving.embedded import running_server
 
     options, must_fail = BROKEN["verifies_raw_email"]

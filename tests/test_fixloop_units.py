@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from conformance.cli.replay import CHANGED, FIXED, STILL, judge
 from conformance.fixloop.baseline import compare, new_bad
-from conformance.fixloop.replay import CHANGED, FIXED, STILL, judge
 
 FAILED = {
     "system": "fib",

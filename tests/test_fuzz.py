@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from conformance.fuzz import run_schemathesis
+from conformance.checks.registry import Outcome
+from conformance.fuzz.run import run_schemathesis
 from conformance.profiles import Profile, get_profile
-from conformance.registry import Outcome
 from reference_impl.serving.embedded import running_server
 
 WSGIApp = Callable[..., Any]

@@ -8,7 +8,7 @@ import pytest
 from schemathesis.config import SchemathesisConfig
 
 from conformance.errors import UsageError
-from conformance.fuzz_config import build_plan, to_toml
+from conformance.fuzz.config import build_plan, to_toml
 from conformance.profiles import discover_profiles
 
 DUKTIG_LIKE = {

@@ -18,10 +18,10 @@ import pytest
 from subprocesses import serving
 
 from conformance.checks.fib_session import expect_refused, login_pair, logout, refresh
-from conformance.context import Context
+from conformance.checks.registry import CheckFailure, Outcome, checks_for
+from conformance.engine.context import Context
+from conformance.engine.runner import run_check
 from conformance.profiles import get_profile, load_checks
-from conformance.registry import CheckFailure, Outcome, checks_for
-from conformance.runner import run_check
 
 TESTS = Path(__file__).resolve().parent
 MEMORY_VARIANT = [sys.executable, str(TESTS / "broken_fib_session.py")]

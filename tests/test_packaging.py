@@ -111,7 +111,7 @@ def test_pip_install_prints_no_warning_and_installs_spec_and_license(
     venv, output = installed_wheel.venv, installed_wheel.output
     assert installed_wheel.returncode == 0, output
     assert _warnings(output) == [], output
-    # conformance.specfiles looks for the specs in <prefix>/share/authconform/spec; the
+    # conformance.openapi.files looks for the specs in <prefix>/share/authconform/spec; the
     # Schemathesis configuration for plain `st run` sits beside them.
     shared = venv / "share" / "authconform" / "spec"
     assert sorted(p.name for p in shared.iterdir()) == sorted(

@@ -18,8 +18,8 @@ import pytest
 from publishable import assert_publishable, checked
 from wsgi_rewrite import rewriting
 
-from conformance.fuzz_bounds import SIZE_CHECK
-from conformance.masking import secret_values
+from conformance.engine.masking import secret_values
+from conformance.fuzz.bounds import SIZE_CHECK
 from conformance.signing import sign_email
 from reference_impl.serving.embedded import running_server
 
@@ -102,7 +102,7 @@ def test_huge_answers_to_generated_requests_fail_the_target_in_bounded_memory(
 @pytest.mark.serial  # how the child fails past its limit varies with the machine's load
 def test_a_schemathesis_child_past_its_memory_limit_fails_the_target() -> None:
     # The last guard, tripped on purpose: a limit far below what the child needs.
-    from conformance.fuzz import run_schemathesis
+    from conformance.fuzz.run import run_schemathesis
     from conformance.profiles import discover_profiles
 
     with hostile_servers.serving("huge_to_fuzzing") as url:

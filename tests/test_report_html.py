@@ -10,9 +10,9 @@ import pytest
 from broken_fib import BROKEN
 from in_process import authconform
 
-from conformance.registry import CheckResult, Level, Outcome
-from conformance.report_html import render_html
-from conformance.runner import RunResult
+from conformance.checks.registry import CheckResult, Level, Outcome
+from conformance.engine.runner import RunResult
+from conformance.output.html import render_html
 from reference_impl.serving.embedded import running_server
 
 

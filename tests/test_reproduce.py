@@ -11,9 +11,9 @@ from collections.abc import Iterator
 import pytest
 from loopback import serving_in_thread
 
-from conformance.context import Context
-from conformance.httpbound import BoundedClient
-from conformance.reproduce import TOKEN_VARIABLE, reproducer
+from conformance.engine.bounded import BoundedClient
+from conformance.engine.context import Context
+from conformance.fixloop.reproduce import TOKEN_VARIABLE, reproducer
 
 TOKEN = "tok-" + "x" * 40
 RUN_TIMEOUT_SECONDS = 30

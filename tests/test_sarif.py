@@ -15,11 +15,11 @@ import pytest
 from fixloop_servers import faulty_server
 from sarif_check import validate_sarif
 
+from conformance.engine.runner import RunSettings, run_suite
 from conformance.fixloop.baseline import fingerprint
+from conformance.output.report import report_json, write_reports
 from conformance.output.sarif import sarif_document
 from conformance.profiles import discover_profiles
-from conformance.report import report_json, write_reports
-from conformance.runner import RunSettings, run_suite
 
 FAULT = "fib/refresh_returns_new_token_pair"
 

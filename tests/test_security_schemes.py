@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import specfiles
-from conformance.specschema import security_headers, spec_operations
+from conformance.openapi import files as specfiles
+from conformance.openapi.schema import security_headers, spec_operations
 
 SESSION = "/auth/api/v1/authentication-management/session"
 LOGOUT = "/auth/api/v1/authentication-management/logout"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conformance import speccheck
+from conformance.openapi import speccheck
 
 REPO = Path(__file__).resolve().parent.parent
 SESSION = "/auth/api/v1/authentication-management/session"

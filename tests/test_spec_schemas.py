@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from openapi_spec_validator import OpenAPIV31SpecValidator
 
-from conformance import specfiles
 from conformance.errors import UsageError
-from conformance.speccheck import schema_errors, spec_operations
+from conformance.openapi import files as specfiles
+from conformance.openapi.speccheck import schema_errors, spec_operations
 
 SESSION = ("post", "/auth/api/v1/authentication-management/session")
 SEED_REQUEST = {

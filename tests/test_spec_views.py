@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from conformance.fuzz_applicability import not_applicable
-from conformance.specfiles import load_spec
-from conformance.specschema import response_errors
-from conformance.specview import additions, contract_view, strict_view
+from conformance.fuzz.applicability import not_applicable
+from conformance.openapi.files import load_spec
+from conformance.openapi.schema import response_errors
+from conformance.openapi.view import additions, contract_view, strict_view
 
 LOGIN = "/api/user/login"
 TOKEN = "/auth/token"

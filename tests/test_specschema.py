@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conformance.specfiles import load_spec
-from conformance.specschema import response_errors
+from conformance.openapi.files import load_spec
+from conformance.openapi.schema import response_errors
 
 SESSION = "/auth/api/v1/authentication-management/session"
 TOKENS = {"accessToken": "a.b.c", "refreshToken": "d.e.f", "expirationTime": 300}

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from schemathesis.config import SchemathesisConfig
 
-from conformance import st_config
+from conformance.openapi import st_config
 from conformance.profiles import discover_profiles
 from reference_impl.serving.embedded import Running, running_server
 

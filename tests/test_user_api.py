@@ -14,9 +14,9 @@ from broken_user_api import BROKEN, OTHER_READING
 from other_user_api import Faults, serving_other
 from suite_in_process import describe, run_checks, run_checks_on_variant
 
+from conformance.checks.registry import CheckResult, Level, Outcome
+from conformance.engine.runner import RunResult, RunSettings, run_system
 from conformance.profiles import get_profile
-from conformance.registry import CheckResult, Level, Outcome
-from conformance.runner import RunResult, RunSettings, run_system
 from reference_impl.serving.embedded import Running, running_server
 
 SIGNUP = "/api/user/signup"

@@ -10,10 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conformance.context import Context
-from conformance.fuzz_config import build_plan
-from conformance.fuzz_report import FuzzRun
-from conformance.registry import (
+from conformance.checks.registry import (
     Check,
     CheckNotApplicable,
     Level,
@@ -21,8 +18,11 @@ from conformance.registry import (
     check,
     checks_for,
 )
-from conformance.report import write_reports
-from conformance.runner import RunResult, format_line, format_summary, run_check
+from conformance.engine.context import Context
+from conformance.engine.runner import RunResult, format_line, format_summary, run_check
+from conformance.fuzz.config import build_plan
+from conformance.fuzz.report import FuzzRun
+from conformance.output.report import write_reports
 
 
 def _broken(ctx: Context) -> None:

@@ -15,10 +15,10 @@ from typing import Any
 import httpx
 
 from conformance import signing
-from conformance.context import Context, Exchange
-from conformance.registry import CheckBlocked, CheckSkipped
-from conformance.specschema import documented_code, response_errors, spec_operations
-from conformance.specview import contract_view, strict_view
+from conformance.checks.registry import CheckBlocked, CheckSkipped
+from conformance.engine.context import Context, Exchange
+from conformance.openapi.schema import documented_code, response_errors, spec_operations
+from conformance.openapi.view import contract_view, strict_view
 
 __all__ = [
     "FIB_LOGOUT_PATH",

@@ -27,8 +27,8 @@ from conformance.checks.common import (
     judge_responses,
     require_jwt,
 )
-from conformance.context import Context
-from conformance.registry import CheckBlocked, CheckSkipped, check, requires_credentials
+from conformance.checks.registry import CheckBlocked, CheckSkipped, check, requires_credentials
+from conformance.engine.context import Context
 
 TOKEN_PATH = "/auth/token"
 AUTH_HEADER = "X-Auth-Key"

@@ -28,10 +28,10 @@ from conformance.checks.common import (
     first_user,
     require_jwt,
 )
-from conformance.context import Context
-from conformance.registry import CheckFailure, CheckSkipped, check, requires_credentials
-from conformance.specschema import response_errors
-from conformance.specview import contract_view
+from conformance.checks.registry import CheckFailure, CheckSkipped, check, requires_credentials
+from conformance.engine.context import Context
+from conformance.openapi.schema import response_errors
+from conformance.openapi.view import contract_view
 
 SEED_EMAIL = "alice@mail.com"
 SEED_PUBLIC_KEY = "8a53d297bc406c63396967388ecc2ebc8abd701d195a43bbb4751ac5a86eac1b"

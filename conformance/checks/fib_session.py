@@ -50,14 +50,14 @@ from conformance.checks.common import (
     fib_login,
     require_jwt,
 )
-from conformance.context import Context, Exchange
-from conformance.registry import (
+from conformance.checks.registry import (
     CheckFunc,
     CheckNotApplicable,
     CheckSkipped,
     check,
     requires_credentials,
 )
+from conformance.engine.context import Context, Exchange
 
 __all__ = [
     "JWKS_WELL_KNOWN_PATH",

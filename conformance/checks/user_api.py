@@ -23,6 +23,7 @@ from conformance.checks.common import (
     judge_responses,
     require_jwt,
 )
+from conformance.checks.registry import CheckSkipped, check
 from conformance.checks.user_api_account import (
     DOCUMENTED_BODY,
     LOGIN_PATH,
@@ -37,8 +38,7 @@ from conformance.checks.user_api_account import (
     signup_token,
     user_body_problems,
 )
-from conformance.context import Context
-from conformance.registry import CheckSkipped, check
+from conformance.engine.context import Context
 
 # Seed 003: "Token is only valid for 1 hour."
 TOKEN_LIFETIME_SECONDS = 3600

@@ -8,9 +8,9 @@ import argparse
 import os
 from typing import Any
 
-from conformance.coverage import Observed, coverage_document, coverage_lines
 from conformance.errors import UsageError
 from conformance.fixloop.baseline import baseline_lines, compare, load_report, new_bad
+from conformance.fixloop.coverage import Observed, coverage_document, coverage_lines
 
 __all__ = ["after_run", "configure", "exit_status", "settings_block", "validate"]
 
@@ -76,7 +76,7 @@ def after_run(
     baseline: dict[str, Any] | None,
 ) -> list[str]:
     """Fill ``run.extra`` (settings, coverage, baseline); the lines to print after the summary."""
-    from conformance.report import report_json
+    from conformance.output.report import report_json
 
     run.extra["settings"] = settings
     run.extra["coverage"] = coverage_document(list(run.systems), seen)

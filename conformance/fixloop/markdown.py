@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.coverage import coverage_markdown
+from conformance.fixloop.coverage import coverage_markdown
 
 __all__ = ["fixloop_markdown", "reproduce_markdown"]
 

@@ -1,6 +1,6 @@
 """Outputs built from the report.json document: SARIF for code scanning, the CI job summary.
 
-Each writer takes the document (see ``conformance.report.report_json``), never the engine's
+Each writer takes the document (see ``conformance.output.report.report_json``), never the engine's
 objects, so it reads an old run's report.json as easily as the current one.
 """
 

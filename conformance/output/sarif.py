@@ -25,8 +25,8 @@ _LEVELS = {"failed": "error", "warned": "warning"}
 def _docstrings(systems: list[str]) -> dict[str, str]:
     """``system/check`` -> the check's whole docstring (its claim and the document it cites)."""
     try:
+        from conformance.checks.registry import checks_for
         from conformance.profiles import discover_profiles, load_checks
-        from conformance.registry import checks_for
     except ImportError:
         return {}
     found = {}

@@ -26,7 +26,7 @@ class Profile:
     spec_file: str
     credentials_key: str
     check_modules: tuple[str, ...] = ()
-    # Per-profile Schemathesis settings, read by conformance.fuzz. Known keys:
+    # Per-profile Schemathesis settings, read by conformance.fuzz.run. Known keys:
     # "positive_data_acceptance": {"expected_statuses": [...]},
     # "disabled_checks": {check_name: reason}, "phases": {...}.
     schemathesis: dict[str, Any] = field(default_factory=dict)

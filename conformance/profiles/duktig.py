@@ -18,7 +18,7 @@ PROFILE = Profile(
         # 403 is the documented answer for an inactive account.
         "positive_data_acceptance": {"expected_statuses": [200, 401, 403, 422]},
         "disabled_checks": {},
-        # For plain `st run` (conformance.st_config): log in as a real user, so responses
+        # For plain `st run` (conformance.openapi.st_config): log in as a real user, so responses
         # other than 401 are seen and the success schema is checked against real answers.
         "user_body_fields": {"getToken": {"email": "email", "password": "password"}},
     },

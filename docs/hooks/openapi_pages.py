@@ -16,7 +16,7 @@ from mkdocs.structure.files import File, Files
 from openapidocs.mk.v3 import OpenAPIV3DocumentationHandler
 
 from conformance.errors import UsageError
-from conformance.specfiles import SYSTEMS, load_spec, spec_path
+from conformance.openapi.files import SYSTEMS, load_spec, spec_path
 
 log = logging.getLogger("mkdocs.hooks.openapi_pages")
 

@@ -24,7 +24,7 @@ LOGIN_ROW = "duktig token"
 @functools.cache
 def auth_key(path: str) -> str:
     """The ``duktig.authKey`` of the credentials file, read once per process."""
-    from conformance.credentials import load_credentials
+    from conformance.engine.credentials import load_credentials
 
     key = load_credentials(path).get("duktig", {}).get("authKey")
     if not isinstance(key, str) or not key:

@@ -24,7 +24,7 @@ def account_index(serial: int, worker_index: int, worker_count: int, pool_size: 
 @functools.cache
 def load_section_users(path: str, section: str) -> tuple[dict[str, Any], ...]:
     """The ``users`` of one system's section of the credentials file, read once per process."""
-    from conformance.credentials import load_credentials
+    from conformance.engine.credentials import load_credentials
 
     users = load_credentials(path).get(section, {}).get("users", [])
     return tuple(users)

@@ -13,7 +13,7 @@ import gevent
 from locust import FastHttpUser, constant, constant_throughput
 from locust.runners import WorkerRunner
 
-from conformance.masking import mask_text
+from conformance.engine.masking import mask_text
 from conformance.textsafe import visible
 from load.users.accounts import account_index, load_section_users
 

@@ -10,9 +10,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
-from conformance.httpbound import BoundedClient, ResponseTooLarge, describe, safe_json
-from conformance.masking import mask_body, mask_header, token_values
-from conformance.registry import CheckBlocked, CheckFailure
+from conformance.checks.registry import CheckBlocked, CheckFailure
+from conformance.engine.bounded import BoundedClient, ResponseTooLarge, describe, safe_json
+from conformance.engine.masking import mask_body, mask_header, token_values
 
 __all__ = ["EXCHANGE_OBSERVERS", "Context", "Exchange", "ServerError", "nothing_to_judge"]
 

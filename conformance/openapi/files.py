@@ -21,8 +21,8 @@ __all__ = ["ENV_VAR", "SYSTEMS", "docs_dir", "docs_dirs", "load_spec", "spec_dir
 
 SYSTEMS: tuple[str, ...] = ("fib", "user-api", "duktig")
 ENV_VAR = "AUTHCONFORM_SPEC_DIR"
-_REPO_SPEC_DIR = Path(__file__).resolve().parent.parent / "spec"
-_REPO_DOCS_DIR = Path(__file__).resolve().parent.parent / "docs" / "apis"
+_REPO_SPEC_DIR = Path(__file__).resolve().parents[2] / "spec"
+_REPO_DOCS_DIR = Path(__file__).resolve().parents[2] / "docs" / "apis"
 
 
 def spec_dirs() -> list[Path]:

@@ -79,9 +79,9 @@ def _args(url: str | None, credentials: str | None) -> SimpleNamespace:
 
 
 def run(args: argparse.Namespace) -> int:
-    from conformance.check_command import _choose_profiles, _progress, _target
-    from conformance.report import report_json
-    from conformance.runner import RunSettings, run_suite
+    from conformance.cli.check import _choose_profiles, _progress, _target
+    from conformance.engine.runner import RunSettings, run_suite
+    from conformance.output.report import report_json
 
     old = load_report(args.report_dir, "replay")
     settings = _settings(old, args.report_dir)
@@ -133,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
         if after and verdict != FIXED and after["message"]:
             print(f"                {after['message']}")
     if args.report:
-        from conformance.report import write_reports
+        from conformance.output.report import write_reports
 
         paths = write_reports(result, args.report)
         print(f"reports: {', '.join(str(p) for p in paths)}")

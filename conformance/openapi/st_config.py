@@ -1,7 +1,7 @@
 """Schemathesis configuration for plain ``st run``, generated from the same profile data as `check`.
 
 `authconform check` writes a ``schemathesis.toml`` for every run from a profile's settings
-(:mod:`conformance.fuzz_config`). The same settings are shipped once per system as
+(:mod:`conformance.fuzz.config`). The same settings are shipped once per system as
 ``spec/<system>.schemathesis.toml``, with ``${NAME}`` environment-variable placeholders where
 a run would put credentials, so a Schemathesis user gets the same verdicts with::
 
@@ -23,10 +23,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from conformance.credentials import load_credentials
+from conformance.engine.credentials import load_credentials
+from conformance.engine.limits import DEFAULT_MAX_EXAMPLES  # `st run --max-examples N` overrides it
 from conformance.errors import UsageError
-from conformance.fuzz_config import build_plan, to_toml
-from conformance.limits import DEFAULT_MAX_EXAMPLES  # `st run --max-examples N` overrides it
+from conformance.fuzz.config import build_plan, to_toml
 from conformance.profiles import Profile, discover_profiles
 
 __all__ = [
@@ -39,7 +39,7 @@ __all__ = [
     "shipped_path",
 ]
 
-SHIPPED_DIR = Path(__file__).resolve().parent.parent / "spec"
+SHIPPED_DIR = Path(__file__).resolve().parents[2] / "spec"
 
 
 def shipped_path(system: str, directory: Path = SHIPPED_DIR) -> Path:

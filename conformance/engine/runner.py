@@ -7,7 +7,7 @@ anything else -> error (a bug in the suite, shown with its traceback so it can b
 fixed, never blamed on the target). A check that passed having seen only redirects or
 HTML pages is not applicable: it had nothing to judge.
 
-Bounds: every request goes through :class:`~conformance.httpbound.BoundedClient`; the
+Bounds: every request goes through :class:`~conformance.engine.bounded.BoundedClient`; the
 run has a wall-clock budget, and when it is spent (or the target stops answering) the
 run stops with what it has, every check that did not run listed as such, and
 ``RunResult.incomplete`` saying why. Every result text is masked of the run's secrets
@@ -23,20 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from conformance.context import Context, nothing_to_judge
-from conformance.errors import AuthconformError, RunStopped, UsageError
-from conformance.faults import fault_line, group_faults, server_error_results
-from conformance.fixloop.selection import fuzz_selected, selected
-from conformance.fuzz_report import run_result
-from conformance.httpbound import BoundedClient, RunBudget
-from conformance.limits import (
-    DEFAULT_MAX_EXAMPLES,
-    DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_TIMEOUT_SECONDS,
-)
-from conformance.masking import Masker, secret_values
-from conformance.profiles import Profile, load_checks
-from conformance.registry import (
+from conformance.checks.registry import (
     Check,
     CheckBlocked,
     CheckFailure,
@@ -48,7 +35,20 @@ from conformance.registry import (
     checks_for,
     outcome_for,
 )
-from conformance.reproduce import failing_request, reproducer, run_reproducer_line
+from conformance.engine.bounded import BoundedClient, RunBudget
+from conformance.engine.context import Context, nothing_to_judge
+from conformance.engine.faults import fault_line, group_faults, server_error_results
+from conformance.engine.limits import (
+    DEFAULT_MAX_EXAMPLES,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT_SECONDS,
+)
+from conformance.engine.masking import Masker, secret_values
+from conformance.errors import AuthconformError, RunStopped, UsageError
+from conformance.fixloop.reproduce import failing_request, reproducer, run_reproducer_line
+from conformance.fixloop.selection import fuzz_selected, selected
+from conformance.fuzz.report import run_result
+from conformance.profiles import Profile, load_checks
 from conformance.textsafe import visible
 
 __all__ = [
@@ -215,7 +215,7 @@ def format_line(result: CheckResult) -> str:
 
 
 def _load_spec(profile: Profile) -> dict[str, Any]:
-    from conformance.specfiles import load_spec
+    from conformance.openapi.files import load_spec
 
     return load_spec(profile.name)
 
@@ -229,9 +229,9 @@ def _fuzz(
     budget: RunBudget,
 ) -> list[CheckResult]:
     try:
-        from conformance.fuzz import DEFAULT_RUN_TIMEOUT, run_schemathesis
+        from conformance.fuzz.run import DEFAULT_RUN_TIMEOUT, run_schemathesis
     except ModuleNotFoundError as exc:
-        if exc.name not in ("conformance.fuzz", "schemathesis"):
+        if exc.name not in ("conformance.fuzz.run", "schemathesis"):
             raise
         raise UsageError(
             "schemathesis stage", f"{exc.name} is not available; run with --no-fuzz"
@@ -460,7 +460,7 @@ def _fingerprint(
     budget: RunBudget,
     progress: Progress | None,
 ) -> None:
-    from conformance.fingerprint import looks_like
+    from conformance.engine.fingerprint import looks_like
 
     with _client(settings, budget) as client:
         for profile in profiles:

@@ -20,39 +20,39 @@ __all__ = ["SUBCOMMANDS", "main"]
 # name -> (module, configure function, run function, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str, str, str]] = {
     "check": (
-        "conformance.check_command",
+        "conformance.cli.check",
         "configure",
         "run",
         "check a server (default: the embedded reference server) against the documents",
     ),
     "serve": ("reference_impl.serving.cli", "configure", "run", "run the reference server"),
     "sign": (
-        "conformance.key_commands",
+        "conformance.cli.keys",
         "configure_sign",
         "run_sign",
         "print the FIB login signature of an email",
     ),
     "verify": (
-        "conformance.key_commands",
+        "conformance.cli.keys",
         "configure_verify",
         "run_verify",
         "say whether a FIB login signature is valid (exit 0 valid, 1 invalid)",
     ),
     "keygen": (
-        "conformance.key_commands",
+        "conformance.cli.keys",
         "configure_keygen",
         "run_keygen",
         "print a new Ed25519 key pair as hex",
     ),
     "spec": (
-        "conformance.speccheck",
+        "conformance.openapi.speccheck",
         "configure",
         "run",
         "compare the docs with the OpenAPI specs (`authconform spec check`)",
     ),
     "load": ("load.command", "configure", "run", "run a load scenario with Locust"),
     "replay": (
-        "conformance.fixloop.replay",
+        "conformance.cli.replay",
         "configure",
         "run",
         "re-run what failed in an earlier report: FIXED, STILL FAILING or CHANGED",

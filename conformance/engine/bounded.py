@@ -25,8 +25,8 @@ from typing import Any
 import httpcore
 import httpx
 
+from conformance.engine.limits import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RUN_SECONDS
 from conformance.errors import RunStopped
-from conformance.limits import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RUN_SECONDS
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",

@@ -23,7 +23,7 @@ import copy
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from conformance.specschema import HTTP_METHODS
+from conformance.openapi.schema import HTTP_METHODS
 
 __all__ = [
     "ADDITION_KEY",

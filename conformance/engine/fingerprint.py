@@ -17,8 +17,8 @@ from typing import Any
 
 import httpx
 
+from conformance.engine.bounded import BoundedClient, BoundedResponse, ResponseTooLarge, describe
 from conformance.errors import TargetError
-from conformance.httpbound import BoundedClient, BoundedResponse, ResponseTooLarge, describe
 
 __all__ = ["looks_like", "operations"]
 

@@ -1,6 +1,6 @@
 """Protocol checks: plain functions registered under a name that reads as a claim.
 
-A check takes a :class:`~conformance.context.Context` and returns ``None`` when the
+A check takes a :class:`~conformance.engine.context.Context` and returns ``None`` when the
 claim holds. It raises :class:`CheckFailure` (usually through ``ctx.fail``) when the
 target breaks the claim, :class:`CheckSkipped` when it cannot run (no credentials, an
 option turned it off) and :class:`CheckNotApplicable` when the target gave it nothing
@@ -29,7 +29,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from conformance.context import Context, Exchange
+    from conformance.engine.context import Context, Exchange
 
 __all__ = [
     "Check",
@@ -137,7 +137,7 @@ class CheckResult:
     # Blocked: the check that failed first. Failed on a 5xx: that request, "POST /path".
     # Results with the same cause are one fault.
     cause: str = ""
-    # fix loop (conformance/reproduce.py): the curl lines that show a failure, and the
+    # fix loop (conformance/fixloop/reproduce.py): the curl lines that show a failure, and the
     # failing request as {"method", "path", "status"} for fault fingerprints.
     reproduce: str = ""
     request: dict[str, Any] | None = None

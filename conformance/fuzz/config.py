@@ -1,6 +1,6 @@
 """Turns a profile's ``schemathesis`` settings into a ``schemathesis.toml`` for one run.
 
-The keys a profile may set are listed in :mod:`conformance.fuzz`; anything else is
+The keys a profile may set are listed in :mod:`conformance.fuzz.run`; anything else is
 refused here, so a typo in a profile fails loudly instead of silently testing less.
 """
 
@@ -68,7 +68,7 @@ KNOWN_KEYS = frozenset(
 # Schemathesis checks whose claim is HTTP practice, not anything the documents ask for.
 # A profile's "levels" setting may change any check's level; these are the defaults.
 # Every other check is a contract claim because it runs on the spec's contract view (see
-# conformance.specview): statuses, bodies and request rules the documents fix, nothing
+# conformance.openapi.view): statuses, bodies and request rules the documents fix, nothing
 # the project added. not_a_server_error is a contract claim too: the documents answer
 # bad input with 4xx codes (400/401/404/422), so a 5xx for it contradicts them.
 DEFAULT_LEVELS = {

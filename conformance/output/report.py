@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from conformance.checks.registry import Outcome
+from conformance.engine.faults import fault_line, group_faults
+from conformance.engine.runner import RunResult, format_counts, verdict_line
 from conformance.errors import UsageError
-from conformance.faults import fault_line, group_faults
 from conformance.fixloop.document import add_fixloop
 from conformance.fixloop.markdown import fixloop_markdown, reproduce_markdown
-from conformance.registry import Outcome
-from conformance.runner import RunResult, format_counts, verdict_line
 
 __all__ = ["report_json", "tool_version", "write_reports"]
 
@@ -184,7 +184,7 @@ def write_reports(run: RunResult, directory: str | Path) -> list[Path]:
     ``directory`` is created if missing.
     """
     from conformance.output import write_extra_outputs
-    from conformance.report_html import render_html
+    from conformance.output.html import render_html
 
     out = Path(directory)
     try:

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from conformance.context import EXCHANGE_OBSERVERS, Exchange
+from conformance.engine.context import EXCHANGE_OBSERVERS, Exchange
 
 __all__ = ["Observed", "coverage_document", "coverage_lines", "coverage_markdown", "observing"]
 
@@ -110,7 +110,7 @@ def _in_range(status: int, codes: list[str]) -> bool:
 
 def coverage_document(systems: list[str], seen: Observed) -> dict[str, Any]:
     """The report.json ``coverage`` block: per system, then the whole run's percentage."""
-    from conformance.specfiles import load_spec
+    from conformance.openapi.files import load_spec
 
     by_system = {}
     for system in systems:

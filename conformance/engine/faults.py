@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from conformance.context import Context, Exchange
-from conformance.registry import CheckResult, Level, Outcome
+from conformance.checks.registry import CheckResult, Level, Outcome
+from conformance.engine.context import Context, Exchange
 
 __all__ = [
     "SERVER_ERROR_CLAIM",

@@ -1,4 +1,4 @@
-"""The Schemathesis child process, bounded: ``python -m conformance.fuzz_child <st args>``.
+"""The Schemathesis child process, bounded: ``python -m conformance.fuzz.child <st args>``.
 
 Schemathesis reads whole answers into memory, so a target answering generated requests
 with hundreds of megabytes would take the checker's memory with it. Here, before the

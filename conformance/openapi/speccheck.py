@@ -26,9 +26,9 @@ from typing import Any
 import yaml
 
 from conformance.errors import UsageError
-from conformance.specfiles import SYSTEMS, docs_dirs, spec_path
-from conformance.specfiles import docs_dir as default_docs_dir
-from conformance.specschema import (
+from conformance.openapi.files import SYSTEMS, docs_dirs, spec_path
+from conformance.openapi.files import docs_dir as default_docs_dir
+from conformance.openapi.schema import (
     SpecOperation,
     escape_pointer,
     follow,
@@ -36,7 +36,7 @@ from conformance.specschema import (
     schema_errors,
     spec_operations,
 )
-from conformance.specview import contract_view, strict_view
+from conformance.openapi.view import contract_view, strict_view
 
 __all__ = ["DocPage", "check_system", "configure", "parse_page", "run"]
 
@@ -385,14 +385,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="directory holding <system>.openapi.yaml (default: the usual spec lookup)",
     )
-    from conformance import st_config
+    from conformance.openapi import st_config
 
     st_config.configure(actions)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.spec_command != "check":
-        from conformance import st_config
+        from conformance.openapi import st_config
 
         runner = {"schemathesis-config": st_config.run_config}.get(
             args.spec_command, st_config.run_env

@@ -2,7 +2,7 @@
 
 How it runs. The Schemathesis command line (``python -m schemathesis.cli run``) runs in a
 child process with a ``schemathesis.toml`` written for the run and an NDJSON event report,
-which :mod:`conformance.fuzz_report` folds into one result per check. The command line,
+which :mod:`conformance.fuzz.report` folds into one result per check. The command line,
 not the Python API, because it is the one entry point that runs all four phases
 (examples, coverage, fuzzing, stateful) the way Schemathesis users know them, records
 every check applied to every response rather than stopping at the first failure, and
@@ -38,7 +38,7 @@ Keys read from ``profile.schemathesis`` (all optional):
     ``{check_name: reason}``: checks not applied in the stateful phase only (they still run
     in the others), e.g. one a link-filled credential misleads.
 ``user_body_fields``
-    ``{operationId: {body_field: user_field}}``: read only by :mod:`conformance.st_config`:
+    ``{operationId: {body_field: user_field}}``: read only by :mod:`conformance.openapi.st_config`:
     in the configuration shipped for plain ``st run`` these body fields come from the first
     user of the system's credentials, through environment variables.
 ``unexpected_methods``
@@ -71,15 +71,15 @@ from typing import Any
 import httpx
 import psutil
 
-from conformance import fuzz_child
-from conformance.fuzz_applicability import not_applicable
-from conformance.fuzz_bounds import CHILD_MEMORY_BYTES, out_of_memory_result, too_large_result
-from conformance.fuzz_config import build_plan, to_toml
-from conformance.fuzz_report import FuzzRun, read_events, run_result
-from conformance.limits import DEFAULT_MAX_RESPONSE_BYTES
-from conformance.registry import CheckResult, Level, Outcome
-from conformance.specfiles import load_spec
-from conformance.specview import Addition, additions, contract_view
+from conformance.checks.registry import CheckResult, Level, Outcome
+from conformance.engine.limits import DEFAULT_MAX_RESPONSE_BYTES
+from conformance.fuzz import child as fuzz_child
+from conformance.fuzz.applicability import not_applicable
+from conformance.fuzz.bounds import CHILD_MEMORY_BYTES, out_of_memory_result, too_large_result
+from conformance.fuzz.config import build_plan, to_toml
+from conformance.fuzz.report import FuzzRun, read_events, run_result
+from conformance.openapi.files import load_spec
+from conformance.openapi.view import Addition, additions, contract_view
 
 __all__ = ["run_schemathesis"]
 
@@ -112,7 +112,7 @@ def run_schemathesis(
     passes what is left of the run's budget); ``reproduce``, the ``authconform check``
     command line that repeats the run, is shown with ``--seed`` under failures.
     Every answer the child reads is cut at ``max_response_bytes`` (each cut fails the
-    target, see :mod:`conformance.fuzz_child`), and the child's address space is limited to
+    target, see :mod:`conformance.fuzz.child`), and the child's address space is limited to
     ``memory_bytes``. Raises UsageError for bad profile settings.
     """
     say = progress or (lambda _message: None)
@@ -139,7 +139,7 @@ def run_schemathesis(
         command = [
             sys.executable,
             "-m",
-            "conformance.fuzz_child",
+            "conformance.fuzz.child",
             "--config-file",
             str(config_file),
             "--no-color",

@@ -13,19 +13,19 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from conformance.coverage import observing
-from conformance.credentials import load_credentials
-from conformance.errors import TargetError, UsageError
-from conformance.fixloop import hooks as fixloop
-from conformance.httpbound import BoundedClient
-from conformance.limits import (
+from conformance.engine.bounded import BoundedClient
+from conformance.engine.credentials import load_credentials
+from conformance.engine.limits import (
     DEFAULT_MAX_EXAMPLES,
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_RUN_SECONDS,
     DEFAULT_TIMEOUT_SECONDS,
 )
+from conformance.engine.runner import RunResult, RunSettings, format_summary, run_suite
+from conformance.errors import TargetError, UsageError
+from conformance.fixloop import hooks as fixloop
+from conformance.fixloop.coverage import observing
 from conformance.profiles import Profile, discover_profiles
-from conformance.runner import RunResult, RunSettings, format_summary, run_suite
 
 __all__ = ["configure", "probe", "run"]
 
@@ -314,7 +314,7 @@ def run(args: argparse.Namespace) -> int:
     print(format_summary(result))
     print("\n".join(extra_lines))
     if args.report:
-        from conformance.report import write_reports
+        from conformance.output.report import write_reports
 
         paths = write_reports(result, args.report)
         print(f"reports: {', '.join(str(p) for p in paths)}")

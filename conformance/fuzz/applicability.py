@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from conformance.specschema import HTTP_METHODS, follow
+from conformance.openapi.schema import HTTP_METHODS, follow
 
 __all__ = ["not_applicable"]
 
