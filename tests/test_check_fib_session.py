@@ -20,7 +20,7 @@ from broken_fib_session import (
     SHORT_LIVED_NEVER_EXPIRING,
 )
 
-from conformance.checks.fib_session import LIFECYCLE_OFF_REASON
+from conformance.checks.fib.session_common import LIFECYCLE_OFF_REASON
 from conformance.checks.registry import CheckResult, Outcome, checks_for, outcome_for
 from conformance.engine.context import Context
 from conformance.engine.runner import RunSettings, run_check, run_system

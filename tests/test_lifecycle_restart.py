@@ -17,7 +17,7 @@ import httpx
 import pytest
 from subprocesses import serving
 
-from conformance.checks.fib_session import expect_refused, login_pair, logout, refresh
+from conformance.checks.fib.session_common import expect_refused, login_pair, logout, refresh
 from conformance.checks.registry import CheckFailure, Outcome, checks_for
 from conformance.engine.context import Context
 from conformance.engine.runner import run_check

@@ -9,7 +9,14 @@ PROFILE = Profile(
     title="Duktig.Microservice (authorization)",
     spec_file="duktig.openapi.yaml",
     credentials_key="duktig",
-    check_modules=("conformance.checks.duktig",),
+    check_modules=(
+        "conformance.checks.duktig.auth_key",
+        "conformance.checks.duktig.validation",
+        "conformance.checks.duktig.login",
+        "conformance.checks.duktig.robustness",
+        "conformance.checks.duktig.schema",
+        "conformance.checks.duktig.account",
+    ),
     schemathesis={
         # Every request carries the configured key from the credentials section.
         "credential_headers": {"X-Auth-Key": "authKey"},

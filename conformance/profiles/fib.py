@@ -9,7 +9,17 @@ PROFILE = Profile(
     title="FIB API (authentication management)",
     spec_file="fib.openapi.yaml",
     credentials_key="fib",
-    check_modules=("conformance.checks.fib_login", "conformance.checks.fib_session"),
+    check_modules=(
+        "conformance.checks.fib.login",
+        "conformance.checks.fib.login_refusals",
+        "conformance.checks.fib.login_input",
+        "conformance.checks.fib.caching",
+        "conformance.checks.fib.session",
+        "conformance.checks.fib.headers",
+        "conformance.checks.fib.forgery",
+        "conformance.checks.fib.jwks",
+        "conformance.checks.fib.expiry",
+    ),
     schemathesis={
         # A schema-valid body carries a random signature that no server can verify:
         # 401 (seed 000), 404 (unknown email) and 422 (seeds 000/002) are all

@@ -1,0 +1,177 @@
+"""FIB forged tokens: unsigned, tampered, stranger-signed and HS256-with-the-public-key tokens
+are refused on both lifecycle routes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import nacl.signing
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from conformance.checks.fib.keys import _server_keys
+from conformance.checks.fib.session_common import (
+    _claims_of,
+    _header_of,
+    expect_refused,
+    lifecycle,
+    login_pair,
+    logout,
+    refresh,
+)
+from conformance.checks.registry import check, requires_credentials
+from conformance.engine.context import Context
+
+__all__ = ["forge_token"]
+
+
+Signer = Callable[[bytes], bytes]  # signing input -> raw signature
+Forger = Callable[[dict[str, Any], dict[str, Any]], str]  # (header, claims) -> token
+
+
+def _b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _segment(value: dict[str, Any]) -> str:
+    return _b64url(json.dumps(value, separators=(",", ":")).encode("utf-8"))
+
+
+def forge_token(header: dict[str, Any], claims: dict[str, Any], sign: Signer) -> str:
+    """A compact JWT whose signature is ``sign(signing_input)`` (bytes), for forgeries."""
+    signing_input = f"{_segment(header)}.{_segment(claims)}"
+    return f"{signing_input}.{_b64url(sign(signing_input.encode('ascii')))}"
+
+
+def _hmac_secrets(raw: bytes) -> dict[str, bytes]:
+    """Forms of an Ed25519 public key a confused verifier might use as an HMAC secret."""
+    pem = Ed25519PublicKey.from_public_bytes(raw).public_bytes(
+        Encoding.PEM, PublicFormat.SubjectPublicKeyInfo
+    )
+    return {
+        "raw key bytes": raw,
+        "PEM": pem,
+        "PEM without final newline": pem.rstrip(b"\n"),
+        "hex": raw.hex().encode("ascii"),
+        "JWK x": _b64url(raw).encode("ascii"),
+    }
+
+
+def _hs256(secret: bytes) -> Signer:
+    return lambda data: hmac.new(secret, data, hashlib.sha256).digest()
+
+
+def _refuse_forgeries(
+    ctx: Context, pair: tuple[str, str], make: Forger, what: str, hint: str
+) -> None:
+    """Send ``make(header, claims)`` built from a genuine pair to both routes; both must refuse."""
+    access, refresh_token = pair
+    forged_refresh = make(
+        _header_of(ctx, refresh_token, "refreshToken"),
+        _claims_of(ctx, refresh_token, "refreshToken"),
+    )
+    expect_refused(ctx, refresh(ctx, forged_refresh), f"refresh token {what}", hint=hint)
+    forged_access = make(
+        _header_of(ctx, access, "accessToken"), _claims_of(ctx, access, "accessToken")
+    )
+    expect_refused(ctx, logout(ctx, forged_access), f"access token {what}", hint=hint)
+
+
+@check("fib", group="lifecycle")
+@lifecycle("refresh", "logout")
+@requires_credentials
+def unsigned_token_is_rejected(ctx: Context) -> None:
+    """A token re-issued with ``alg: none`` and no signature is refused on both routes.
+
+    Source: seeds 000-002 (the tokens are EdDSA JWTs the server signs) and the FIB docs'
+    refresh/logout, which take the server's own tokens.
+    """
+
+    def make(header: dict[str, Any], claims: dict[str, Any]) -> str:
+        return forge_token({**header, "alg": "none"}, claims, lambda _data: b"")
+
+    _refuse_forgeries(
+        ctx,
+        login_pair(ctx),
+        make,
+        "with alg 'none' and no signature",
+        hint="pin the verification algorithm to EdDSA; never read it from the token",
+    )
+
+
+@check("fib", group="lifecycle")
+@lifecycle("refresh", "logout")
+@requires_credentials
+def tampered_payload_is_rejected(ctx: Context) -> None:
+    """A genuine token whose payload was altered (exp pushed back) but signature kept is refused."""
+    access, refresh_token = login_pair(ctx)
+    for token, what, send in (
+        (refresh_token, "refresh token", refresh),
+        (access, "access token", logout),
+    ):
+        head, _, signature = token.split(".")
+        claims = _claims_of(ctx, token, what)
+        if isinstance(claims.get("exp"), int):
+            claims["exp"] += 3600
+        else:
+            claims["exp"] = int(time.time()) + 3600
+        tampered = f"{head}.{_segment(claims)}.{signature}"
+        expect_refused(
+            ctx,
+            send(ctx, tampered),
+            f"{what} with a tampered payload",
+            hint="verify the signature over header and payload before reading claims",
+        )
+
+
+@check("fib", group="lifecycle")
+@lifecycle("refresh", "logout")
+@requires_credentials
+def token_signed_by_another_key_is_rejected(ctx: Context) -> None:
+    """A token with genuine claims, EdDSA-signed by a key that is not the server's, is refused."""
+    stranger = nacl.signing.SigningKey.generate()
+
+    def make(header: dict[str, Any], claims: dict[str, Any]) -> str:
+        return forge_token(
+            {**header, "alg": "EdDSA"}, claims, lambda data: stranger.sign(data).signature
+        )
+
+    _refuse_forgeries(
+        ctx,
+        login_pair(ctx),
+        make,
+        "signed by a stranger's Ed25519 key",
+        hint="verify with the server's own public key",
+    )
+
+
+@check("fib", group="lifecycle")
+@lifecycle("refresh", "logout")
+@requires_credentials
+def hs256_token_keyed_with_public_key_is_rejected(ctx: Context) -> None:
+    """An HS256 token whose HMAC key is the server's published public key is refused.
+
+    Source: as for unsigned tokens. Not applicable when the target publishes no key.
+    """
+    keys = _server_keys(ctx)
+    pair = login_pair(ctx)  # forgeries are refused whatever they carry: one pair serves all
+    for raw in keys:
+        for form, secret in _hmac_secrets(raw).items():
+
+            def make(header: dict[str, Any], claims: dict[str, Any], secret=secret) -> str:
+                return forge_token({**header, "alg": "HS256"}, claims, _hs256(secret))
+
+            _refuse_forgeries(
+                ctx,
+                pair,
+                make,
+                f"HS256-signed with the public key ({form})",
+                hint="pin the algorithm to EdDSA; the public key is no HMAC secret",
+            )
