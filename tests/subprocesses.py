@@ -3,7 +3,7 @@
 ``authconform`` runs the CLI as a user would; ``serving`` runs ``python -m reference_impl``
 (or a script with the same flags) under Granian and stops it with SIGTERM; ``server_process``
 does the same and also yields the process; ``running`` serves any other command line.
-``children`` finds a process's workers through /proc.
+``children`` finds a process's workers (psutil).
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import psutil
 
 REFERENCE = (sys.executable, "-m", "reference_impl")
 READY_PATH = "/.well-known/jwks.json"
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
-PROC = Path("/proc")
 
 
 def authconform(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -104,17 +104,11 @@ def running(
 
 
 def children(pid: int) -> list[int]:
-    """Processes whose parent is ``pid`` (Linux /proc)."""
-    found = []
-    for stat in PROC.glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue  # exited meanwhile
-        # ppid is the second field after the parenthesised command name (which may hold spaces).
-        if int(text.rpartition(")")[2].split()[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
+    """Processes whose parent is ``pid`` (unreaped ones included); none once it is gone."""
+    try:
+        return [child.pid for child in psutil.Process(pid).children()]
+    except psutil.NoSuchProcess:
+        return []
 
 
 def _wait_ready(proc: subprocess.Popen, url: str, log: Path) -> None:

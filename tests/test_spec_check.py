@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conformance.openapi import speccheck
+from conformance.cli import spec as spec_command
 
 REPO = Path(__file__).resolve().parent.parent
 SESSION = "/auth/api/v1/authentication-management/session"
@@ -20,8 +20,8 @@ LOGIN_PAGE = Path("docs/apis/fib/login.md")
 
 def spec_check(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[str]]:
     parser = argparse.ArgumentParser()
-    speccheck.configure(parser)
-    code = speccheck.run(parser.parse_args(["check", *argv]))
+    spec_command.configure(parser)
+    code = spec_command.run(parser.parse_args(["check", *argv]))
     return code, capsys.readouterr().out.splitlines()
 
 

@@ -10,7 +10,7 @@ from openapi_spec_validator import OpenAPIV31SpecValidator
 
 from conformance.errors import UsageError
 from conformance.openapi import files as specfiles
-from conformance.openapi.speccheck import schema_errors, spec_operations
+from conformance.openapi.schema import schema_errors, spec_operations
 
 SESSION = ("post", "/auth/api/v1/authentication-management/session")
 SEED_REQUEST = {

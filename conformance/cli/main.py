@@ -45,7 +45,7 @@ SUBCOMMANDS: dict[str, tuple[str, str, str, str]] = {
         "print a new Ed25519 key pair as hex",
     ),
     "spec": (
-        "conformance.openapi.speccheck",
+        "conformance.cli.spec",
         "configure",
         "run",
         "compare the docs with the OpenAPI specs (`authconform spec check`)",

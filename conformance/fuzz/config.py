@@ -6,10 +6,11 @@ refused here, so a typo in a profile fails loudly instead of silently testing le
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+import tomli_w
 
 from conformance.errors import UsageError
 
@@ -216,26 +217,6 @@ def _levels(overrides: Mapping[str, Any]) -> dict[str, str]:
     return levels
 
 
-def _value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        # A JSON string with non-ASCII kept literal is a valid TOML basic string.
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_value(item) for item in value) + "]"
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{_key(k)} = {_value(v)}" for k, v in value.items()) + "}"
-    raise TypeError(f"cannot write {type(value).__name__} as TOML")
-
-
-def _key(key: str) -> str:
-    bare = key.replace("-", "").replace("_", "").isalnum() and key.isascii()
-    return key if bare else json.dumps(key)
-
-
 def to_toml(config: Mapping[str, Any]) -> str:
-    """``config`` as TOML: one ``key = value`` line per top-level key, inline tables below."""
-    return "".join(f"{_key(key)} = {_value(value)}\n" for key, value in config.items())
+    """``config`` as TOML, written by tomli-w (quoting and escaping are its job, not ours)."""
+    return tomli_w.dumps(config)

@@ -1,14 +1,19 @@
 """The baseline comparison on paper: ``baseline.json``, ``baseline.html`` (a bar chart of both
 runs' latencies and the table) and the same section added to the run's ``report.html``.
 
-Plain SVG and escaped HTML, no plotting library; kept free of Locust.
+Plain SVG (no plotting library) inside Jinja2 templates with autoescape, shipped in the
+package (``templates/``); kept free of Locust.
 """
 
 from __future__ import annotations
 
 import html
 import json
+from functools import cache
 from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
 
 from load.stats.compare import SOURCES, Comparison
 
@@ -37,17 +42,18 @@ def _chart(result: Comparison) -> str:
     for n, c in enumerate(bars):
         x = LEFT + n * slot + slot * 0.15
         width = slot * 0.3
+        label = html.escape(c.label)
         for k, (who, value) in enumerate((("baseline", c.baseline), ("this run", c.current))):
             colour = COLOURS["regressed"] if who == "this run" and c.regressed else COLOURS[who]
             h = plot_h * value / top
             out.append(
                 f'<rect x="{x + k * width:.1f}" y="{TOP + plot_h - h:.1f}" width="{width:.1f}" '
-                f'height="{h:.1f}" fill="{colour}"><title>{who}: {c.label} {value:,.1f} ms'
+                f'height="{h:.1f}" fill="{colour}"><title>{who}: {label} {value:,.1f} ms'
                 "</title></rect>"
             )
         out.append(
             f'<text x="{x + width:.1f}" y="{TOP + plot_h + 16}" text-anchor="middle">'
-            f"{html.escape(c.label)}</text>"
+            f"{label}</text>"
         )
     legend_y = HEIGHT - 8
     for k, (who, colour) in enumerate(COLOURS.items()):
@@ -58,49 +64,54 @@ def _chart(result: Comparison) -> str:
     return "\n".join(out)
 
 
+@cache
+def _templates() -> jinja2.Environment:
+    """The package's templates, autoescaped: labels and notes are text, never markup."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("load.stats", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+    )
+
+
 def comparison_html(result: Comparison, baseline_dir: str | Path) -> str:
     """One self-contained section: heading, what was compared, chart, table, verdict."""
     rows = []
     for c in result.changes:
         fmt = "{:.4f}" if c.unit == "" else "{:,.1f}"
-        verdict = "REGRESSED" if c.regressed else ("ok" if c.judged else "shown, not judged")
-        change = "same" if not c.worse_pct else f"{c.worse_pct:+.1f}% worse"
-        rows.append(
-            f"<tr><td>{html.escape(c.label)} {html.escape(c.unit)}</td>"
-            f"<td>{fmt.format(c.baseline)}</td><td>{fmt.format(c.current)}</td>"
-            f"<td>{html.escape(change)}</td><td>{verdict}</td></tr>"
-        )
-    notes = "".join(f"<p>Note: {html.escape(n)}</p>" for n in result.notes)
+        rows.append({
+            "label": c.label,
+            "unit": c.unit,
+            "baseline": fmt.format(c.baseline),
+            "current": fmt.format(c.current),
+            "change": "same" if not c.worse_pct else f"{c.worse_pct:+.1f}% worse",
+            "verdict": "REGRESSED" if c.regressed else ("ok" if c.judged else "shown, not judged"),
+        })  # fmt: skip
     regressed = ", ".join(c.label for c in result.regressions)
-    verdict = (f"Regression past {result.max_regression_pct:g}%: {html.escape(regressed)}"
-               if regressed else f"No regression past {result.max_regression_pct:g}%")  # fmt: skip
-    return "\n".join([
-        MARKER,
-        '<section id="baseline-comparison" style="font-family:sans-serif;margin:1em">',
-        "<h2>Against the baseline</h2>",
-        f"<p>Baseline: <code>{html.escape(str(Path(baseline_dir).resolve()))}</code>. "
-        f"Compared: {html.escape(SOURCES[result.source])}.</p>",
-        _chart(result),
-        '<table border="1" cellpadding="4" style="border-collapse:collapse">',
-        "<tr><th>figure</th><th>baseline</th><th>this run</th><th>change</th><th>verdict</th>"
-        "</tr>",
-        *rows,
-        "</table>",
-        notes,
-        f"<p><strong>{verdict}</strong></p>",
-        "</section>",
-    ])  # fmt: skip
+    limit = f"{result.max_regression_pct:g}%"
+    verdict = f"{'Regression' if regressed else 'No regression'} past {limit}"
+    if regressed:
+        verdict += f": {regressed}"
+    return _templates().get_template("comparison.html.j2").render(
+        # The marker is a fixed comment that write_comparison looks for: trusted markup.
+        marker=Markup(MARKER),
+        baseline_dir=str(Path(baseline_dir).resolve()),
+        compared=SOURCES[result.source],
+        # Built from numbers and escaped labels above: trusted markup inside the page.
+        chart=Markup(_chart(result)),
+        rows=rows,
+        notes=result.notes,
+        verdict=verdict,
+    )
 
 
 def write_comparison(result: Comparison, baseline_dir: str | Path, report: Path) -> None:
     """baseline.json and baseline.html in ``report``; the section appended to report.html."""
     section = comparison_html(result, baseline_dir)
     (report / "baseline.json").write_text(json.dumps(result.to_dict(), indent=2), "utf-8")
-    (report / "baseline.html").write_text(
-        '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>Load run against its '
-        f"baseline</title></head><body>\n{section}\n</body></html>\n",
-        encoding="utf-8",
-    )
+    page_text = _templates().get_template("baseline.html.j2").render(section=Markup(section))
+    (report / "baseline.html").write_text(page_text + "\n", encoding="utf-8")
     page = report / "report.html"
     if page.is_file():
         text = page.read_text(encoding="utf-8")
