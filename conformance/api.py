@@ -25,15 +25,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conformance.checks.registry import CheckResult, Level, Outcome
 from conformance.engine.limits import (
     DEFAULT_MAX_EXAMPLES,
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_RUN_SECONDS,
     DEFAULT_TIMEOUT_SECONDS,
 )
-from conformance.engine.runner import RunResult, format_summary
+from conformance.engine.runner import format_summary
 from conformance.errors import AuthconformError, TargetError, UsageError
+from conformance.model import CheckResult, Level, Outcome, RunResult
 
 __all__ = [
     "DEFAULT_MAX_EXAMPLES",

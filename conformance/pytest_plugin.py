@@ -19,8 +19,7 @@ import pytest
 
 if TYPE_CHECKING:
     from conformance.api import CheckInfo
-    from conformance.checks.registry import CheckResult
-    from conformance.engine.runner import RunResult
+    from conformance.model import CheckResult, RunResult
 
 __all__ = ["AuthconformAdvisory", "ConformanceCheck", "ConformanceSuite", "ConformanceSystem"]
 
@@ -157,7 +156,7 @@ class ConformanceCheck(pytest.Item):
         self.user_properties.append(("level", info.level.value))
 
     def runtest(self) -> None:
-        from conformance.checks.registry import Outcome
+        from conformance.model import Outcome
 
         run = self.suite.result()
         result = _verdict(run, self.info, self.suite.collected.get(self.info.system, set()))
@@ -204,7 +203,7 @@ def _verdict(run: RunResult, info: CheckInfo, collected: set[str]) -> CheckResul
     from dataclasses import replace
 
     from conformance.api import SCHEMATHESIS_RUN
-    from conformance.checks.registry import Outcome
+    from conformance.model import Outcome
 
     mine = [r for r in run.results if r.system == info.system and r.name == info.name]
     if info.name == SCHEMATHESIS_RUN:

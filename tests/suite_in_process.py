@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.checks.registry import CheckResult, Outcome
 from conformance.engine.runner import RunSettings, run_system
+from conformance.model import CheckResult, Outcome
 from conformance.profiles import get_profile
 from reference_impl.serving.embedded import running_server
 

@@ -13,8 +13,8 @@ import pytest
 from broken_fib import BROKEN, OTHER_READING
 
 from conformance.checks.common import FIB_SESSION_PATH, fib_login_body
-from conformance.checks.registry import CheckResult, Outcome
 from conformance.engine.runner import RunSettings, run_system
+from conformance.model import CheckResult, Outcome
 from conformance.profiles import get_profile
 from reference_impl.serving.embedded import running_server
 

@@ -21,9 +21,10 @@ from broken_fib_session import (
 )
 
 from conformance.checks.fib_session import LIFECYCLE_OFF_REASON
-from conformance.checks.registry import CheckResult, Outcome, checks_for, outcome_for
+from conformance.checks.registry import checks_for
 from conformance.engine.context import Context
 from conformance.engine.runner import RunSettings, run_check, run_system
+from conformance.model import CheckResult, Outcome, outcome_for
 from conformance.openapi.files import load_spec
 from conformance.profiles import get_profile, load_checks
 from reference_impl.serving.embedded import running_server

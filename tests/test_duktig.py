@@ -13,8 +13,8 @@ from broken_duktig import BROKEN, OTHER_READING, duktig_itself
 from suite_in_process import describe, run_checks, run_checks_on_variant
 from wsgi_rewrite import rewriting
 
-from conformance.checks.registry import Outcome
 from conformance.engine.runner import RunSettings, run_system
+from conformance.model import Outcome
 from conformance.profiles import get_profile
 from reference_impl.serving.embedded import Running, running_server
 

@@ -149,8 +149,8 @@ def test_run_budget_bounds_the_schemathesis_stage(tmp_path: Path) -> None:
 
 def test_a_check_that_saw_only_redirects_is_not_a_pass() -> None:
     """Past the fingerprint (run_system skips it), redirects give checks nothing to judge."""
-    from conformance.checks.registry import Outcome
     from conformance.engine.runner import RunSettings, run_system
+    from conformance.model import Outcome
     from conformance.profiles import get_profile
 
     with hostile_servers.serving("redirect_loop") as url:

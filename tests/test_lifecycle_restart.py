@@ -18,9 +18,10 @@ import pytest
 from subprocesses import serving
 
 from conformance.checks.fib_session import expect_refused, login_pair, logout, refresh
-from conformance.checks.registry import CheckFailure, Outcome, checks_for
+from conformance.checks.registry import checks_for
 from conformance.engine.context import Context
 from conformance.engine.runner import run_check
+from conformance.model import CheckFailure, Outcome
 from conformance.profiles import get_profile, load_checks
 
 TESTS = Path(__file__).resolve().parent

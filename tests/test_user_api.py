@@ -14,8 +14,8 @@ from broken_user_api import BROKEN, OTHER_READING
 from other_user_api import Faults, serving_other
 from suite_in_process import describe, run_checks, run_checks_on_variant
 
-from conformance.checks.registry import CheckResult, Level, Outcome
-from conformance.engine.runner import RunResult, RunSettings, run_system
+from conformance.engine.runner import RunSettings, run_system
+from conformance.model import CheckResult, Level, Outcome, RunResult
 from conformance.profiles import get_profile
 from reference_impl.serving.embedded import Running, running_server
 

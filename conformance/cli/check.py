@@ -21,10 +21,11 @@ from conformance.engine.limits import (
     DEFAULT_RUN_SECONDS,
     DEFAULT_TIMEOUT_SECONDS,
 )
-from conformance.engine.runner import RunResult, RunSettings, format_summary, run_suite
+from conformance.engine.runner import RunSettings, format_summary, run_suite
 from conformance.errors import TargetError, UsageError
 from conformance.fixloop import hooks as fixloop
 from conformance.fixloop.coverage import observing
+from conformance.model import RunResult
 from conformance.profiles import Profile, discover_profiles
 
 __all__ = ["configure", "probe", "run"]

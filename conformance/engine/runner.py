@@ -20,23 +20,12 @@ import time
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-from conformance.checks.registry import (
-    Check,
-    CheckBlocked,
-    CheckFailure,
-    CheckNotApplicable,
-    CheckResult,
-    CheckSkipped,
-    Level,
-    Outcome,
-    checks_for,
-    outcome_for,
-)
+from conformance.checks.registry import Check, checks_for
 from conformance.engine.bounded import BoundedClient, RunBudget
 from conformance.engine.context import Context, nothing_to_judge
+from conformance.engine.evidence import render_exchange
 from conformance.engine.faults import fault_line, group_faults, server_error_results
 from conformance.engine.limits import (
     DEFAULT_MAX_EXAMPLES,
@@ -48,11 +37,22 @@ from conformance.errors import AuthconformError, RunStopped, UsageError
 from conformance.fixloop.reproduce import failing_request, reproducer, run_reproducer_line
 from conformance.fixloop.selection import fuzz_selected, selected
 from conformance.fuzz.report import run_result
+from conformance.model import (
+    BAD_OUTCOMES,
+    CheckBlocked,
+    CheckFailure,
+    CheckNotApplicable,
+    CheckResult,
+    CheckSkipped,
+    Level,
+    Outcome,
+    RunResult,
+    outcome_for,
+)
 from conformance.profiles import Profile, load_checks
 from conformance.textsafe import visible
 
 __all__ = [
-    "RunResult",
     "RunSettings",
     "format_counts",
     "format_line",
@@ -75,9 +75,6 @@ _LABELS = {
     Outcome.ERROR: "ERR ",
     Outcome.BLOCKED: "BLKD",
 }
-# Outcomes that make a run not conformant; --strict adds the broken advisories.
-_BAD = (Outcome.FAILED, Outcome.ERROR)
-_BAD_STRICT = (*_BAD, Outcome.WARNED)
 
 
 @dataclass
@@ -97,41 +94,6 @@ class RunSettings:
     show_secrets: bool = False  # local debugging only: evidence keeps tokens and credentials
 
 
-@dataclass
-class RunResult:
-    """Everything a report needs about one run."""
-
-    target: str
-    systems: list[str]
-    results: list[CheckResult]
-    date: datetime = field(default_factory=lambda: datetime.now(UTC))
-    strict: bool = False  # advisories count as failures
-    incomplete: str | None = None  # why the run stopped early; None: it ran to the end
-    # fix loop: report.json blocks (settings, coverage, baseline) added after the run.
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def conformant(self) -> bool:
-        """Complete, no broken contract claim and no suite error (nor advisory, when strict)."""
-        bad = _BAD_STRICT if self.strict else _BAD
-        return self.incomplete is None and not any(r.outcome in bad for r in self.results)
-
-    def flagged(self) -> list[CheckResult]:
-        """The results a reader must look at: failures, errors, advisories, then blocked."""
-        order = (Outcome.FAILED, Outcome.ERROR, Outcome.WARNED, Outcome.BLOCKED)
-        return sorted(
-            (r for r in self.results if r.outcome in order), key=lambda r: order.index(r.outcome)
-        )
-
-    def counts(self, system: str | None = None) -> dict[str, int]:
-        chosen = [r for r in self.results if system is None or r.system == system]
-        counts = {outcome.value: 0 for outcome in Outcome}
-        for result in chosen:
-            counts[result.outcome.value] += 1
-        counts["total"] = len(chosen)
-        return counts
-
-
 def _failure_details(failure: CheckFailure, *, masked: bool = True) -> str:
     lines = []
     if failure.received is not None:
@@ -142,7 +104,7 @@ def _failure_details(failure: CheckFailure, *, masked: bool = True) -> str:
         lines.append(f"hint:       {failure.hint}")
     if failure.exchange is not None:
         lines.append("evidence:")
-        evidence = failure.exchange.render(masked=masked)
+        evidence = render_exchange(failure.exchange, masked=masked)
         lines.extend(f"  {line}" for line in evidence.splitlines())
     return "\n".join(lines)
 
@@ -527,7 +489,7 @@ def verdict_line(run: RunResult) -> str:
     if run.incomplete:
         return f"INCOMPLETE: {run.incomplete}"
     if not run.conformant:
-        if run.strict and not any(r.outcome in _BAD for r in run.results):
+        if run.strict and not any(r.outcome in BAD_OUTCOMES for r in run.results):
             return f"NOT conformant under --strict ({warned} advisories)"
         return "NOT conformant"
     if warned:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.checks.registry import CheckResult, Level, Outcome, outcome_for
+from conformance.model import CheckResult, Level, Outcome, outcome_for
 
 __all__ = ["CHECK_SUMMARIES", "RUN_SUMMARY", "FuzzRun", "fold_events", "read_events", "run_result"]
 

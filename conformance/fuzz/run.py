@@ -71,13 +71,13 @@ from typing import Any
 import httpx
 import psutil
 
-from conformance.checks.registry import CheckResult, Level, Outcome
 from conformance.engine.limits import DEFAULT_MAX_RESPONSE_BYTES
 from conformance.fuzz import child as fuzz_child
 from conformance.fuzz.applicability import not_applicable
 from conformance.fuzz.bounds import CHILD_MEMORY_BYTES, out_of_memory_result, too_large_result
 from conformance.fuzz.config import build_plan, to_toml
 from conformance.fuzz.report import FuzzRun, read_events, run_result
+from conformance.model import CheckResult, Level, Outcome
 from conformance.openapi.files import load_spec
 from conformance.openapi.view import Addition, additions, contract_view
 
