@@ -31,9 +31,9 @@ from conformance.engine.limits import (
     DEFAULT_RUN_SECONDS,
     DEFAULT_TIMEOUT_SECONDS,
 )
-from conformance.engine.runner import format_summary
 from conformance.errors import AuthconformError, TargetError, UsageError
 from conformance.model import CheckResult, Level, Outcome, RunResult
+from conformance.output.console import format_summary, progress_line
 
 __all__ = [
     "DEFAULT_MAX_EXAMPLES",
@@ -216,4 +216,6 @@ def run_checks(
         max_response_bytes=max_response_bytes,
         max_time=max_time,
     )
-    return run_suite(url, profiles, creds, settings, progress)
+    # The engine reports notes and results; the caller is promised the CLI's lines.
+    lines = (lambda event: progress(progress_line(event))) if progress else None
+    return run_suite(url, profiles, creds, settings, lines)

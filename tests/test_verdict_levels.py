@@ -12,10 +12,11 @@ import pytest
 
 from conformance.checks.registry import Check, check, checks_for
 from conformance.engine.context import Context
-from conformance.engine.runner import format_line, format_summary, run_check
+from conformance.engine.runner import run_check
 from conformance.fuzz.config import build_plan
 from conformance.fuzz.report import FuzzRun
 from conformance.model import CheckNotApplicable, Level, Outcome, RunResult
+from conformance.output.console import format_line, format_summary
 from conformance.output.report import write_reports
 
 

@@ -21,11 +21,12 @@ from conformance.engine.limits import (
     DEFAULT_RUN_SECONDS,
     DEFAULT_TIMEOUT_SECONDS,
 )
-from conformance.engine.runner import RunSettings, format_summary, run_suite
+from conformance.engine.runner import RunSettings, run_suite
 from conformance.errors import TargetError, UsageError
 from conformance.fixloop import hooks as fixloop
 from conformance.fixloop.coverage import observing
-from conformance.model import RunResult
+from conformance.model import CheckResult, RunResult
+from conformance.output.console import format_summary, progress_line
 from conformance.profiles import Profile, discover_profiles
 
 __all__ = ["configure", "probe", "run"]
@@ -236,8 +237,9 @@ def _warn_secrets_shown() -> None:
     )
 
 
-def _progress(line: str) -> None:
-    print(line, flush=True)
+def _progress(event: str | CheckResult) -> None:
+    """Print the engine's progress as it comes: its notes, and one line per finished check."""
+    print(progress_line(event), flush=True)
 
 
 def _default_api(args: argparse.Namespace, credentials: dict[str, Any]) -> str:

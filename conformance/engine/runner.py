@@ -26,25 +26,25 @@ from conformance.checks.registry import Check, checks_for
 from conformance.engine.bounded import BoundedClient, RunBudget
 from conformance.engine.context import Context, nothing_to_judge
 from conformance.engine.evidence import render_exchange
-from conformance.engine.faults import fault_line, group_faults, server_error_results
+from conformance.engine.faults import server_error_results
+from conformance.engine.fuzz_stage import fuzz_stage
+from conformance.engine.gate import make_safe
 from conformance.engine.limits import (
     DEFAULT_MAX_EXAMPLES,
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TIMEOUT_SECONDS,
 )
 from conformance.engine.masking import Masker, secret_values
-from conformance.errors import AuthconformError, RunStopped, UsageError
+from conformance.errors import RunStopped, UsageError
 from conformance.fixloop.reproduce import failing_request, reproducer, run_reproducer_line
 from conformance.fixloop.selection import fuzz_selected, selected
 from conformance.fuzz.report import run_result
 from conformance.model import (
-    BAD_OUTCOMES,
     CheckBlocked,
     CheckFailure,
     CheckNotApplicable,
     CheckResult,
     CheckSkipped,
-    Level,
     Outcome,
     RunResult,
     outcome_for,
@@ -54,27 +54,14 @@ from conformance.textsafe import visible
 
 __all__ = [
     "RunSettings",
-    "format_counts",
-    "format_line",
-    "format_summary",
     "run_check",
     "run_suite",
     "run_system",
-    "verdict_line",
 ]
 
-Progress = Callable[[str], None]
-
-
-_LABELS = {
-    Outcome.PASSED: "PASS",
-    Outcome.FAILED: "FAIL",
-    Outcome.WARNED: "WARN",
-    Outcome.SKIPPED: "SKIP",
-    Outcome.NOT_APPLICABLE: "N/A ",
-    Outcome.ERROR: "ERR ",
-    Outcome.BLOCKED: "BLKD",
-}
+# Told each note (a string: a system's heading, the fingerprint's verdict, Schemathesis's
+# phases) and each finished check's result, in order; the engine itself prints nothing.
+Progress = Callable[[str | CheckResult], None]
 
 
 @dataclass
@@ -159,90 +146,10 @@ def run_check(chk: Check, ctx: Context) -> CheckResult:
     )
 
 
-def format_line(result: CheckResult) -> str:
-    """One progress line: ``  PASS fib  login  correctly_signed_login_succeeds  0.02s``.
-
-    Advisory checks say so (``[advisory]``); a check timed only as part of a tool's run
-    shows no time of its own.
-    """
-    line = f"  {_LABELS[result.outcome]} {result.system}  {result.group}  {result.name}"
-    if result.level is not Level.CONTRACT:
-        line += f"  [{result.level.value}]"
-    if result.duration is not None:
-        line += f"  {result.duration:.2f}s"
-    explained = (Outcome.SKIPPED, Outcome.NOT_APPLICABLE, Outcome.WARNED, Outcome.BLOCKED)
-    if result.outcome in explained and result.message:
-        line += f"  ({result.message})"
-    return line
-
-
 def _load_spec(profile: Profile) -> dict[str, Any]:
     from conformance.openapi.files import load_spec
 
     return load_spec(profile.name)
-
-
-def _fuzz(
-    profile: Profile,
-    base_url: str,
-    credentials: dict[str, Any] | None,
-    settings: RunSettings,
-    progress: Progress | None,
-    budget: RunBudget,
-) -> list[CheckResult]:
-    try:
-        from conformance.fuzz.run import DEFAULT_RUN_TIMEOUT, run_schemathesis
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("conformance.fuzz.run", "schemathesis"):
-            raise
-        raise UsageError(
-            "schemathesis stage", f"{exc.name} is not available; run with --no-fuzz"
-        ) from exc
-    started = time.perf_counter()
-    budget.stop_if_spent()
-    run_timeout = min(DEFAULT_RUN_TIMEOUT, budget.remaining())
-    try:
-        results = run_schemathesis(
-            profile,
-            base_url,
-            max_examples=settings.max_examples,
-            seed=settings.seed,
-            progress=progress,
-            credentials=credentials,
-            run_timeout=run_timeout,
-            reproduce=settings.command,
-            max_response_bytes=settings.max_response_bytes,
-        )
-        killed = [
-            r for r in results if r.name == "schemathesis.run" and "did not finish" in r.message
-        ]
-        if killed and run_timeout < DEFAULT_RUN_TIMEOUT:
-            # Killed for the run's budget, not stuck on its own: the run is incomplete.
-            why = f"the run's budget of {budget.seconds:g} s ran out during Schemathesis"
-            done = [r for r in results if r not in killed]
-            done.append(
-                run_result(
-                    profile.name,
-                    Outcome.SKIPPED,
-                    message=f"did not run to the end: {why}",
-                    details=killed[0].details,
-                    duration=time.perf_counter() - started,
-                )
-            )
-            raise RunStopped("--max-time", why).with_results(done)
-        return results
-    except AuthconformError:
-        raise
-    except Exception as exc:  # Schemathesis breaking is the suite's problem, not the target's
-        return [
-            run_result(
-                profile.name,
-                Outcome.ERROR,
-                message=f"{type(exc).__name__}: {exc}",
-                details=traceback.format_exc(),
-                duration=time.perf_counter() - started,
-            )
-        ]
 
 
 def _spec_missing(profile: Profile, why: str, progress: Progress | None) -> CheckResult:
@@ -256,7 +163,7 @@ def _spec_missing(profile: Profile, why: str, progress: Progress | None) -> Chec
         details="protocol checks ran without the spec's schemas; Schemathesis did not run",
     )
     if progress:
-        progress(format_line(result))
+        progress(result)
     return result
 
 
@@ -285,10 +192,10 @@ def run_system(
         # fix loop: a Schemathesis failure is shown by its run, repeated with the same seed.
         if result.group == "schemathesis" and result.outcome in (Outcome.FAILED, Outcome.WARNED):
             result.reproduce = run_reproducer_line(settings.command, profile.name, settings.seed)
-        _make_safe(result, masker)
+        make_safe(result, masker)
         results.append(result)
         if progress:
-            progress(format_line(result))
+            progress(result)
 
     try:
         spec = _load_spec(profile)
@@ -318,20 +225,23 @@ def run_system(
             for result in server_error_results(ctx):
                 record(result)
         if settings.fuzz and spec and fuzz_selected(settings.options, profile.name):
-            for result in _fuzz(profile, base_url, section, settings, progress, budget):
+            for result in fuzz_stage(
+                profile,
+                base_url,
+                section,
+                budget,
+                max_examples=settings.max_examples,
+                seed=settings.seed,
+                command=settings.command,
+                max_response_bytes=settings.max_response_bytes,
+                progress=progress,
+            ):
                 record(result)
     except RunStopped as stop:
         for result in stop.results:
             record(result)
         raise stop.with_results(results) from None
     return results
-
-
-def _make_safe(result: CheckResult, masker: Masker) -> None:
-    """Secrets masked and control characters made visible: the one gate before any output."""
-    result.message = visible(masker(result.message))
-    result.details = visible(masker(result.details))
-    result.reproduce = visible(masker.by_value(result.reproduce))
 
 
 def _client(settings: RunSettings, budget: RunBudget) -> BoundedClient:
@@ -405,7 +315,7 @@ def run_suite(
         results.extend(missing)
         incomplete = visible(masker(incomplete))
     for result in results:  # idempotent: also covers results made outside run_system
-        _make_safe(result, masker)
+        make_safe(result, masker)
     return RunResult(
         target=base_url,
         systems=[p.name for p in profiles],
@@ -433,65 +343,3 @@ def _fingerprint(
             seen = looks_like(client, base_url, profile, spec)
             if progress:
                 progress(f"{profile.name}: the target looks like this API ({visible(seen)})")
-
-
-def format_summary(run: RunResult) -> str:
-    """Per-system counts, then each fault with the results it explains, then the advisories."""
-    lines = ["", f"Summary for {run.target}"]
-    for system in run.systems:
-        lines.append(f"  {system}: {format_counts(run.counts(system))}")
-    for number, fault in enumerate(group_faults(run.results), start=1):
-        lines.append("")
-        lines.append(f"FAULT {number}: {fault.key}")
-        for result in fault.failures:
-            lines.extend(_flagged_lines(result))
-        for result in fault.blocked:
-            lines.append(f"  BLOCKED {result.system} {result.name}: {result.message}")
-    for result in run.results:
-        if result.outcome is Outcome.WARNED:
-            lines.append("")
-            lines.extend(_flagged_lines(result))
-    not_run = [r.name for r in run.results if r.message.startswith("did not run")]
-    if run.incomplete and not_run:
-        lines.append("")
-        lines.append(f"did not run ({len(not_run)}): {', '.join(not_run)}")
-    lines.append("")
-    lines.append(fault_line(run.results))
-    lines.append(verdict_line(run))
-    return "\n".join(lines)
-
-
-def _flagged_lines(result: CheckResult) -> list[str]:
-    label = _LABELS[result.outcome].strip()
-    lines = [f"{label} {result.system} {result.name} [{result.level.value}]"]
-    lines.append(f"  claim: {result.summary}")
-    lines.append(f"  {result.message}")
-    lines.extend(f"  {line}" for line in result.details.splitlines())
-    if result.reproduce:  # fix loop
-        lines.append("  reproduce:")
-        lines.extend(f"    {line}" for line in result.reproduce.splitlines())
-    return lines
-
-
-def format_counts(c: dict[str, int]) -> str:
-    """``12 passed, 0 failed, 1 advisories, 0 errors, 3 skipped, 1 not applicable (17 checks)``."""
-    return (
-        f"{c['passed']} passed, {c['failed']} failed, {c['warned']} advisories, "
-        f"{c['error']} errors, {c['skipped']} skipped, {c['not_applicable']} not applicable"
-        + (f", {c['blocked']} blocked" if c.get("blocked") else "")
-        + f" ({c['total']} checks)"
-    )
-
-
-def verdict_line(run: RunResult) -> str:
-    """The run's verdict in words, naming advisories and whether --strict counted them."""
-    warned = run.counts()["warned"]
-    if run.incomplete:
-        return f"INCOMPLETE: {run.incomplete}"
-    if not run.conformant:
-        if run.strict and not any(r.outcome in BAD_OUTCOMES for r in run.results):
-            return f"NOT conformant under --strict ({warned} advisories)"
-        return "NOT conformant"
-    if warned:
-        return f"conformant, with {warned} advisories (--strict would fail them)"
-    return "conformant"

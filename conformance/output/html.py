@@ -10,9 +10,9 @@ from __future__ import annotations
 from html import escape
 
 from conformance.engine.faults import fault_line
-from conformance.engine.runner import format_counts, verdict_line
 from conformance.fixloop.html import fixloop_html, reproduce_html
 from conformance.model import CheckResult, Outcome, RunResult
+from conformance.output.console import format_counts, verdict_line
 
 __all__ = ["render_html"]
 

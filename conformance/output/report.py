@@ -10,11 +10,11 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from conformance.engine.faults import fault_line, group_faults
-from conformance.engine.runner import format_counts, verdict_line
 from conformance.errors import UsageError
 from conformance.fixloop.document import add_fixloop
 from conformance.fixloop.markdown import fixloop_markdown, reproduce_markdown
 from conformance.model import Outcome, RunResult
+from conformance.output.console import format_counts, verdict_line
 
 __all__ = ["report_json", "tool_version", "write_reports"]
 
