@@ -35,6 +35,7 @@ __all__ = [
     "Outcome",
     "RunResult",
     "ServerError",
+    "Stopped",
     "outcome_for",
 ]
 
@@ -54,6 +55,13 @@ class Outcome(StrEnum):
     NOT_APPLICABLE = "not_applicable"  # ran, but the target offered nothing to judge
     ERROR = "error"  # the check itself broke: a bug in the suite, not the target
     BLOCKED = "blocked"  # a prerequisite failed; ``cause`` names the check that reports it
+
+
+class Stopped(StrEnum):
+    """Why a result is not a whole verdict: the run's or the stage's time ran out around it."""
+
+    NOT_RUN = "not_run"  # the run stopped before this check started, or before its end
+    TIMED_OUT = "timed_out"  # stopped at its own time limit (the Schemathesis stage)
 
 
 # Outcomes that make a run not conformant; --strict adds the broken advisories.
@@ -174,6 +182,8 @@ class CheckResult:
     # failing request as {"method", "path", "status"} for fault fingerprints.
     reproduce: str = ""
     request: dict[str, Any] | None = None
+    # Set when time ran out around this check; its message says so in words for people.
+    stopped: Stopped | None = None
 
 
 @dataclass

@@ -11,7 +11,7 @@ from typing import Any
 from conformance.engine.bounded import RunBudget
 from conformance.errors import AuthconformError, RunStopped, UsageError
 from conformance.fuzz.report import run_result
-from conformance.model import CheckResult, Outcome
+from conformance.model import CheckResult, Outcome, Stopped
 from conformance.profiles import Profile
 
 __all__ = ["fuzz_stage"]
@@ -57,9 +57,7 @@ def fuzz_stage(
             reproduce=command,
             max_response_bytes=max_response_bytes,
         )
-        killed = [
-            r for r in results if r.name == "schemathesis.run" and "did not finish" in r.message
-        ]
+        killed = [r for r in results if r.stopped is Stopped.TIMED_OUT]
         if killed and run_timeout < DEFAULT_RUN_TIMEOUT:
             # Killed for the run's budget, not stuck on its own: the run is incomplete.
             why = f"the run's budget of {budget.seconds:g} s ran out during Schemathesis"
@@ -71,6 +69,7 @@ def fuzz_stage(
                     message=f"did not run to the end: {why}",
                     details=killed[0].details,
                     duration=time.perf_counter() - started,
+                    stopped=Stopped.NOT_RUN,
                 )
             )
             raise RunStopped("--max-time", why).with_results(done)

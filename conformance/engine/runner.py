@@ -47,6 +47,7 @@ from conformance.model import (
     CheckSkipped,
     Outcome,
     RunResult,
+    Stopped,
     outcome_for,
 )
 from conformance.profiles import Profile, load_checks
@@ -271,10 +272,18 @@ def _not_run(
                         message=f"did not run: {why}",
                         duration=None,
                         level=chk.level,
+                        stopped=Stopped.NOT_RUN,
                     )
                 )
         if fuzz and profile.name not in fuzzed:
-            missing.append(run_result(profile.name, Outcome.SKIPPED, message=f"did not run: {why}"))
+            missing.append(
+                run_result(
+                    profile.name,
+                    Outcome.SKIPPED,
+                    message=f"did not run: {why}",
+                    stopped=Stopped.NOT_RUN,
+                )
+            )
     return missing
 
 

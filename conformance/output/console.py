@@ -8,7 +8,7 @@ the Markdown and HTML reports reuse the count and verdict sentences from here.
 from __future__ import annotations
 
 from conformance.engine.faults import fault_line, group_faults
-from conformance.model import BAD_OUTCOMES, CheckResult, Level, Outcome, RunResult
+from conformance.model import BAD_OUTCOMES, CheckResult, Level, Outcome, RunResult, Stopped
 
 __all__ = [
     "format_counts",
@@ -62,7 +62,7 @@ def format_summary(run: RunResult) -> str:
         if result.outcome is Outcome.WARNED:
             lines.append("")
             lines.extend(_flagged_lines(result))
-    not_run = [r.name for r in run.results if r.message.startswith("did not run")]
+    not_run = [r.name for r in run.results if r.stopped is Stopped.NOT_RUN]
     if run.incomplete and not_run:
         lines.append("")
         lines.append(f"did not run ({len(not_run)}): {', '.join(not_run)}")
