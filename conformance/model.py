@@ -14,6 +14,7 @@ Exception hierarchy of a check's verdict::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -33,6 +34,7 @@ __all__ = [
     "Exchange",
     "Level",
     "Outcome",
+    "Progress",
     "RunResult",
     "ServerError",
     "Stopped",
@@ -184,6 +186,11 @@ class CheckResult:
     request: dict[str, Any] | None = None
     # Set when time ran out around this check; its message says so in words for people.
     stopped: Stopped | None = None
+
+
+# What a run reports as it goes: a note (a system's heading, the fingerprint's verdict,
+# Schemathesis's phases) or a finished check's result. The engine itself prints nothing.
+Progress = Callable[[str | CheckResult], None]
 
 
 @dataclass

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from conformance.engine.settings import NO_CREDENTIALS_FILE
 from conformance.model import CheckBlocked, CheckFailure, CheckNotApplicable, CheckSkipped, Level
 
 if TYPE_CHECKING:
@@ -100,9 +101,10 @@ def requires_credentials(func: CheckFunc) -> CheckFunc:
 
 def missing_credentials_reason(ctx: Context) -> str:
     """Why a check that must log in has no users: no file given, or no section in it."""
-    if "credentials_file" in ctx.options and not ctx.options["credentials_file"]:
+    source = ctx.settings.credentials_file
+    if source == NO_CREDENTIALS_FILE:
         return "no --credentials file given (this check must log in)"
-    where = ctx.options.get("credentials_file") or "the credentials file"
+    where = source or "the credentials file"
     return f"no {ctx.system!r} section in {where}"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 from urllib.parse import parse_qsl
@@ -13,6 +13,7 @@ import httpx
 from conformance.engine.bounded import BoundedClient, ResponseTooLarge, describe, safe_json
 from conformance.engine.evidence import clip
 from conformance.engine.masking import token_values
+from conformance.engine.settings import Settings
 from conformance.model import CheckBlocked, CheckFailure, Exchange, ServerError
 
 # Exchange stays importable from here for the check modules that import it with Context.
@@ -31,7 +32,7 @@ class Context:
     """A run's view of one system on one target.
 
     ``credentials`` is that system's section of the credentials file (or None);
-    ``options`` holds run switches such as ``lifecycle`` or ``jwks_url``;
+    ``settings`` holds the run's switches such as ``lifecycle`` or ``jwks_url``;
     ``cache`` lets checks share costly results (a fresh login) within one run.
     """
 
@@ -40,7 +41,7 @@ class Context:
     client: BoundedClient
     spec: dict[str, Any]
     credentials: dict[str, Any] | None = None
-    options: dict[str, Any] = field(default_factory=dict)
+    settings: Settings = field(default_factory=Settings)
     cache: dict[str, Any] = field(default_factory=dict)
     last: Exchange | None = None
     # (status, content type) of every answer the current check received: a check that
@@ -55,7 +56,16 @@ class Context:
     history: list[Exchange] = field(default_factory=list)
     # Told every token and signature sent or received, so evidence masks them by value.
     learn: Callable[[Iterable[str]], None] | None = None
-    show_secrets: bool = False  # evidence rendered in clear (local debugging only)
+
+    @property
+    def options(self) -> Mapping[str, Any]:
+        """The check switches of ``settings`` as a read-only mapping (``ctx.options.get(...)``)."""
+        return self.settings.options()
+
+    @property
+    def show_secrets(self) -> bool:
+        """Evidence rendered in clear (``--show-secrets``, local debugging only)."""
+        return self.settings.show_secrets
 
     def request(
         self,

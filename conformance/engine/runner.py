@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
 
 from conformance.checks.registry import Check, checks_for
@@ -29,12 +28,8 @@ from conformance.engine.evidence import render_exchange
 from conformance.engine.faults import server_error_results
 from conformance.engine.fuzz_stage import fuzz_stage
 from conformance.engine.gate import make_safe
-from conformance.engine.limits import (
-    DEFAULT_MAX_EXAMPLES,
-    DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_TIMEOUT_SECONDS,
-)
 from conformance.engine.masking import Masker, secret_values
+from conformance.engine.settings import Settings
 from conformance.errors import RunStopped, UsageError
 from conformance.fixloop.reproduce import failing_request, reproducer, run_reproducer_line
 from conformance.fixloop.selection import fuzz_selected, selected
@@ -46,6 +41,7 @@ from conformance.model import (
     CheckResult,
     CheckSkipped,
     Outcome,
+    Progress,
     RunResult,
     Stopped,
     outcome_for,
@@ -54,32 +50,10 @@ from conformance.profiles import Profile, load_checks
 from conformance.textsafe import visible
 
 __all__ = [
-    "RunSettings",
     "run_check",
     "run_suite",
     "run_system",
 ]
-
-# Told each note (a string: a system's heading, the fingerprint's verdict, Schemathesis's
-# phases) and each finished check's result, in order; the engine itself prints nothing.
-Progress = Callable[[str | CheckResult], None]
-
-
-@dataclass
-class RunSettings:
-    """Switches for one run; ``options`` reaches every check as ``ctx.options``."""
-
-    fuzz: bool = True
-    max_examples: int = DEFAULT_MAX_EXAMPLES
-    seed: int | None = None
-    timeout: float = DEFAULT_TIMEOUT_SECONDS
-    strict: bool = False  # broken advisories make the run fail
-    options: dict[str, Any] = field(default_factory=dict)
-    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
-    max_time: float | None = None  # whole-run budget in seconds; None: unlimited
-    fingerprint: bool = True  # first make sure the target looks like each system's API
-    command: str | None = None  # the command that repeats this run (for reproduce lines)
-    show_secrets: bool = False  # local debugging only: evidence keeps tokens and credentials
 
 
 def _failure_details(failure: CheckFailure, *, masked: bool = True) -> str:
@@ -172,7 +146,7 @@ def run_system(
     profile: Profile,
     base_url: str,
     credentials: dict[str, Any] | None,
-    settings: RunSettings,
+    settings: Settings,
     progress: Progress | None = None,
     *,
     budget: RunBudget | None = None,
@@ -212,12 +186,11 @@ def run_system(
                 client=client,
                 spec=spec,
                 credentials=section,
-                options=dict(settings.options),
+                settings=settings,
                 learn=masker.learn,
-                show_secrets=settings.show_secrets,
             )
             for chk in checks_for(profile.name):
-                if not selected(settings.options, profile.name, chk.name):  # fix loop: replay
+                if not selected(settings.only, profile.name, chk.name):  # fix loop: replay
                     continue
                 budget.stop_if_spent()
                 result = run_check(chk, ctx)
@@ -225,7 +198,7 @@ def run_system(
                 record(result)
             for result in server_error_results(ctx):
                 record(result)
-        if settings.fuzz and spec and fuzz_selected(settings.options, profile.name):
+        if settings.fuzz and spec and fuzz_selected(settings.only, profile.name):
             for result in fuzz_stage(
                 profile,
                 base_url,
@@ -245,7 +218,7 @@ def run_system(
     return results
 
 
-def _client(settings: RunSettings, budget: RunBudget) -> BoundedClient:
+def _client(settings: Settings, budget: RunBudget) -> BoundedClient:
     return BoundedClient(
         timeout=settings.timeout, max_bytes=settings.max_response_bytes, budget=budget
     )
@@ -291,7 +264,7 @@ def run_suite(
     base_url: str,
     profiles: Iterable[Profile],
     credentials: dict[str, Any] | None,
-    settings: RunSettings,
+    settings: Settings,
     progress: Progress | None = None,
 ) -> RunResult:
     """Check every given system on one target, in order, within the run's budget.
@@ -337,7 +310,7 @@ def run_suite(
 def _fingerprint(
     base_url: str,
     profiles: list[Profile],
-    settings: RunSettings,
+    settings: Settings,
     budget: RunBudget,
     progress: Progress | None,
 ) -> None:
