@@ -1,7 +1,8 @@
 """The Python API: check a server from your own code and get every verdict back.
 
-It runs the same suite as `authconform check`; the pytest plugin (``pytest --authconform-url
-URL``) is built on it::
+It runs the same suite as `authconform check`, and like the command and the pytest plugin
+(``pytest --authconform-url URL``) it only turns its arguments into one
+:class:`~conformance.engine.settings.Settings` and hands it to the engine::
 
     from conformance.api import format_summary, run_checks
 
