@@ -1,7 +1,8 @@
 """The Python API: check a server from your own code and get every verdict back.
 
-It runs the same suite as `authconform check`; the pytest plugin (``pytest --authconform-url
-URL``) is built on it::
+It runs the same suite as `authconform check`, and like the command and the pytest plugin
+(``pytest --authconform-url URL``) it only turns its arguments into one
+:class:`~conformance.engine.settings.Settings` and hands it to the engine::
 
     from conformance.api import format_summary, run_checks
 
@@ -21,125 +22,43 @@ A server that breaks a check is not an error: the check's result says so.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conformance.checks.registry import CheckResult, Level, Outcome
+from conformance.engine.catalog import SCHEMATHESIS_RUN, CheckInfo, list_checks, systems
 from conformance.engine.limits import (
     DEFAULT_MAX_EXAMPLES,
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_RUN_SECONDS,
     DEFAULT_TIMEOUT_SECONDS,
 )
-from conformance.engine.runner import RunResult, format_summary
+from conformance.engine.settings import DEFAULTS, Settings
+from conformance.engine.target import check_target, require_url
 from conformance.errors import AuthconformError, TargetError, UsageError
+from conformance.model import CheckResult, Level, Outcome, RunResult
+from conformance.output.console import format_summary, progress_line
 
 __all__ = [
     "DEFAULT_MAX_EXAMPLES",
     "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_RUN_SECONDS",
     "DEFAULT_TIMEOUT_SECONDS",
+    "SCHEMATHESIS_RUN",
     "AuthconformError",
     "CheckInfo",
     "CheckResult",
     "Level",
     "Outcome",
     "RunResult",
+    "Settings",
     "TargetError",
     "UsageError",
+    "check_target",
     "format_summary",
     "list_checks",
     "run_checks",
     "systems",
 ]
-
-# Results of a Schemathesis stage that are not one of its checks: the run as a whole.
-SCHEMATHESIS_RUN = "schemathesis.run"
-
-
-@dataclass(frozen=True)
-class CheckInfo:
-    """One check a run will report, known before it runs (what the pytest plugin collects)."""
-
-    system: str
-    name: str
-    group: str
-    level: Level
-    summary: str
-
-
-def systems() -> list[str]:
-    """The systems a run can check, e.g. ``["duktig", "fib", "user-api"]``."""
-    from conformance.profiles import discover_profiles
-
-    return sorted(discover_profiles())
-
-
-def _profiles(api: str | Iterable[str]) -> list[Any]:
-    from conformance.profiles import discover_profiles
-
-    profiles = discover_profiles()
-    names = list(profiles) if api == "all" else [api] if isinstance(api, str) else list(api)
-    if not names:
-        raise UsageError("api", "names no system")
-    unknown = [name for name in names if name not in profiles]
-    if unknown:
-        known = ", ".join([*sorted(profiles), "all"])
-        raise UsageError(f"api {', '.join(unknown)}", f"no such system (known: {known})")
-    return [profiles[name] for name in dict.fromkeys(names)]
-
-
-def list_checks(api: str | Iterable[str] = "all", *, fuzz: bool = True) -> list[CheckInfo]:
-    """Every check a run of ``api`` reports on, in run order, without touching a server.
-
-    With ``fuzz`` the Schemathesis stage's checks follow each system's protocol checks,
-    named ``schemathesis.<check>``, then ``schemathesis.run`` (the stage as a whole).
-    """
-    from conformance.checks.registry import checks_for
-    from conformance.profiles import load_checks
-
-    found = []
-    for profile in _profiles(api):
-        load_checks(profile)
-        found += [
-            CheckInfo(chk.system, chk.name, chk.group, chk.level, chk.summary)
-            for chk in checks_for(profile.name)
-        ]
-        if fuzz:
-            found += _schemathesis_checks(profile)
-    return found
-
-
-def _schemathesis_checks(profile: Any) -> list[CheckInfo]:
-    from conformance.fuzz.config import ALL_CHECKS, build_plan
-    from conformance.fuzz.report import CHECK_SUMMARIES, GROUP, RUN_SUMMARY
-
-    plan = build_plan(profile.schemathesis or {}, max_examples=1, seed=None)
-    infos = [
-        CheckInfo(
-            profile.name,
-            f"schemathesis.{name}",
-            GROUP,
-            Level(plan.levels.get(name, "contract")),
-            CHECK_SUMMARIES.get(name, f"Schemathesis check {name} holds."),
-        )
-        for name in ALL_CHECKS
-    ]
-    infos.append(CheckInfo(profile.name, SCHEMATHESIS_RUN, GROUP, Level.CONTRACT, RUN_SUMMARY))
-    return infos
-
-
-def _credentials(credentials: Mapping[str, Any] | str | Path | None) -> dict[str, Any]:
-    from conformance.engine.credentials import load_credentials, validate_credentials
-
-    if credentials is None:
-        return {}
-    if isinstance(credentials, str | Path):
-        return load_credentials(credentials)
-    if isinstance(credentials, Mapping):
-        return validate_credentials(dict(credentials), where="credentials argument")
-    raise UsageError("credentials", "expected a mapping, a file path or None")
 
 
 def run_checks(
@@ -147,16 +66,16 @@ def run_checks(
     *,
     api: str | Iterable[str] = "all",
     credentials: Mapping[str, Any] | str | Path | None = None,
-    strict: bool = False,
-    fuzz: bool = True,
-    max_examples: int = DEFAULT_MAX_EXAMPLES,
-    seed: int | None = None,
-    timeout: float = DEFAULT_TIMEOUT_SECONDS,
-    max_time: float = DEFAULT_RUN_SECONDS,
-    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-    lifecycle: bool = True,
-    jwks_url: str | None = None,
-    expiry_wait: float = 0.0,
+    strict: bool = DEFAULTS.strict,
+    fuzz: bool = DEFAULTS.fuzz,
+    max_examples: int = DEFAULTS.max_examples,
+    seed: int | None = DEFAULTS.seed,
+    timeout: float = DEFAULTS.timeout,
+    max_time: float = DEFAULTS.max_time,
+    max_response_bytes: int = DEFAULTS.max_response_bytes,
+    lifecycle: bool = DEFAULTS.lifecycle,
+    jwks_url: str | None = DEFAULTS.jwks_url,
+    expiry_wait: float = DEFAULTS.expiry_wait,
     progress: Callable[[str], None] | None = None,
 ) -> RunResult:
     """Check the server at ``url`` against the documents and return every verdict.
@@ -186,34 +105,24 @@ def run_checks(
     Raises:
         UsageError: a bad argument or an unreadable/invalid credentials file.
         TargetError: nothing answers HTTP at ``url``.
+        Raises:
+        UsageError: a bad argument or an unreadable/invalid credentials file; a bad
+            setting is named by its ``authconform check`` flag (``--max-examples``).
+        TargetError: nothing answers HTTP at ``url``.
     """
-    from conformance.cli.check import probe
-    from conformance.engine.runner import RunSettings, run_suite
-
-    if not isinstance(url, str) or not url:
-        raise UsageError("url", "expected http://host[:port] or https://host[:port]")
-    if max_examples < 1:
-        raise UsageError("max_examples", "must be at least 1")
-    if timeout <= 0:
-        raise UsageError("timeout", "must be positive")
-    if max_time <= 0:
-        raise UsageError("max_time", "must be positive")
-    if max_response_bytes < 1:
-        raise UsageError("max_response_bytes", "must be at least 1")
-    if expiry_wait < 0:
-        raise UsageError("expiry_wait", "must be zero or more seconds")
-    profiles = _profiles(api)
-    creds = _credentials(credentials)  # the caller's own mistakes first, then the target
-    url = url.rstrip("/")
-    probe(url)
-    settings = RunSettings(
+    require_url(url)
+    settings = Settings(
         fuzz=fuzz,
         max_examples=max_examples,
         seed=seed,
         timeout=timeout,
-        strict=strict,
-        options={"lifecycle": lifecycle, "jwks_url": jwks_url, "expiry_wait": expiry_wait},
-        max_response_bytes=max_response_bytes,
         max_time=max_time,
+        max_response_bytes=max_response_bytes,
+        strict=strict,
+        lifecycle=lifecycle,
+        jwks_url=jwks_url,
+        expiry_wait=expiry_wait,
     )
-    return run_suite(url, profiles, creds, settings, progress)
+    # The engine reports notes and results; the caller is promised the CLI's lines.
+    lines = (lambda event: progress(progress_line(event))) if progress else None
+    return check_target(url, settings, api=api, credentials=credentials, progress=lines)

@@ -18,9 +18,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from conformance.api import CheckInfo
-    from conformance.checks.registry import CheckResult
-    from conformance.engine.runner import RunResult
+    from conformance.engine.catalog import CheckInfo
+    from conformance.model import CheckResult, RunResult
 
 __all__ = ["AuthconformAdvisory", "ConformanceCheck", "ConformanceSuite", "ConformanceSystem"]
 
@@ -64,41 +63,36 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="protocol checks only: no Schemathesis stage",
     )
-    # The defaults are the CLI's and the API's, imported (light: no HTTP stack behind them).
-    from conformance.engine.limits import (
-        DEFAULT_MAX_EXAMPLES,
-        DEFAULT_MAX_RESPONSE_BYTES,
-        DEFAULT_RUN_SECONDS,
-        DEFAULT_TIMEOUT_SECONDS,
-    )
+    # The defaults are the run settings' own (light: no HTTP stack behind them).
+    from conformance.engine.settings import DEFAULTS
 
     group.addoption(
         "--authconform-max-examples",
         type=int,
-        default=DEFAULT_MAX_EXAMPLES,
+        default=DEFAULTS.max_examples,
         metavar="N",
-        help=f"Schemathesis examples per operation and phase (default: {DEFAULT_MAX_EXAMPLES})",
+        help=f"Schemathesis examples per operation and phase (default: {DEFAULTS.max_examples})",
     )
     group.addoption(
         "--authconform-timeout",
         type=float,
-        default=DEFAULT_TIMEOUT_SECONDS,
+        default=DEFAULTS.timeout,
         metavar="SECONDS",
-        help=f"the most a request may take (default: {DEFAULT_TIMEOUT_SECONDS:g})",
+        help=f"the most a request may take (default: {DEFAULTS.timeout:g})",
     )
     group.addoption(
         "--authconform-max-time",
         type=float,
-        default=DEFAULT_RUN_SECONDS,
+        default=DEFAULTS.max_time,
         metavar="SECONDS",
-        help=f"budget for the whole run (default: {DEFAULT_RUN_SECONDS:g})",
+        help=f"budget for the whole run (default: {DEFAULTS.max_time:g})",
     )
     group.addoption(
         "--authconform-max-response-bytes",
         type=int,
-        default=DEFAULT_MAX_RESPONSE_BYTES,
+        default=DEFAULTS.max_response_bytes,
         metavar="N",
-        help=f"read at most N bytes of an answer (default: {DEFAULT_MAX_RESPONSE_BYTES})",
+        help=f"read at most N bytes of an answer (default: {DEFAULTS.max_response_bytes})",
     )
     group.addoption("--authconform-seed", type=int, metavar="N", help="Schemathesis seed")
 
@@ -122,20 +116,25 @@ class _Suite:
 
     def result(self) -> RunResult:
         if self.run is None and self.error is None:
-            from conformance.api import AuthconformError, run_checks
+            from conformance.engine.settings import Settings
+            from conformance.engine.target import check_target
+            from conformance.errors import AuthconformError
 
             try:
-                self.run = run_checks(
-                    self.option("url"),
-                    api=_api(self.option("api")),
-                    credentials=self.option("credentials"),
-                    strict=self.option("strict"),
+                settings = Settings(
                     fuzz=not self.option("no_fuzz"),
                     max_examples=self.option("max_examples"),
                     seed=self.option("seed"),
                     timeout=self.option("timeout"),
                     max_time=self.option("max_time"),
                     max_response_bytes=self.option("max_response_bytes"),
+                    strict=self.option("strict"),
+                )
+                self.run = check_target(
+                    self.option("url"),
+                    settings,
+                    api=_api(self.option("api")),
+                    credentials=self.option("credentials"),
                 )
             except AuthconformError as exc:
                 from conformance.textsafe import one_line
@@ -157,7 +156,7 @@ class ConformanceCheck(pytest.Item):
         self.user_properties.append(("level", info.level.value))
 
     def runtest(self) -> None:
-        from conformance.checks.registry import Outcome
+        from conformance.model import Outcome
 
         run = self.suite.result()
         result = _verdict(run, self.info, self.suite.collected.get(self.info.system, set()))
@@ -203,8 +202,8 @@ def _verdict(run: RunResult, info: CheckInfo, collected: set[str]) -> CheckResul
     """The result for ``info``; results no item was collected for fold into schemathesis.run."""
     from dataclasses import replace
 
-    from conformance.api import SCHEMATHESIS_RUN
-    from conformance.checks.registry import Outcome
+    from conformance.engine.catalog import SCHEMATHESIS_RUN
+    from conformance.model import Outcome
 
     mine = [r for r in run.results if r.system == info.system and r.name == info.name]
     if info.name == SCHEMATHESIS_RUN:
@@ -245,7 +244,7 @@ class ConformanceSuite(pytest.Collector):
         return super().repr_failure(excinfo)
 
     def collect(self) -> list[pytest.Collector]:
-        from conformance.api import list_checks
+        from conformance.engine.catalog import list_checks
 
         infos = list_checks(_api(self.suite.option("api")), fuzz=not self.suite.option("no_fuzz"))
         by_system: dict[str, list[CheckInfo]] = {}

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.checks.registry import CheckResult, Outcome
-from conformance.engine.runner import RunSettings, run_system
+from conformance.engine.runner import run_system
+from conformance.engine.settings import Settings
+from conformance.model import CheckResult, Outcome
 from conformance.profiles import get_profile
 from reference_impl.serving.embedded import running_server
 
 
 def run_checks(system: str, url: str, credentials: dict[str, Any] | None) -> dict[str, CheckResult]:
     """Every check of ``system`` (no fuzzing) against ``url``, by check name."""
-    results = run_system(get_profile(system), url, credentials, RunSettings(fuzz=False))
+    results = run_system(get_profile(system), url, credentials, Settings(fuzz=False))
     return {result.name: result for result in results}
 
 

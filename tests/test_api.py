@@ -57,7 +57,7 @@ def test_list_checks_names_schemathesis_checks_with_their_levels() -> None:
     [
         ({"api": "nope"}, "api nope"),
         ({"api": []}, "api"),
-        ({"max_examples": 0}, "max_examples"),
+        ({"max_examples": 0}, "--max-examples"),
         ({"credentials": {"fib": {"users": [{"email": "a@b.co"}]}}}, "credentials argument"),
         ({"credentials": "/nonexistent/creds.json"}, "credentials file"),
     ],

@@ -13,8 +13,9 @@ import pytest
 from broken_fib import BROKEN, OTHER_READING
 
 from conformance.checks.common import FIB_SESSION_PATH, fib_login_body
-from conformance.checks.registry import CheckResult, Outcome
-from conformance.engine.runner import RunSettings, run_system
+from conformance.engine.runner import run_system
+from conformance.engine.settings import Settings
+from conformance.model import CheckResult, Outcome
 from conformance.profiles import get_profile
 from reference_impl.serving.embedded import running_server
 
@@ -28,7 +29,7 @@ def check_fib(**server_options: Any) -> dict[str, CheckResult]:
             get_profile("fib"),
             server.url,
             server.credentials,
-            RunSettings(fuzz=False, timeout=10.0, options={"lifecycle": False}),
+            Settings(fuzz=False, timeout=10.0, lifecycle=False),
         )
     return {r.name: r for r in results}
 
@@ -76,7 +77,7 @@ def test_other_documented_readings_pass() -> None:
             get_profile("fib"),
             server.url,
             server.credentials,
-            RunSettings(fuzz=False, options={"lifecycle": False}),
+            Settings(fuzz=False, lifecycle=False),
         )
     # Other readings are conformant: advisories (e.g. the project's Cache-Control) allowed.
     broken = _not_passed({r.name: r for r in results}, LOGIN_GROUPS)
@@ -85,7 +86,7 @@ def test_other_documented_readings_pass() -> None:
 
 def test_without_credentials_login_checks_skip_and_the_rest_run() -> None:
     with running_server(demo_users=1) as server:
-        results = run_system(get_profile("fib"), server.url, {}, RunSettings(fuzz=False))
+        results = run_system(get_profile("fib"), server.url, {}, Settings(fuzz=False))
     by_name = {r.name: r for r in results}
     assert by_name["correctly_signed_login_succeeds"].outcome is Outcome.SKIPPED
     assert "credentials" in by_name["correctly_signed_login_succeeds"].message

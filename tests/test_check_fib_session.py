@@ -21,9 +21,11 @@ from broken_fib_session import (
 )
 
 from conformance.checks.fib.session_common import LIFECYCLE_OFF_REASON
-from conformance.checks.registry import CheckResult, Outcome, checks_for, outcome_for
+from conformance.checks.registry import checks_for
 from conformance.engine.context import Context
-from conformance.engine.runner import RunSettings, run_check, run_system
+from conformance.engine.runner import run_check, run_system
+from conformance.engine.settings import Settings
+from conformance.model import CheckResult, Outcome, outcome_for
 from conformance.openapi.files import load_spec
 from conformance.profiles import get_profile, load_checks
 from reference_impl.serving.embedded import running_server
@@ -78,7 +80,7 @@ def check_lifecycle(
             client=client,
             spec=load_spec("fib"),
             credentials=server.credentials["fib"] if credentials else None,
-            options={"lifecycle": True, **(options or {})},
+            settings=Settings(lifecycle=True, **(options or {})),
         )
         return {
             chk.name: run_check(chk, ctx) for chk in checks_for("fib") if chk.group == "lifecycle"
@@ -93,7 +95,7 @@ def test_reference_server_passes_every_lifecycle_check() -> None:
     """The whole FIB run, login included, so the lifecycle group is seen as the CLI sees it."""
     with running_server(demo_users=1) as server:
         run = run_system(
-            get_profile("fib"), server.url, server.credentials, RunSettings(fuzz=False)
+            get_profile("fib"), server.url, server.credentials, Settings(fuzz=False)
         )
     results = {r.name: r for r in run if r.group == "lifecycle"}
     assert set(results) == LIFECYCLE_CHECKS
@@ -159,7 +161,7 @@ def test_lifecycle_off_skips_every_lifecycle_check_and_keeps_the_login() -> None
             get_profile("fib"),
             server.url,
             server.credentials,
-            RunSettings(fuzz=False, options={"lifecycle": False}),
+            Settings(fuzz=False, lifecycle=False),
         )
     lifecycle = [r for r in results if r.group == "lifecycle"]
     assert {r.name for r in lifecycle} == LIFECYCLE_CHECKS

@@ -83,8 +83,7 @@ def test_check_of_a_broken_server_exits_1_naming_the_check(tmp_path: Path) -> No
 
 
 def test_reports_render_every_outcome(tmp_path: Path) -> None:
-    from conformance.checks.registry import CheckResult, Outcome
-    from conformance.engine.runner import RunResult
+    from conformance.model import CheckResult, Outcome, RunResult
     from conformance.output.report import write_reports
 
     def result(name: str, outcome: Outcome, message: str = "") -> CheckResult:

@@ -13,8 +13,9 @@ from broken_duktig import BROKEN, OTHER_READING, duktig_itself
 from suite_in_process import describe, run_checks, run_checks_on_variant
 from wsgi_rewrite import rewriting
 
-from conformance.checks.registry import Outcome
-from conformance.engine.runner import RunSettings, run_system
+from conformance.engine.runner import run_system
+from conformance.engine.settings import Settings
+from conformance.model import Outcome
 from conformance.profiles import get_profile
 from reference_impl.serving.embedded import Running, running_server
 
@@ -143,7 +144,7 @@ def test_last_login_is_this_login_stored_in_the_database() -> None:
 def test_duktig_own_answers_are_conformant() -> None:
     """lastLogin null on a first sign-in, 404 for an undeclared method, 422 with a list for a
     body that is not JSON: what Duktig.Microservice itself answers passes, fuzzing included."""
-    settings = RunSettings(fuzz=True, max_examples=5, seed=3)
+    settings = Settings(fuzz=True, max_examples=5, seed=3)
     with running_server(demo_users=1, wrap=rewriting(duktig_itself())) as server:
         first = httpx.post(
             server.url + TOKEN,

@@ -15,10 +15,10 @@ from typing import Any
 from independent import fib, user_api
 from suite_in_process import run_checks
 
-from conformance.checks.registry import CheckResult, Level, Outcome
 from conformance.engine.faults import fault_line, group_faults
-from conformance.engine.runner import RunResult, format_summary
 from conformance.fuzz.report import FuzzRun
+from conformance.model import CheckResult, Level, Outcome, RunResult
+from conformance.output.console import format_summary
 from conformance.output.html import render_html
 from conformance.output.report import write_reports
 

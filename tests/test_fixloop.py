@@ -277,7 +277,8 @@ def test_the_sites_conformance_page_shows_coverage_and_reproducers(faulty_report
 def test_a_duktig_reproducer_carries_key_and_password_as_variables_and_shows_the_fault() -> None:
     from broken_duktig import BROKEN
 
-    from conformance.engine.runner import RunSettings, run_suite
+    from conformance.engine.runner import run_suite
+    from conformance.engine.settings import Settings
     from conformance.profiles import discover_profiles
     from reference_impl.serving.embedded import running_server
 
@@ -287,7 +288,7 @@ def test_a_duktig_reproducer_carries_key_and_password_as_variables_and_shows_the
             running.url,
             [discover_profiles()["duktig"]],
             running.credentials,
-            RunSettings(fuzz=False),
+            Settings(fuzz=False),
         )
         failed = next(r for r in run.results if r.name == must_fail)
         section = running.credentials["duktig"]
@@ -339,14 +340,15 @@ def test_a_signature_over_the_raw_email_is_a_variable_too_and_its_line_shows_the
     """On a server that takes it, that signature is a login forever: it must not be shown."""
     from broken_fib import BROKEN
 
-    from conformance.engine.runner import RunSettings, run_suite
+    from conformance.engine.runner import run_suite
+    from conformance.engine.settings import Settings
     from conformance.profiles import discover_profiles
     from reference_impl.serving.embedded import running_server
 
     options, must_fail = BROKEN["verifies_raw_email"]
     with running_server(demo_users=1, **options) as running:
         fib = [discover_profiles()["fib"]]
-        settings = RunSettings(fuzz=False, options={"lifecycle": False})
+        settings = Settings(fuzz=False, lifecycle=False)
         run = run_suite(running.url, fib, running.credentials, settings)
         failed = next(r for r in run.results if r.name == must_fail)
         assert failed.outcome.value == "failed"

@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from conformance.checks.registry import Outcome
 from conformance.fuzz.run import run_schemathesis
+from conformance.model import Outcome
 from conformance.profiles import Profile, get_profile
 from reference_impl.serving.embedded import running_server
 

@@ -149,12 +149,13 @@ def test_run_budget_bounds_the_schemathesis_stage(tmp_path: Path) -> None:
 
 def test_a_check_that_saw_only_redirects_is_not_a_pass() -> None:
     """Past the fingerprint (run_system skips it), redirects give checks nothing to judge."""
-    from conformance.checks.registry import Outcome
-    from conformance.engine.runner import RunSettings, run_system
+    from conformance.engine.runner import run_system
+    from conformance.engine.settings import Settings
+    from conformance.model import Outcome
     from conformance.profiles import get_profile
 
     with hostile_servers.serving("redirect_loop") as url:
-        results = run_system(get_profile("fib"), url, None, RunSettings(fuzz=False, timeout=2))
+        results = run_system(get_profile("fib"), url, None, Settings(fuzz=False, timeout=2))
     by_name = {r.name: r for r in results}
     assert by_name["error_bodies_use_the_envelope"].outcome is Outcome.NOT_APPLICABLE
     assert "redirect" in by_name["error_bodies_use_the_envelope"].message

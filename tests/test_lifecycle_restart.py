@@ -18,9 +18,11 @@ import pytest
 from subprocesses import serving
 
 from conformance.checks.fib.session_common import expect_refused, login_pair, logout, refresh
-from conformance.checks.registry import CheckFailure, Outcome, checks_for
+from conformance.checks.registry import checks_for
 from conformance.engine.context import Context
 from conformance.engine.runner import run_check
+from conformance.engine.settings import Settings
+from conformance.model import CheckFailure, Outcome
 from conformance.profiles import get_profile, load_checks
 
 TESTS = Path(__file__).resolve().parent
@@ -114,7 +116,7 @@ def test_lifecycle_checks_pass_across_granian_workers(
         httpx.Client(timeout=10.0, limits=no_keepalive) as client,
     ):
         ctx = _context(url, client, json.loads(creds_file.read_text())["fib"])
-        ctx.options["lifecycle"] = True
+        ctx.settings = Settings(lifecycle=True)
         results = [run_check(c, ctx) for c in checks_for("fib") if c.group == "lifecycle"]
     not_passed = {
         r.name: f"{r.message}\n{r.details}"

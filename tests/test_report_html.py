@@ -10,8 +10,7 @@ import pytest
 from broken_fib import BROKEN
 from in_process import authconform
 
-from conformance.checks.registry import CheckResult, Level, Outcome
-from conformance.engine.runner import RunResult
+from conformance.model import CheckResult, Level, Outcome, RunResult
 from conformance.output.html import render_html
 from reference_impl.serving.embedded import running_server
 

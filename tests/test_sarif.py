@@ -15,7 +15,8 @@ import pytest
 from fixloop_servers import faulty_server
 from sarif_check import validate_sarif
 
-from conformance.engine.runner import RunSettings, run_suite
+from conformance.engine.runner import run_suite
+from conformance.engine.settings import Settings
 from conformance.fixloop.baseline import fingerprint
 from conformance.output.report import report_json, write_reports
 from conformance.output.sarif import sarif_document
@@ -34,7 +35,7 @@ def faulty_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Path]
     folders = []
     with faulty_server() as (server, _):
         for number in (1, 2):
-            settings = RunSettings(fuzz=False, options={"lifecycle": True})
+            settings = Settings(fuzz=False, lifecycle=True)
             run = run_suite(server.url, [discover_profiles()["fib"]], server.credentials, settings)
             folder = tmp_path_factory.mktemp(f"sarif{number}")
             write_reports(run, folder)
@@ -116,7 +117,7 @@ def test_fingerprint_ignores_message_text_and_follows_the_cause() -> None:
 def test_reference_server_run_writes_a_valid_log_without_results(reference_server) -> None:
     duktig = [discover_profiles()["duktig"]]
     run = run_suite(
-        reference_server.url, duktig, reference_server.credentials, RunSettings(fuzz=False)
+        reference_server.url, duktig, reference_server.credentials, Settings(fuzz=False)
     )
     log = sarif_document(report_json(run))
     _validate(log)

@@ -14,8 +14,9 @@ from broken_user_api import BROKEN, OTHER_READING
 from other_user_api import Faults, serving_other
 from suite_in_process import describe, run_checks, run_checks_on_variant
 
-from conformance.checks.registry import CheckResult, Level, Outcome
-from conformance.engine.runner import RunResult, RunSettings, run_system
+from conformance.engine.runner import run_system
+from conformance.engine.settings import Settings
+from conformance.model import CheckResult, Level, Outcome, RunResult
 from conformance.profiles import get_profile
 from reference_impl.serving.embedded import Running, running_server
 
@@ -95,7 +96,7 @@ def test_signup_refuses_bad_fields_with_400(
 
 
 def _run_other(faults: Faults | None = None, *, fuzz: bool = False) -> dict[str, CheckResult]:
-    settings = RunSettings(fuzz=fuzz, max_examples=5, seed=3)
+    settings = Settings(fuzz=fuzz, max_examples=5, seed=3)
     with running_server(demo_users=0, wrap=serving_other(faults)) as server:
         results = run_system(get_profile("user-api"), server.url, None, settings)
     return {r.name: r for r in results}

@@ -10,18 +10,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conformance.checks.registry import (
-    Check,
-    CheckNotApplicable,
-    Level,
-    Outcome,
-    check,
-    checks_for,
-)
+from conformance.checks.registry import Check, check, checks_for
 from conformance.engine.context import Context
-from conformance.engine.runner import RunResult, format_line, format_summary, run_check
+from conformance.engine.runner import run_check
 from conformance.fuzz.config import build_plan
 from conformance.fuzz.report import FuzzRun
+from conformance.model import CheckNotApplicable, CheckResult, Level, Outcome, RunResult, Stopped
+from conformance.output.console import format_line, format_summary
 from conformance.output.report import write_reports
 
 
@@ -66,6 +61,23 @@ def test_advisories_fail_a_run_only_when_strict() -> None:
     assert "NOT conformant under --strict" in format_summary(strict)
     contract = RunResult(target="t", systems=["demo"], results=[_run(_broken, Level.CONTRACT)])
     assert not contract.conformant
+
+
+def test_the_not_run_list_reads_the_stopped_field_not_the_message() -> None:
+    def skipped(name: str, message: str, stopped: Stopped | None) -> CheckResult:
+        return CheckResult("demo", name, "g", "claim", Outcome.SKIPPED, message, stopped=stopped)
+
+    run = RunResult(
+        target="t",
+        systems=["demo"],
+        results=[
+            skipped("cut_off", "did not run: budget spent", Stopped.NOT_RUN),
+            # A skip reason that merely reads alike is not a check the stop left out.
+            skipped("own_reason", "did not run because no users were given", None),
+        ],
+        incomplete="budget spent",
+    )
+    assert "did not run (1): cut_off" in format_summary(run)
 
 
 def test_the_level_is_declared_at_registration_and_validated() -> None:

@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 
 from conformance import signing
-from conformance.checks.registry import CheckBlocked, CheckSkipped
-from conformance.engine.context import Context, Exchange
+from conformance.engine.context import Context
+from conformance.model import CheckBlocked, CheckSkipped, Exchange
 from conformance.openapi.schema import documented_code, response_errors, spec_operations
 from conformance.openapi.view import contract_view, strict_view
 

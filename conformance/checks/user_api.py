@@ -23,7 +23,7 @@ from conformance.checks.common import (
     judge_responses,
     require_jwt,
 )
-from conformance.checks.registry import CheckSkipped, check
+from conformance.checks.registry import check
 from conformance.checks.user_api_account import (
     DOCUMENTED_BODY,
     LOGIN_PATH,
@@ -39,6 +39,7 @@ from conformance.checks.user_api_account import (
     user_body_problems,
 )
 from conformance.engine.context import Context
+from conformance.model import CheckSkipped
 
 # Seed 003: "Token is only valid for 1 hour."
 TOKEN_LIFETIME_SECONDS = 3600

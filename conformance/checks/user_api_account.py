@@ -12,8 +12,8 @@ from typing import Any
 
 import httpx
 
-from conformance.checks.registry import CheckBlocked
 from conformance.engine.context import Context
+from conformance.model import CheckBlocked
 
 SIGNUP_PATH = "/api/user/signup"
 LOGIN_PATH = "/api/user/login"

@@ -8,29 +8,22 @@ import random
 import shlex
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
-from urllib.parse import urlsplit
 
-import httpx
-
-from conformance.engine.bounded import BoundedClient
 from conformance.engine.credentials import load_credentials
-from conformance.engine.limits import (
-    DEFAULT_MAX_EXAMPLES,
-    DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_RUN_SECONDS,
-    DEFAULT_TIMEOUT_SECONDS,
-)
-from conformance.engine.runner import RunResult, RunSettings, format_summary, run_suite
-from conformance.errors import TargetError, UsageError
+from conformance.engine.runner import run_suite
+from conformance.engine.settings import DEFAULTS, EMBEDDED_USERS, NO_CREDENTIALS_FILE, Settings
+from conformance.engine.target import probe
+from conformance.errors import UsageError
 from conformance.fixloop import hooks as fixloop
 from conformance.fixloop.coverage import observing
+from conformance.model import CheckResult, RunResult
+from conformance.output.console import format_summary, progress_line
 from conformance.profiles import Profile, discover_profiles
 
-__all__ = ["configure", "probe", "run"]
+__all__ = ["configure", "run", "settings_from_args"]
 
-# Connecting is quick or it is not going to work: fail fast with a plain message.
-PROBE_TIMEOUT_SECONDS = 5.0
 EMBEDDED_DEMO_USERS = 3
 JWKS_PATH = "/.well-known/jwks.json"
 
@@ -100,9 +93,9 @@ not the API, or an incomplete run."""
     parser.add_argument(
         "--max-examples",
         type=int,
-        default=DEFAULT_MAX_EXAMPLES,
+        default=DEFAULTS.max_examples,
         metavar="N",
-        help=f"Schemathesis examples per operation and phase (default: {DEFAULT_MAX_EXAMPLES})",
+        help=f"Schemathesis examples per operation and phase (default: {DEFAULTS.max_examples})",
     )
     parser.add_argument(
         "--seed", type=int, metavar="N", help="Schemathesis random seed, to repeat a run"
@@ -126,7 +119,7 @@ not the API, or an incomplete run."""
     parser.add_argument(
         "--expiry-wait",
         type=float,
-        default=0.0,
+        default=DEFAULTS.expiry_wait,
         metavar="SECONDS",
         help="let expired_access_token_is_rejected wait up to SECONDS for a real access "
         "token to expire (an expired token cannot be forged without the server's key); "
@@ -147,46 +140,28 @@ not the API, or an incomplete run."""
     parser.add_argument(
         "--timeout",
         type=float,
-        default=DEFAULT_TIMEOUT_SECONDS,
+        default=DEFAULTS.timeout,
         metavar="SECONDS",
-        help=f"the most a request may take, answer included (default: {DEFAULT_TIMEOUT_SECONDS:g})",
+        help=f"the most a request may take, answer included (default: {DEFAULTS.timeout:g})",
     )
     parser.add_argument(
         "--max-time",
         type=float,
-        default=DEFAULT_RUN_SECONDS,
+        default=DEFAULTS.max_time,
         metavar="SECONDS",
         help=f"budget for the whole run; past it the run stops and is reported incomplete "
-        f"(exit 2) (default: {DEFAULT_RUN_SECONDS:g})",
+        f"(exit 2) (default: {DEFAULTS.max_time:g})",
     )
     parser.add_argument(
         "--max-response-bytes",
         type=int,
-        default=DEFAULT_MAX_RESPONSE_BYTES,
+        default=DEFAULTS.max_response_bytes,
         metavar="N",
         help=f"read at most N bytes of an answer, Schemathesis's included; a longer one "
         f"fails the check "
-        f"(default: {DEFAULT_MAX_RESPONSE_BYTES})",
+        f"(default: {DEFAULTS.max_response_bytes})",
     )
     fixloop.configure(parser)  # fix loop: --baseline, --fail-on, --min-coverage
-
-
-def probe(url: str) -> None:
-    """Make sure something answers HTTP at ``url``; any status will do, the body is not read."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise UsageError(f"URL {url}", "expected http://host[:port] or https://host[:port]")
-    try:
-        with BoundedClient(timeout=PROBE_TIMEOUT_SECONDS, max_failures=None) as client:
-            client.request("GET", url, read_body=False)
-    except httpx.TimeoutException as exc:
-        raise TargetError(f"target {url}", f"no answer within {PROBE_TIMEOUT_SECONDS:g} s") from exc
-    except httpx.ConnectError as exc:
-        raise TargetError(f"target {url}", f"cannot connect ({exc or type(exc).__name__})") from exc
-    except httpx.TransportError as exc:
-        # Connected, then a reset, a hang-up or bytes that are not HTTP.
-        why = f"connected, but got no HTTP answer ({exc or type(exc).__name__})"
-        raise TargetError(f"target {url}", why) from exc
 
 
 def _choose_profiles(api: str) -> list[Profile]:
@@ -235,8 +210,9 @@ def _warn_secrets_shown() -> None:
     )
 
 
-def _progress(line: str) -> None:
-    print(line, flush=True)
+def _progress(event: str | CheckResult) -> None:
+    """Print the engine's progress as it comes: its notes, and one line per finished check."""
+    print(progress_line(event), flush=True)
 
 
 def _default_api(args: argparse.Namespace, credentials: dict[str, Any]) -> str:
@@ -262,49 +238,41 @@ def _command_line(args: argparse.Namespace, api: str) -> str:
     words += ["--api", "all" if api == "all" else api]
     if args.credentials:
         words += ["--credentials", args.credentials]
-    if args.max_examples != DEFAULT_MAX_EXAMPLES:
+    if args.max_examples != DEFAULTS.max_examples:
         words += ["--max-examples", str(args.max_examples)]
     return shlex.join(words)
 
 
+def settings_from_args(args: argparse.Namespace, seed: int | None) -> Settings:
+    """The run's settings from the flags, validated before anything starts."""
+    return Settings(
+        fuzz=not args.no_fuzz,
+        max_examples=args.max_examples,
+        seed=seed,
+        timeout=args.timeout,
+        max_time=args.max_time,
+        max_response_bytes=args.max_response_bytes,
+        strict=args.strict,
+        lifecycle=not args.no_lifecycle,
+        jwks_url=args.jwks_url,
+        expiry_wait=args.expiry_wait,
+        # Skip reasons tell "no file given" from "no section in the file".
+        credentials_file=(args.credentials or NO_CREDENTIALS_FILE) if args.url else EMBEDDED_USERS,
+        show_secrets=args.show_secrets,
+    )
+
+
 def run(args: argparse.Namespace) -> int:
-    if args.max_examples < 1:
-        raise UsageError("--max-examples", "must be at least 1")
-    if args.timeout <= 0:
-        raise UsageError("--timeout", "must be positive")
-    if args.max_time <= 0:
-        raise UsageError("--max-time", "must be positive")
-    if args.max_response_bytes < 1:
-        raise UsageError("--max-response-bytes", "must be at least 1")
-    if args.expiry_wait < 0:
-        raise UsageError("--expiry-wait", "must be zero or more seconds")
+    # fix loop: a seed always, so that a replay repeats the Schemathesis stage exactly.
+    seed = args.seed if args.seed is not None else random.randrange(2**31)
+    settings = settings_from_args(args, seed)
     if args.api:
         _choose_profiles(args.api)  # a bad --api is reported before anything starts
     baseline = fixloop.validate(args)  # fix loop
-    # fix loop: a seed always, so that a replay repeats the Schemathesis stage exactly.
-    seed = args.seed if args.seed is not None else random.randrange(2**31)
     with _target(args) as (url, credentials):
         api = args.api or _default_api(args, credentials)
         profiles = _choose_profiles(api)
-        settings = RunSettings(
-            fuzz=not args.no_fuzz,
-            max_examples=args.max_examples,
-            seed=seed,
-            timeout=args.timeout,
-            strict=args.strict,
-            options={
-                "lifecycle": not args.no_lifecycle,
-                # None: the lifecycle checks try URL/.well-known/jwks.json and say so.
-                "jwks_url": args.jwks_url,
-                "expiry_wait": args.expiry_wait,
-                # Skip reasons tell "no file given" from "no section in the file".
-                "credentials_file": args.credentials if args.url else "the embedded server's users",
-            },
-            max_response_bytes=args.max_response_bytes,
-            max_time=args.max_time,
-            command=_command_line(args, api),
-            show_secrets=args.show_secrets,
-        )
+        settings = replace(settings, command=_command_line(args, api))
         if args.show_secrets:
             _warn_secrets_shown()
         with observing() as seen:  # fix loop: documented-answer coverage

@@ -14,9 +14,9 @@ import sys
 from types import SimpleNamespace
 from typing import Any
 
+from conformance.engine.settings import DEFAULTS, EMBEDDED_USERS, NO_CREDENTIALS_FILE, Settings
 from conformance.errors import UsageError
 from conformance.fixloop.baseline import FLAGGED, fingerprint, load_report
-from conformance.fixloop.selection import ONLY
 
 __all__ = ["configure", "judge", "run"]
 
@@ -80,7 +80,7 @@ def _args(url: str | None, credentials: str | None) -> SimpleNamespace:
 
 def run(args: argparse.Namespace) -> int:
     from conformance.cli.check import _choose_profiles, _progress, _target
-    from conformance.engine.runner import RunSettings, run_suite
+    from conformance.engine.runner import run_suite
     from conformance.output.report import report_json
 
     old = load_report(args.report_dir, "replay")
@@ -95,21 +95,20 @@ def run(args: argparse.Namespace) -> int:
     for result in flagged:
         only.setdefault(result["system"], []).append(result["name"])
     systems = [s for s in old["systems"] if s in only]
-    run_settings = RunSettings(
-        fuzz=settings.get("fuzz", True),
-        max_examples=settings.get("max_examples", 20),
+    run_settings = Settings(
+        fuzz=settings.get("fuzz", DEFAULTS.fuzz),
+        max_examples=settings.get("max_examples", DEFAULTS.max_examples),
         seed=settings.get("seed"),
-        timeout=settings.get("timeout", 10.0),
-        strict=settings.get("strict", False),
-        options={
-            "lifecycle": settings.get("lifecycle", True),
-            "jwks_url": settings.get("jwks_url"),
-            "expiry_wait": settings.get("expiry_wait", 0.0),
-            "credentials_file": credentials if url else "the embedded server's users",
-            ONLY: only,
-        },
-        max_response_bytes=settings.get("max_response_bytes", 1024 * 1024),
+        timeout=settings.get("timeout", DEFAULTS.timeout),
+        # An old block without max_time replays without a budget, as it always did.
         max_time=settings.get("max_time"),
+        max_response_bytes=settings.get("max_response_bytes", DEFAULTS.max_response_bytes),
+        strict=settings.get("strict", DEFAULTS.strict),
+        lifecycle=settings.get("lifecycle", DEFAULTS.lifecycle),
+        jwks_url=settings.get("jwks_url"),
+        expiry_wait=settings.get("expiry_wait", DEFAULTS.expiry_wait),
+        credentials_file=(credentials or NO_CREDENTIALS_FILE) if url else EMBEDDED_USERS,
+        only=only,
     )
     _progress(f"replaying {len(flagged)} finding(s) of {args.report_dir}")
     with _target(_args(url, credentials)) as (target, creds):

@@ -6,15 +6,18 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
 import httpx
 
-from conformance.checks.registry import CheckBlocked, CheckFailure
 from conformance.engine.bounded import BoundedClient, ResponseTooLarge, describe, safe_json
-from conformance.engine.masking import mask_body, mask_header, token_values
+from conformance.engine.evidence import clip
+from conformance.engine.masking import token_values
+from conformance.engine.settings import Settings
+from conformance.model import CheckBlocked, CheckFailure, Exchange, ServerError
 
-__all__ = ["EXCHANGE_OBSERVERS", "Context", "Exchange", "ServerError", "nothing_to_judge"]
+# Exchange stays importable from here for the check modules that import it with Context.
+__all__ = ["EXCHANGE_OBSERVERS", "Context", "Exchange", "nothing_to_judge"]
 
 # fix loop: called with (system, exchange) for every answer a check receives (coverage).
 EXCHANGE_OBSERVERS: list[Callable[[str, Exchange], None]] = []
@@ -23,87 +26,13 @@ EXCHANGE_OBSERVERS: list[Callable[[str, Exchange], None]] = []
 HISTORY_LENGTH = 64
 HISTORY_BODY_LIMIT = 16 * 1024
 
-# Evidence is for humans: long bodies are cut so a report stays readable.
-EVIDENCE_BODY_LIMIT = 2000
-
-
-def _clip(text: str) -> str:
-    if len(text) <= EVIDENCE_BODY_LIMIT:
-        return text
-    return f"{text[:EVIDENCE_BODY_LIMIT]}… ({len(text)} characters in all)"
-
-
-def _as_is(name: str, value: str) -> str:
-    return value
-
-
-@dataclass
-class Exchange:
-    """One request and the response to it, kept as evidence for a failure."""
-
-    method: str
-    url: str
-    request_headers: dict[str, str]
-    request_body: str
-    status: int | None
-    response_headers: dict[str, str]
-    response_body: str
-
-    @classmethod
-    def from_response(cls, response: httpx.Response) -> Exchange:
-        request = response.request
-        return cls(
-            method=request.method,
-            url=str(request.url),
-            request_headers=dict(request.headers),
-            request_body=request.content.decode("utf-8", "replace"),
-            status=response.status_code,
-            response_headers=dict(response.headers),
-            response_body=response.text,
-        )
-
-    def key(self) -> str:
-        """``"POST /path"``: what makes two answers to the suite's requests one cause."""
-        return f"{self.method.upper()} {urlsplit(self.url).path or '/'}"
-
-    def render(self, *, masked: bool = True) -> str:
-        """The exchange as a short HTTP transcript, bodies clipped, secrets masked (unless
-        ``masked`` is False: ``--show-secrets``)."""
-        header = mask_header if masked else _as_is
-        body = mask_body if masked else str
-        lines = [f"> {self.method} {self.url}"]
-        sent = {k.lower(): v for k, v in self.request_headers.items()}
-        for name in ("content-type", "authorization", "x-auth-key"):
-            if name in sent:
-                lines.append(f"> {name}: {header(name, sent[name])}")
-        if self.request_body:
-            lines.append(f"> {_clip(body(self.request_body))}")
-        lines.append(f"< {self.status}" if self.status is not None else "< (no answer)")
-        answered = {k.lower(): v for k, v in self.response_headers.items()}
-        for name in ("content-type", "location"):
-            if name in answered:
-                lines.append(f"< {name}: {answered[name]}")
-        if self.response_body:
-            lines.append(f"< {_clip(body(self.response_body))}")
-        return "\n".join(lines)
-
-
-@dataclass
-class ServerError:
-    """A 5xx answer to one (method, path), kept once with the first request that drew it."""
-
-    exchange: Exchange
-    check: str  # the check that sent it
-    statuses: set[int] = field(default_factory=set)
-    seen: int = 0
-
 
 @dataclass
 class Context:
     """A run's view of one system on one target.
 
     ``credentials`` is that system's section of the credentials file (or None);
-    ``options`` holds run switches such as ``lifecycle`` or ``jwks_url``;
+    ``settings`` holds the run's switches such as ``lifecycle`` or ``jwks_url``;
     ``cache`` lets checks share costly results (a fresh login) within one run.
     """
 
@@ -112,7 +41,7 @@ class Context:
     client: BoundedClient
     spec: dict[str, Any]
     credentials: dict[str, Any] | None = None
-    options: dict[str, Any] = field(default_factory=dict)
+    settings: Settings = field(default_factory=Settings)
     cache: dict[str, Any] = field(default_factory=dict)
     last: Exchange | None = None
     # (status, content type) of every answer the current check received: a check that
@@ -127,7 +56,11 @@ class Context:
     history: list[Exchange] = field(default_factory=list)
     # Told every token and signature sent or received, so evidence masks them by value.
     learn: Callable[[Iterable[str]], None] | None = None
-    show_secrets: bool = False  # evidence rendered in clear (local debugging only)
+
+    @property
+    def show_secrets(self) -> bool:
+        """Evidence rendered in clear (``--show-secrets``, local debugging only)."""
+        return self.settings.show_secrets
 
     def request(
         self,
@@ -237,7 +170,7 @@ class Context:
         except ValueError as exc:
             self.fail(
                 "response body is not JSON",
-                received=f"{exc}: {_clip(response.text)}" if response.content else "(empty body)",
+                received=f"{exc}: {clip(response.text)}" if response.content else "(empty body)",
                 documented="a JSON body",
             )
 

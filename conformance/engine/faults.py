@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from conformance.checks.registry import CheckResult, Level, Outcome
-from conformance.engine.context import Context, Exchange
+from conformance.engine.context import Context
+from conformance.engine.evidence import render_exchange
+from conformance.model import CheckResult, Exchange, Level, Outcome
 
 __all__ = [
     "SERVER_ERROR_CLAIM",
@@ -47,7 +48,7 @@ def server_error_results(ctx: Context) -> list[CheckResult]:
             f"documented: {SERVER_ERROR_DOCUMENTED}",
             f"hint:       first drawn by the check {seen.check}",
             "evidence:",
-            *(f"  {line}" for line in seen.exchange.render().splitlines()),
+            *(f"  {line}" for line in render_exchange(seen.exchange).splitlines()),
         ]
         results.append(
             CheckResult(

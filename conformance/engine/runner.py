@@ -18,118 +18,42 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Iterable
 from typing import Any
 
-from conformance.checks.registry import (
-    Check,
+from conformance.checks.registry import Check, checks_for
+from conformance.engine.bounded import BoundedClient, RunBudget
+from conformance.engine.context import Context, nothing_to_judge
+from conformance.engine.evidence import render_exchange
+from conformance.engine.faults import server_error_results
+from conformance.engine.fuzz_stage import fuzz_stage
+from conformance.engine.gate import make_safe
+from conformance.engine.masking import Masker, secret_values
+from conformance.engine.settings import Settings
+from conformance.errors import RunStopped, UsageError
+from conformance.fixloop.reproduce import failing_request, reproducer, run_reproducer_line
+from conformance.fixloop.selection import fuzz_selected, selected
+from conformance.fuzz.report import run_result
+from conformance.model import (
     CheckBlocked,
     CheckFailure,
     CheckNotApplicable,
     CheckResult,
     CheckSkipped,
-    Level,
     Outcome,
-    checks_for,
+    Progress,
+    RunResult,
+    Stopped,
     outcome_for,
 )
-from conformance.engine.bounded import BoundedClient, RunBudget
-from conformance.engine.context import Context, nothing_to_judge
-from conformance.engine.faults import fault_line, group_faults, server_error_results
-from conformance.engine.limits import (
-    DEFAULT_MAX_EXAMPLES,
-    DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_TIMEOUT_SECONDS,
-)
-from conformance.engine.masking import Masker, secret_values
-from conformance.errors import AuthconformError, RunStopped, UsageError
-from conformance.fixloop.reproduce import failing_request, reproducer, run_reproducer_line
-from conformance.fixloop.selection import fuzz_selected, selected
-from conformance.fuzz.report import run_result
 from conformance.profiles import Profile, load_checks
 from conformance.textsafe import visible
 
 __all__ = [
-    "RunResult",
-    "RunSettings",
-    "format_counts",
-    "format_line",
-    "format_summary",
     "run_check",
     "run_suite",
     "run_system",
-    "verdict_line",
 ]
-
-Progress = Callable[[str], None]
-
-
-_LABELS = {
-    Outcome.PASSED: "PASS",
-    Outcome.FAILED: "FAIL",
-    Outcome.WARNED: "WARN",
-    Outcome.SKIPPED: "SKIP",
-    Outcome.NOT_APPLICABLE: "N/A ",
-    Outcome.ERROR: "ERR ",
-    Outcome.BLOCKED: "BLKD",
-}
-# Outcomes that make a run not conformant; --strict adds the broken advisories.
-_BAD = (Outcome.FAILED, Outcome.ERROR)
-_BAD_STRICT = (*_BAD, Outcome.WARNED)
-
-
-@dataclass
-class RunSettings:
-    """Switches for one run; ``options`` reaches every check as ``ctx.options``."""
-
-    fuzz: bool = True
-    max_examples: int = DEFAULT_MAX_EXAMPLES
-    seed: int | None = None
-    timeout: float = DEFAULT_TIMEOUT_SECONDS
-    strict: bool = False  # broken advisories make the run fail
-    options: dict[str, Any] = field(default_factory=dict)
-    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
-    max_time: float | None = None  # whole-run budget in seconds; None: unlimited
-    fingerprint: bool = True  # first make sure the target looks like each system's API
-    command: str | None = None  # the command that repeats this run (for reproduce lines)
-    show_secrets: bool = False  # local debugging only: evidence keeps tokens and credentials
-
-
-@dataclass
-class RunResult:
-    """Everything a report needs about one run."""
-
-    target: str
-    systems: list[str]
-    results: list[CheckResult]
-    date: datetime = field(default_factory=lambda: datetime.now(UTC))
-    strict: bool = False  # advisories count as failures
-    incomplete: str | None = None  # why the run stopped early; None: it ran to the end
-    # fix loop: report.json blocks (settings, coverage, baseline) added after the run.
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def conformant(self) -> bool:
-        """Complete, no broken contract claim and no suite error (nor advisory, when strict)."""
-        bad = _BAD_STRICT if self.strict else _BAD
-        return self.incomplete is None and not any(r.outcome in bad for r in self.results)
-
-    def flagged(self) -> list[CheckResult]:
-        """The results a reader must look at: failures, errors, advisories, then blocked."""
-        order = (Outcome.FAILED, Outcome.ERROR, Outcome.WARNED, Outcome.BLOCKED)
-        return sorted(
-            (r for r in self.results if r.outcome in order), key=lambda r: order.index(r.outcome)
-        )
-
-    def counts(self, system: str | None = None) -> dict[str, int]:
-        chosen = [r for r in self.results if system is None or r.system == system]
-        counts = {outcome.value: 0 for outcome in Outcome}
-        for result in chosen:
-            counts[result.outcome.value] += 1
-        counts["total"] = len(chosen)
-        return counts
 
 
 def _failure_details(failure: CheckFailure, *, masked: bool = True) -> str:
@@ -142,7 +66,7 @@ def _failure_details(failure: CheckFailure, *, masked: bool = True) -> str:
         lines.append(f"hint:       {failure.hint}")
     if failure.exchange is not None:
         lines.append("evidence:")
-        evidence = failure.exchange.render(masked=masked)
+        evidence = render_exchange(failure.exchange, masked=masked)
         lines.extend(f"  {line}" for line in evidence.splitlines())
     return "\n".join(lines)
 
@@ -197,90 +121,10 @@ def run_check(chk: Check, ctx: Context) -> CheckResult:
     )
 
 
-def format_line(result: CheckResult) -> str:
-    """One progress line: ``  PASS fib  login  correctly_signed_login_succeeds  0.02s``.
-
-    Advisory checks say so (``[advisory]``); a check timed only as part of a tool's run
-    shows no time of its own.
-    """
-    line = f"  {_LABELS[result.outcome]} {result.system}  {result.group}  {result.name}"
-    if result.level is not Level.CONTRACT:
-        line += f"  [{result.level.value}]"
-    if result.duration is not None:
-        line += f"  {result.duration:.2f}s"
-    explained = (Outcome.SKIPPED, Outcome.NOT_APPLICABLE, Outcome.WARNED, Outcome.BLOCKED)
-    if result.outcome in explained and result.message:
-        line += f"  ({result.message})"
-    return line
-
-
 def _load_spec(profile: Profile) -> dict[str, Any]:
     from conformance.openapi.files import load_spec
 
     return load_spec(profile.name)
-
-
-def _fuzz(
-    profile: Profile,
-    base_url: str,
-    credentials: dict[str, Any] | None,
-    settings: RunSettings,
-    progress: Progress | None,
-    budget: RunBudget,
-) -> list[CheckResult]:
-    try:
-        from conformance.fuzz.run import DEFAULT_RUN_TIMEOUT, run_schemathesis
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("conformance.fuzz.run", "schemathesis"):
-            raise
-        raise UsageError(
-            "schemathesis stage", f"{exc.name} is not available; run with --no-fuzz"
-        ) from exc
-    started = time.perf_counter()
-    budget.stop_if_spent()
-    run_timeout = min(DEFAULT_RUN_TIMEOUT, budget.remaining())
-    try:
-        results = run_schemathesis(
-            profile,
-            base_url,
-            max_examples=settings.max_examples,
-            seed=settings.seed,
-            progress=progress,
-            credentials=credentials,
-            run_timeout=run_timeout,
-            reproduce=settings.command,
-            max_response_bytes=settings.max_response_bytes,
-        )
-        killed = [
-            r for r in results if r.name == "schemathesis.run" and "did not finish" in r.message
-        ]
-        if killed and run_timeout < DEFAULT_RUN_TIMEOUT:
-            # Killed for the run's budget, not stuck on its own: the run is incomplete.
-            why = f"the run's budget of {budget.seconds:g} s ran out during Schemathesis"
-            done = [r for r in results if r not in killed]
-            done.append(
-                run_result(
-                    profile.name,
-                    Outcome.SKIPPED,
-                    message=f"did not run to the end: {why}",
-                    details=killed[0].details,
-                    duration=time.perf_counter() - started,
-                )
-            )
-            raise RunStopped("--max-time", why).with_results(done)
-        return results
-    except AuthconformError:
-        raise
-    except Exception as exc:  # Schemathesis breaking is the suite's problem, not the target's
-        return [
-            run_result(
-                profile.name,
-                Outcome.ERROR,
-                message=f"{type(exc).__name__}: {exc}",
-                details=traceback.format_exc(),
-                duration=time.perf_counter() - started,
-            )
-        ]
 
 
 def _spec_missing(profile: Profile, why: str, progress: Progress | None) -> CheckResult:
@@ -294,7 +138,7 @@ def _spec_missing(profile: Profile, why: str, progress: Progress | None) -> Chec
         details="protocol checks ran without the spec's schemas; Schemathesis did not run",
     )
     if progress:
-        progress(format_line(result))
+        progress(result)
     return result
 
 
@@ -302,7 +146,7 @@ def run_system(
     profile: Profile,
     base_url: str,
     credentials: dict[str, Any] | None,
-    settings: RunSettings,
+    settings: Settings,
     progress: Progress | None = None,
     *,
     budget: RunBudget | None = None,
@@ -323,10 +167,10 @@ def run_system(
         # fix loop: a Schemathesis failure is shown by its run, repeated with the same seed.
         if result.group == "schemathesis" and result.outcome in (Outcome.FAILED, Outcome.WARNED):
             result.reproduce = run_reproducer_line(settings.command, profile.name, settings.seed)
-        _make_safe(result, masker)
+        make_safe(result, masker)
         results.append(result)
         if progress:
-            progress(format_line(result))
+            progress(result)
 
     try:
         spec = _load_spec(profile)
@@ -342,12 +186,11 @@ def run_system(
                 client=client,
                 spec=spec,
                 credentials=section,
-                options=dict(settings.options),
+                settings=settings,
                 learn=masker.learn,
-                show_secrets=settings.show_secrets,
             )
             for chk in checks_for(profile.name):
-                if not selected(settings.options, profile.name, chk.name):  # fix loop: replay
+                if not selected(settings.only, profile.name, chk.name):  # fix loop: replay
                     continue
                 budget.stop_if_spent()
                 result = run_check(chk, ctx)
@@ -355,8 +198,18 @@ def run_system(
                 record(result)
             for result in server_error_results(ctx):
                 record(result)
-        if settings.fuzz and spec and fuzz_selected(settings.options, profile.name):
-            for result in _fuzz(profile, base_url, section, settings, progress, budget):
+        if settings.fuzz and spec and fuzz_selected(settings.only, profile.name):
+            for result in fuzz_stage(
+                profile,
+                base_url,
+                section,
+                budget,
+                max_examples=settings.max_examples,
+                seed=settings.seed,
+                command=settings.command,
+                max_response_bytes=settings.max_response_bytes,
+                progress=progress,
+            ):
                 record(result)
     except RunStopped as stop:
         for result in stop.results:
@@ -365,14 +218,7 @@ def run_system(
     return results
 
 
-def _make_safe(result: CheckResult, masker: Masker) -> None:
-    """Secrets masked and control characters made visible: the one gate before any output."""
-    result.message = visible(masker(result.message))
-    result.details = visible(masker(result.details))
-    result.reproduce = visible(masker.by_value(result.reproduce))
-
-
-def _client(settings: RunSettings, budget: RunBudget) -> BoundedClient:
+def _client(settings: Settings, budget: RunBudget) -> BoundedClient:
     return BoundedClient(
         timeout=settings.timeout, max_bytes=settings.max_response_bytes, budget=budget
     )
@@ -399,10 +245,18 @@ def _not_run(
                         message=f"did not run: {why}",
                         duration=None,
                         level=chk.level,
+                        stopped=Stopped.NOT_RUN,
                     )
                 )
         if fuzz and profile.name not in fuzzed:
-            missing.append(run_result(profile.name, Outcome.SKIPPED, message=f"did not run: {why}"))
+            missing.append(
+                run_result(
+                    profile.name,
+                    Outcome.SKIPPED,
+                    message=f"did not run: {why}",
+                    stopped=Stopped.NOT_RUN,
+                )
+            )
     return missing
 
 
@@ -410,7 +264,7 @@ def run_suite(
     base_url: str,
     profiles: Iterable[Profile],
     credentials: dict[str, Any] | None,
-    settings: RunSettings,
+    settings: Settings,
     progress: Progress | None = None,
 ) -> RunResult:
     """Check every given system on one target, in order, within the run's budget.
@@ -443,7 +297,7 @@ def run_suite(
         results.extend(missing)
         incomplete = visible(masker(incomplete))
     for result in results:  # idempotent: also covers results made outside run_system
-        _make_safe(result, masker)
+        make_safe(result, masker)
     return RunResult(
         target=base_url,
         systems=[p.name for p in profiles],
@@ -456,7 +310,7 @@ def run_suite(
 def _fingerprint(
     base_url: str,
     profiles: list[Profile],
-    settings: RunSettings,
+    settings: Settings,
     budget: RunBudget,
     progress: Progress | None,
 ) -> None:
@@ -471,65 +325,3 @@ def _fingerprint(
             seen = looks_like(client, base_url, profile, spec)
             if progress:
                 progress(f"{profile.name}: the target looks like this API ({visible(seen)})")
-
-
-def format_summary(run: RunResult) -> str:
-    """Per-system counts, then each fault with the results it explains, then the advisories."""
-    lines = ["", f"Summary for {run.target}"]
-    for system in run.systems:
-        lines.append(f"  {system}: {format_counts(run.counts(system))}")
-    for number, fault in enumerate(group_faults(run.results), start=1):
-        lines.append("")
-        lines.append(f"FAULT {number}: {fault.key}")
-        for result in fault.failures:
-            lines.extend(_flagged_lines(result))
-        for result in fault.blocked:
-            lines.append(f"  BLOCKED {result.system} {result.name}: {result.message}")
-    for result in run.results:
-        if result.outcome is Outcome.WARNED:
-            lines.append("")
-            lines.extend(_flagged_lines(result))
-    not_run = [r.name for r in run.results if r.message.startswith("did not run")]
-    if run.incomplete and not_run:
-        lines.append("")
-        lines.append(f"did not run ({len(not_run)}): {', '.join(not_run)}")
-    lines.append("")
-    lines.append(fault_line(run.results))
-    lines.append(verdict_line(run))
-    return "\n".join(lines)
-
-
-def _flagged_lines(result: CheckResult) -> list[str]:
-    label = _LABELS[result.outcome].strip()
-    lines = [f"{label} {result.system} {result.name} [{result.level.value}]"]
-    lines.append(f"  claim: {result.summary}")
-    lines.append(f"  {result.message}")
-    lines.extend(f"  {line}" for line in result.details.splitlines())
-    if result.reproduce:  # fix loop
-        lines.append("  reproduce:")
-        lines.extend(f"    {line}" for line in result.reproduce.splitlines())
-    return lines
-
-
-def format_counts(c: dict[str, int]) -> str:
-    """``12 passed, 0 failed, 1 advisories, 0 errors, 3 skipped, 1 not applicable (17 checks)``."""
-    return (
-        f"{c['passed']} passed, {c['failed']} failed, {c['warned']} advisories, "
-        f"{c['error']} errors, {c['skipped']} skipped, {c['not_applicable']} not applicable"
-        + (f", {c['blocked']} blocked" if c.get("blocked") else "")
-        + f" ({c['total']} checks)"
-    )
-
-
-def verdict_line(run: RunResult) -> str:
-    """The run's verdict in words, naming advisories and whether --strict counted them."""
-    warned = run.counts()["warned"]
-    if run.incomplete:
-        return f"INCOMPLETE: {run.incomplete}"
-    if not run.conformant:
-        if run.strict and not any(r.outcome in _BAD for r in run.results):
-            return f"NOT conformant under --strict ({warned} advisories)"
-        return "NOT conformant"
-    if warned:
-        return f"conformant, with {warned} advisories (--strict would fail them)"
-    return "conformant"

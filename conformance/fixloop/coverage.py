@@ -17,7 +17,8 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from conformance.engine.context import EXCHANGE_OBSERVERS, Exchange
+from conformance.engine.context import EXCHANGE_OBSERVERS
+from conformance.model import Exchange
 
 __all__ = ["Observed", "coverage_document", "coverage_lines", "coverage_markdown", "observing"]
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from conformance.engine.context import Exchange
+from conformance.model import Exchange
 
 __all__ = ["failing_request", "reproducer", "run_reproducer_line"]
 

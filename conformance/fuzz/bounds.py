@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.checks.registry import CheckResult, Level, Outcome
 from conformance.engine.limits import CHILD_MEMORY_BYTES
 from conformance.fuzz.child import MAX_BREACHES
 from conformance.fuzz.report import run_result
+from conformance.model import CheckResult, Level, Outcome
 
 __all__ = ["CHILD_MEMORY_BYTES", "SIZE_CHECK", "out_of_memory_result", "too_large_result"]
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.checks.registry import CheckResult, Level, Outcome, outcome_for
+from conformance.model import CheckResult, Level, Outcome, Stopped, outcome_for
 
 __all__ = ["CHECK_SUMMARIES", "RUN_SUMMARY", "FuzzRun", "fold_events", "read_events", "run_result"]
 
@@ -277,6 +277,7 @@ def run_result(
     message: str = "",
     details: str = "",
     duration: float | None = None,
+    stopped: Stopped | None = None,
 ) -> CheckResult:
     """The ``schemathesis.run`` result: the run as a whole, the one place its time is given."""
     return CheckResult(
@@ -288,6 +289,7 @@ def run_result(
         message=message,
         details=details,
         duration=duration,
+        stopped=stopped,
     )
 
 

@@ -71,13 +71,13 @@ from typing import Any
 import httpx
 import psutil
 
-from conformance.checks.registry import CheckResult, Level, Outcome
 from conformance.engine.limits import DEFAULT_MAX_RESPONSE_BYTES
 from conformance.fuzz import child as fuzz_child
 from conformance.fuzz.applicability import not_applicable
 from conformance.fuzz.bounds import CHILD_MEMORY_BYTES, out_of_memory_result, too_large_result
 from conformance.fuzz.config import build_plan, to_toml
 from conformance.fuzz.report import FuzzRun, read_events, run_result
+from conformance.model import CheckResult, Level, Outcome, Stopped
 from conformance.openapi.files import load_spec
 from conformance.openapi.view import Addition, additions, contract_view
 
@@ -186,7 +186,7 @@ def run_schemathesis(
     ]
     if breaches:
         results.append(too_large_result(profile.name, breaches, max_response_bytes))
-    what = None
+    what, stopped = None, None
     # Schemathesis reports its own errors, so the child's exit code alone cannot say this.
     out_of_memory = child.returncode != 0 and any(sign in output for sign in _OUT_OF_MEMORY)
     # Killed for time while at its limit: the same guard, tripped without a word.
@@ -196,13 +196,13 @@ def run_schemathesis(
         results = [r for r in results if r.name != "schemathesis.run"]
         results.append(out_of_memory_result(profile.name, memory_bytes, output))
     elif timed_out:
-        what = f"did not finish within {run_timeout:.0f} s"
+        what, stopped = f"did not finish within {run_timeout:.0f} s", Stopped.TIMED_OUT
     elif not run.checks_seen and not run.fatal and child.returncode not in (0, 1):
         what = f"exited with code {child.returncode}"
     if what:
         # This says more than the event stream's own "stopped early", so it replaces it.
         results = [r for r in results if r.name != "schemathesis.run"]
-        results.append(_run_error(profile.name, what, output))
+        results.append(_run_error(profile.name, what, output, stopped))
     say(f"schemathesis: {profile.name}: done in {duration:.1f} s")
     return results
 
@@ -345,6 +345,8 @@ def _read_breaches(breach_file: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in lines[: fuzz_child.MAX_BREACHES] if line.strip()]
 
 
-def _run_error(system: str, what: str, output: str) -> CheckResult:
+def _run_error(system: str, what: str, output: str, stopped: Stopped | None) -> CheckResult:
     tail = "\n".join(output.strip().splitlines()[-30:])
-    return run_result(system, Outcome.ERROR, message=f"Schemathesis {what}", details=tail)
+    return run_result(
+        system, Outcome.ERROR, message=f"Schemathesis {what}", details=tail, stopped=stopped
+    )

@@ -1,7 +1,8 @@
-"""Outputs built from the report.json document: SARIF for code scanning, the CI job summary.
+"""Outputs of a run: console lines as results come (``console``), then the reports.
 
-Each writer takes the document (see ``conformance.output.report.report_json``), never the engine's
-objects, so it reads an old run's report.json as easily as the current one.
+SARIF for code scanning and the CI job summary are built from the report.json document
+(see ``conformance.output.report.report_json``), never the engine's objects, so they read an
+old run's report.json as easily as the current one.
 """
 
 from __future__ import annotations

@@ -15,14 +15,10 @@ from functools import cache
 
 import jinja2
 
-from conformance.checks.registry import Outcome
 from conformance.engine.faults import fault_line
-from conformance.engine.runner import (
-    RunResult,
-    format_counts,  # formatter
-    verdict_line,  # formatter
-)
 from conformance.fixloop.html import fixloop_html, reproduce_html
+from conformance.model import Outcome, RunResult
+from conformance.output.console import format_counts, verdict_line
 
 __all__ = ["render_html"]
 

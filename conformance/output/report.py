@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from conformance.checks.registry import Outcome
 from conformance.engine.faults import fault_line, group_faults
-from conformance.engine.runner import RunResult, format_counts, verdict_line
 from conformance.errors import UsageError
 from conformance.fixloop.document import add_fixloop
 from conformance.fixloop.markdown import fixloop_markdown, reproduce_markdown
+from conformance.model import Outcome, RunResult
+from conformance.output.console import format_counts, verdict_line
 
 __all__ = ["report_json", "tool_version", "write_reports"]
 

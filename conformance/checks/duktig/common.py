@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 
-from conformance.checks.registry import CheckSkipped
 from conformance.engine.context import Context
+from conformance.model import CheckSkipped
 
 TOKEN_PATH = "/auth/token"
 AUTH_HEADER = "X-Auth-Key"

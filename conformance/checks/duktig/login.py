@@ -28,8 +28,9 @@ from conformance.checks.duktig.common import (
     request_token,
     sign_in,
 )
-from conformance.checks.registry import CheckBlocked, check, requires_credentials
+from conformance.checks.registry import check, requires_credentials
 from conformance.engine.context import Context
+from conformance.model import CheckBlocked
 
 
 def _expect_error_body(

@@ -8,8 +8,9 @@ import httpx
 
 from conformance.checks.common import judge_responses
 from conformance.checks.duktig.common import TOKEN_PATH, active_user, request_token
-from conformance.checks.registry import CheckSkipped, check, requires_credentials
+from conformance.checks.registry import check, requires_credentials
 from conformance.engine.context import Context
+from conformance.model import CheckSkipped
 
 
 def _schema_probes(ctx: Context) -> list[tuple[str, str, httpx.Response]]:

@@ -34,8 +34,8 @@ refresh-token rotation, logout also revoking the refresh token, accepting both
 ``Bearer`` and bare tokens, exactly 401, and the published JWKS key are this project's
 conventions or common practice: advisories.
 
-Options read from ``ctx.options``: ``lifecycle`` (False skips the lifecycle group),
+Settings read from ``ctx.settings``: ``lifecycle`` (False skips the lifecycle group),
 ``jwks_url`` (where the server's Ed25519 key is published; None tries
 ``/.well-known/jwks.json``), ``expiry_wait`` (seconds the run may wait for an access
-token to expire; 0 or None skips that check).
+token to expire; 0 skips that check).
 """

@@ -13,8 +13,9 @@ from conformance.checks.fib.session_common import (
     login_pair,
     logout,
 )
-from conformance.checks.registry import CheckSkipped, check, requires_credentials
+from conformance.checks.registry import check, requires_credentials
 from conformance.engine.context import Context
+from conformance.model import CheckSkipped
 
 # How far past ``exp`` the expiry check sends the token: covers a server's small leeway.
 EXPIRY_MARGIN_SECONDS = 2
@@ -33,7 +34,7 @@ def expired_access_token_is_rejected(ctx: Context) -> None:
     another key proves only signature checking, so the check waits for a real token to
     expire, at most ``expiry_wait`` seconds.
     """
-    budget = ctx.options.get("expiry_wait") or 0
+    budget = ctx.settings.expiry_wait
     if budget <= 0:
         raise CheckSkipped(
             "no expiry wait set (--expiry-wait SECONDS): an expired token signed "

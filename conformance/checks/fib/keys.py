@@ -8,8 +8,8 @@ import base64
 
 import httpx
 
-from conformance.checks.registry import CheckNotApplicable, CheckSkipped
-from conformance.engine.context import Context, Exchange
+from conformance.engine.context import Context
+from conformance.model import CheckNotApplicable, CheckSkipped, Exchange
 
 __all__ = ["JWKS_WELL_KNOWN_PATH"]
 
@@ -33,7 +33,7 @@ def _server_keys(ctx: Context) -> list[bytes]:
 
 
 def _fetch_server_keys(ctx: Context) -> list[bytes]:
-    given = ctx.options.get("jwks_url")
+    given = ctx.settings.jwks_url
     url = given or ctx.base_url.rstrip("/") + JWKS_WELL_KNOWN_PATH
     where = f"--jwks-url {url}" if given else f"{url} (no --jwks-url given, so the default)"
     try:

@@ -10,8 +10,8 @@ import httpx
 
 from conformance import signing
 from conformance.checks.common import FIB_SESSION_PATH, fib_login_body, first_user
-from conformance.checks.registry import CheckSkipped
 from conformance.engine.context import Context
+from conformance.model import CheckSkipped
 
 
 def _some_user(ctx: Context) -> tuple[dict[str, str] | None, str]:

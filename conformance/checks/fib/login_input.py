@@ -13,8 +13,9 @@ import httpx
 from conformance import signing
 from conformance.checks.common import FIB_SESSION_PATH, check_envelope, fib_login_body
 from conformance.checks.fib.login_common import _malformed_login, _some_user
-from conformance.checks.registry import CheckFailure, check
+from conformance.checks.registry import check
 from conformance.engine.context import Context
+from conformance.model import CheckFailure
 
 # A 1 MiB body is far past any login; DESIGN.md asks for a size limit (413).
 OVERSIZED_BYTES = 1024 * 1024 + 1

@@ -17,8 +17,9 @@ from conformance.checks.common import (
     first_user,
 )
 from conformance.checks.fib.login_common import _malformed_login
-from conformance.checks.registry import CheckSkipped, check, requires_credentials
+from conformance.checks.registry import check, requires_credentials
 from conformance.engine.context import Context
+from conformance.model import CheckSkipped
 
 SEED_EMAIL = "alice@mail.com"
 SEED_PUBLIC_KEY = "8a53d297bc406c63396967388ecc2ebc8abd701d195a43bbb4751ac5a86eac1b"

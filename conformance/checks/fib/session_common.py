@@ -18,8 +18,9 @@ from conformance.checks.common import (
     fib_login,
     require_jwt,
 )
-from conformance.checks.registry import CheckFunc, CheckSkipped
-from conformance.engine.context import Context, Exchange
+from conformance.checks.registry import CheckFunc
+from conformance.engine.context import Context
+from conformance.model import CheckSkipped, Exchange
 
 __all__ = [
     "LIFECYCLE_OFF_REASON",
@@ -91,7 +92,7 @@ def lifecycle(*operations: str) -> Callable[[CheckFunc], CheckFunc]:
     def decorate(func: CheckFunc) -> CheckFunc:
         @functools.wraps(func)
         def wrapper(ctx: Context) -> None:
-            if not ctx.options.get("lifecycle", True):
+            if not ctx.settings.lifecycle:
                 raise CheckSkipped(LIFECYCLE_OFF_REASON)
             probe = _probe(ctx)
             for operation in operations:

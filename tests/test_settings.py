@@ -1,0 +1,44 @@
+"""One settings object: the CLI, the Python API and the pytest plugin refuse a bad value
+with the same error, because all three build the same validated Settings."""
+
+from __future__ import annotations
+
+import pytest
+from in_process import authconform
+
+from conformance import api
+from conformance.engine.settings import Settings
+from conformance.errors import UsageError
+
+# (the API's keyword, its value, the CLI's flag and value)
+BAD = [
+    ("max_examples", 0, "--max-examples", "0"),
+    ("timeout", 0.0, "--timeout", "0"),
+    ("max_time", -1.0, "--max-time", "-1"),
+    ("max_response_bytes", 0, "--max-response-bytes", "0"),
+    ("expiry_wait", -3.0, "--expiry-wait", "-3"),
+]
+
+
+@pytest.mark.parametrize(("keyword", "value", "flag", "text"), BAD)
+def test_a_bad_value_is_the_same_usage_error_from_the_cli_and_the_api(
+    keyword: str, value: float, flag: str, text: str
+) -> None:
+    # Refused before any target is touched: nothing listens at this URL.
+    with pytest.raises(UsageError) as raised:
+        api.run_checks("http://127.0.0.1:9", fuzz=False, **{keyword: value})
+    done = authconform("check", "http://127.0.0.1:9", "--no-fuzz", flag, text)
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"error: {raised.value}"
+    assert raised.value.what == flag
+
+
+def test_settings_are_frozen_and_validated_on_every_copy() -> None:
+    settings = Settings(lifecycle=False)
+    with pytest.raises(AttributeError):
+        settings.lifecycle = True  # type: ignore[misc]
+    from dataclasses import replace
+
+    with pytest.raises(UsageError):
+        replace(settings, max_examples=0)
+
