@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = [
     "ApiUser",
@@ -88,8 +89,9 @@ class DuplicateUser(Exception):
     """
 
 
-@dataclass(frozen=True, slots=True)
-class FibUser:
+class FibUser(NamedTuple):
+    """A FIB user as every login reads it (PERF: a named tuple, immutable and quick to build)."""
+
     email: str
     public_key: bytes
     account_id: str
@@ -159,8 +161,9 @@ class Store:
     # -- connections -------------------------------------------------------
 
     def _connection(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None and self._local.pid == _PROCESS[0]:
+        local = self._local
+        conn = getattr(local, "conn", None)
+        if conn is not None and local.pid == _PROCESS[0]:
             return conn
         # NOTE: a connection inherited across fork must never be used in the child.
         _create_private(self.path)
@@ -171,6 +174,10 @@ class Store:
         conn.execute("PRAGMA synchronous = NORMAL")
         _tighten(self.path)  # a -wal/-shm left by an earlier run keeps its old mode
         self._local.conn, self._local.pid = conn, os.getpid()
+        # PERF: one cursor per connection for the FIB user lookup, instead of one per query.
+        # A one-row lookup steps to the end inside ``fetchone`` and so resets its statement:
+        # the kept cursor holds no read snapshot between queries.
+        self._local.fib_cursor = conn.cursor()
         self._ensure_schema(conn)
         return conn
 
@@ -237,8 +244,11 @@ class Store:
 
     def fib_user(self, email: str) -> FibUser | None:
         # PERF: every FIB login asks; the statement text is a constant, so sqlite3 keeps it
-        # prepared in the connection's statement cache.
-        row = self._connection().execute(_FIB_USER_SQL, (email,)).fetchone()
+        # prepared in the connection's statement cache, and the thread's cursor is reused.
+        local = self._local
+        if getattr(local, "conn", None) is None or local.pid != _PROCESS[0]:
+            self._connection()
+        row = local.fib_cursor.execute(_FIB_USER_SQL, (email,)).fetchone()
         if row is None:
             return None
         try:

@@ -15,15 +15,15 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from nacl.bindings import crypto_sign, crypto_sign_seed_keypair
+
+from reference_impl.auth.token_ids import uuid4_text
 
 __all__ = [
     "ACCESS_LIFETIME",
@@ -60,16 +60,18 @@ class TokenError(Exception):
     """The token is unusable: undecodable, bad signature, wrong algorithm, expired or wrong kind."""
 
 
-@dataclass(frozen=True, slots=True)
-class Session:
+# PERF: both are named tuples, immutable like frozen dataclasses but built in a third of
+# the time (a frozen dataclass sets each field through ``object.__setattr__``).
+class Session(NamedTuple):
     """One login's token family: its id and the Unix time it ends, refreshes or not."""
 
     id: str
     expires_at: int
 
 
-@dataclass(frozen=True, slots=True)
-class TokenPair:
+class TokenPair(NamedTuple):
+    """What ``issue`` returns: the two compact JWS strings and what the answer tells of them."""
+
     access_token: str
     refresh_token: str
     access_jti: str
@@ -110,11 +112,9 @@ class FibTokens:
     def issue(self, *, email: str, account_id: str, session: Session | None = None) -> TokenPair:
         """A new pair: for a new login (``session=None``), or within the refreshed ``session``."""
         now = int(self._clock())
-        # PERF: one read of the system's random source for the three ids.
-        random_hex = os.urandom(48).hex()
         if session is None:
-            session = Session(_uuid4(random_hex[64:]), now + self.refresh_lifetime)
-        access_jti, refresh_jti = _uuid4(random_hex[:32]), _uuid4(random_hex[32:64])
+            session = Session(uuid4_text(), now + self.refresh_lifetime)
+        access_jti, refresh_jti = uuid4_text(), uuid4_text()
         access_exp = min(now + self.access_lifetime, session.expires_at)
         # PERF: the claims of ``_encode`` written directly, in the same key order and escaping.
         sub, sid = _json_str(email), _json_str(session.id)
@@ -183,19 +183,6 @@ class FibTokens:
         # 64 bytes are always 86 base64 digits and 2 padding characters.
         encoded = binascii.b2a_base64(signature, newline=False).translate(_URLSAFE)
         return b".".join((signing_input, encoded[:86])).decode("ascii")
-
-
-def _uuid4(random_hex: str | None = None) -> str:
-    """A random (version 4) UUID string from 32 random hex digits (fresh ones by default).
-
-    PERF: the text built directly, without uuid.UUID; the version digit is written and
-    the variant digit mapped to 8-b, as setting those bits in the bytes would.
-    """
-    h = random_hex or os.urandom(16).hex()
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
-
-
-_VARIANT = {d: "89ab"[int(d, 16) & 0x3] for d in "0123456789abcdef"}
 
 
 def _kind_of(claims: dict[str, Any]) -> Kind | None:
