@@ -241,3 +241,40 @@ def test_store_lookup_cursor_holds_no_snapshot(tmp_path: Path) -> None:
     finally:
         other.close()
     assert busy == 0
+
+
+def _public_key_as_before(text: str) -> bytes | None:
+    """The key parsing the fast one replaced: lower the whole text, then strip the prefix."""
+    lowered = text.lower()
+    if len(lowered) == 70 and lowered.startswith("ed0120"):
+        lowered = lowered[6:]
+    raw = iroha.parse_hex(lowered)
+    return raw if raw is not None and len(raw) == 32 else None
+
+
+_KEY = "0123456789abcdef" * 4
+KEY_TEXTS = [
+    _KEY,
+    _KEY.upper(),
+    "ed0120" + _KEY,
+    "ED0120" + _KEY.upper(),
+    "Ed0120" + _KEY,
+    _KEY[:-1],
+    _KEY + "0",
+    " " + _KEY[1:],
+    _KEY[:10] + " " + _KEY[11:],
+    "ed0120" + _KEY[:-1],
+    "ed0121" + _KEY,
+    "ed0120ed0120" + _KEY[12:],
+    "",
+    "ed0120",
+    "g" * 64,
+    "\u0130" + _KEY[1:],
+    _KEY[:32] + "\u00e9" + _KEY[33:],
+    "\t" * 64,
+]
+
+
+@pytest.mark.parametrize("text", KEY_TEXTS, ids=range(len(KEY_TEXTS)))
+def test_public_key_parsing_answers_as_before(text: str) -> None:
+    assert iroha.parse_public_key(text) == _public_key_as_before(text)

@@ -50,6 +50,7 @@ _encode_claims = json.JSONEncoder(separators=(",", ":")).encode
 # claims written by hand below are byte for byte what the encoder would write.
 _json_str = json.encoder.encode_basestring_ascii
 _URLSAFE = bytes.maketrans(b"+/", b"-_")
+_b64 = binascii.b2a_base64
 _ROLE_JSON = _json_str(ROLE)
 
 Kind = Literal["access", "refresh"]
@@ -176,13 +177,14 @@ class FibTokens:
 
     def _sign(self, payload_json: bytes) -> str:
         """The compact JWS of the claims' JSON bytes: header.payload.signature, base64url."""
-        # PERF: base64url written out here, without ``base64``'s Python-level wrappers.
-        payload = binascii.b2a_base64(payload_json, newline=False).translate(_URLSAFE)
-        signing_input = _HEADER_DOT + payload.rstrip(b"=")
+        # PERF: base64url written out here, without ``base64``'s Python-level wrappers;
+        # ``_b64`` ends its text with a newline, dropped with the padding.
+        payload = _b64(payload_json).rstrip(b"=\n").translate(_URLSAFE)
+        signing_input = _HEADER_DOT + payload
         signature = crypto_sign(signing_input, self._sodium_secret)[:64]
-        # 64 bytes are always 86 base64 digits and 2 padding characters.
-        encoded = binascii.b2a_base64(signature, newline=False).translate(_URLSAFE)
-        return b".".join((signing_input, encoded[:86])).decode("ascii")
+        # 64 bytes are always 86 base64 digits, then 2 padding characters and the newline.
+        encoded = _b64(signature)[:86].translate(_URLSAFE)
+        return b".".join((signing_input, encoded)).decode("ascii")
 
 
 def _kind_of(claims: dict[str, Any]) -> Kind | None:

@@ -198,13 +198,14 @@ def _token_response(pair: TokenPair, *, plain: bool = False) -> Response:
     """
     access, refresh, expires_in = pair.access_token, pair.refresh_token, pair.expires_in
     if type(access) is str and type(refresh) is str and type(expires_in) is int:
-        if not plain:
-            access, refresh = encode_basestring_ascii(access), encode_basestring_ascii(refresh)
+        if plain:
+            text = f'{_TOKEN_HEAD}"{access}","refreshToken":"{refresh}",'
         else:
-            access, refresh = f'"{access}"', f'"{refresh}"'
-        body = (
-            f'{_TOKEN_HEAD}{access},"refreshToken":{refresh},"expirationTime":{expires_in:d}}}}}'
-        ).encode("ascii")
+            text = (
+                f"{_TOKEN_HEAD}{encode_basestring_ascii(access)},"
+                f'"refreshToken":{encode_basestring_ascii(refresh)},'
+            )
+        body = f'{text}"expirationTime":{expires_in:d}}}}}'.encode("ascii")
         headers = [
             ("Content-Type", JSON_MEDIA_TYPE),
             ("Content-Length", str(len(body))),
