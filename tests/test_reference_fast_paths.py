@@ -278,3 +278,39 @@ KEY_TEXTS = [
 @pytest.mark.parametrize("text", KEY_TEXTS, ids=range(len(KEY_TEXTS)))
 def test_public_key_parsing_answers_as_before(text: str) -> None:
     assert iroha.parse_public_key(text) == _public_key_as_before(text)
+
+
+def test_remembered_fib_users_follow_every_change(tmp_path: Path) -> None:
+    """A user found once is answered from memory only while nobody has written since:
+    the store's own writes, another connection's and another process's all show at once."""
+    import sqlite3
+    import subprocess
+    import sys
+
+    from reference_impl.store import Store
+
+    path = tmp_path / "db.sqlite3"
+    store = Store(path)
+    store.put_fib_user("a@b.c", bytes(32), "a@b")
+    assert store.fib_user("a@b.c").public_key == bytes(32)  # type: ignore[union-attr]
+    assert store.fib_user("a@b.c").public_key == bytes(32)  # type: ignore[union-attr]
+
+    store.put_fib_user("a@b.c", bytes([1]) * 32, "a@b")  # this connection's own write
+    assert store.fib_user("a@b.c").public_key == bytes([1]) * 32  # type: ignore[union-attr]
+
+    Store(path).put_fib_user("a@b.c", bytes([2]) * 32, "a@b")  # another connection
+    assert store.fib_user("a@b.c").public_key == bytes([2]) * 32  # type: ignore[union-attr]
+
+    script = (
+        "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
+        "c.execute('UPDATE fib_users SET account_id = ? WHERE email = ?', ('moved@b', 'a@b.c'))"
+    )
+    subprocess.run([sys.executable, "-c", script, str(path)], check=True, timeout=30)
+    assert store.fib_user("a@b.c").account_id == "moved@b"  # type: ignore[union-attr]
+
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("DELETE FROM fib_users WHERE email = 'a@b.c'")
+    finally:
+        other.close()
+    assert store.fib_user("a@b.c") is None
