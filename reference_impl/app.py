@@ -48,7 +48,7 @@ from http import HTTPStatus
 from types import ModuleType
 from typing import Any, NamedTuple
 
-from reference_impl.http.body import drain_unread
+from reference_impl.http.body import BODY_DONE, drain_unread
 from reference_impl.http.errors import HTTPError, InternalServerError, render_envelope
 from reference_impl.http.messages import Response, WSGIEnviron
 from reference_impl.http.request import Request
@@ -128,7 +128,8 @@ class App:
             # NOTE: the traceback goes to the log; the client gets only the envelope.
             log.exception("unhandled error in %s %s", request.method, request.path)
             response = _last_resort(self._renderer_for(request.path))
-        drain_unread(environ)  # keep a kept-alive connection in step, whatever the server
+        if not environ.get(BODY_DONE):  # PERF: a body read to its end has nothing to drain
+            drain_unread(environ)  # keep a kept-alive connection in step, whatever the server
         start_response(_status_line(response.status), response.headers)
         return [response.body]
 

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = [
     "ApiUser",
@@ -78,6 +79,10 @@ _PROCESS = [os.getpid()]
 os.register_at_fork(after_in_child=lambda: _PROCESS.__setitem__(0, os.getpid()))
 
 _FIB_USER_SQL = "SELECT email, public_key, account_id FROM fib_users WHERE email = ?"
+# Changes when another connection (any thread or process) commits; see ``fib_user``.
+_DATA_VERSION_SQL = "PRAGMA data_version"
+# FIB users remembered per connection (thread); past this the memory starts over.
+FIB_CACHE_SIZE = 256
 
 
 class DuplicateUser(Exception):
@@ -88,8 +93,9 @@ class DuplicateUser(Exception):
     """
 
 
-@dataclass(frozen=True, slots=True)
-class FibUser:
+class FibUser(NamedTuple):
+    """A FIB user as every login reads it (PERF: a named tuple, immutable and quick to build)."""
+
     email: str
     public_key: bytes
     account_id: str
@@ -159,8 +165,9 @@ class Store:
     # -- connections -------------------------------------------------------
 
     def _connection(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None and self._local.pid == _PROCESS[0]:
+        local = self._local
+        conn = getattr(local, "conn", None)
+        if conn is not None and local.pid == _PROCESS[0]:
             return conn
         # NOTE: a connection inherited across fork must never be used in the child.
         _create_private(self.path)
@@ -171,6 +178,11 @@ class Store:
         conn.execute("PRAGMA synchronous = NORMAL")
         _tighten(self.path)  # a -wal/-shm left by an earlier run keeps its old mode
         self._local.conn, self._local.pid = conn, os.getpid()
+        # PERF: one cursor per connection for the FIB user lookup, instead of one per query.
+        # A one-row lookup steps to the end inside ``fetchone`` and so resets its statement:
+        # the kept cursor holds no read snapshot between queries.
+        self._local.fib_cursor = conn.cursor()
+        self._local.fib_cache, self._local.fib_cache_version = {}, None
         self._ensure_schema(conn)
         return conn
 
@@ -185,12 +197,16 @@ class Store:
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One IMMEDIATE transaction: take the write lock up front, so no upgrade deadlock."""
         conn = self._connection()
+        # ``PRAGMA data_version`` does not move for this connection's own commits.
+        self._local.fib_cache.clear()
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        finally:
+            self._local.fib_cache.clear()
         conn.execute("COMMIT")
 
     def close(self) -> None:
@@ -236,18 +252,31 @@ class Store:
             )
 
     def fib_user(self, email: str) -> FibUser | None:
-        # PERF: every FIB login asks; the statement text is a constant, so sqlite3 keeps it
-        # prepared in the connection's statement cache.
-        row = self._connection().execute(_FIB_USER_SQL, (email,)).fetchone()
-        if row is None:
-            return None
-        try:
-            key = bytes.fromhex(row[1])
-            if len(key) != 32 or not isinstance(row[2], str) or not row[2]:
-                return None
-            return FibUser(str(row[0]), key, row[2])
-        except (TypeError, ValueError):
-            return None
+        """The FIB user registered under exactly ``email``, as the database holds it now.
+
+        PERF: every FIB login asks. Users found are remembered per connection while
+        ``PRAGMA data_version`` stays the same, that is while no other connection, in
+        this process or another, has committed anything; this connection's own writes
+        forget them (``_write``). Asking the version costs about two thirds of the query.
+        The statement texts are constants, so sqlite3 keeps them prepared, and the
+        thread's cursor is reused.
+        """
+        local = self._local
+        if getattr(local, "conn", None) is None or local.pid != _PROCESS[0]:
+            self._connection()
+        cursor, cache = local.fib_cursor, local.fib_cache
+        version = cursor.execute(_DATA_VERSION_SQL).fetchone()[0]
+        if version != local.fib_cache_version:
+            cache.clear()
+            local.fib_cache_version = version
+        user = cache.get(email)
+        if user is None:
+            user = _fib_user_of(cursor.execute(_FIB_USER_SQL, (email,)).fetchone())
+            if user is not None:
+                if len(cache) >= FIB_CACHE_SIZE:
+                    cache.clear()
+                cache[email] = user
+        return user
 
     # -- User API users ----------------------------------------------------
 
@@ -390,3 +419,17 @@ class Store:
             .fetchone()
         )
         return row is not None
+
+
+def _fib_user_of(row: tuple[object, ...] | None) -> FibUser | None:
+    """A ``fib_users`` row as a record; a row that does not parse is no user."""
+    if row is None:
+        return None
+    email, key_hex, account_id = row
+    try:
+        key = bytes.fromhex(key_hex)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    if len(key) != 32 or not isinstance(account_id, str) or not account_id:
+        return None
+    return FibUser(str(email), key, account_id)

@@ -167,3 +167,150 @@ def test_store_opens_its_own_connection_in_a_forked_child(tmp_path: Path) -> Non
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert store._connection() is parent
+
+
+def test_token_ids_are_random_version_4_uuids_never_repeated() -> None:
+    import uuid
+
+    from reference_impl.auth import token_ids
+
+    batch = token_ids.uuid4_batch(3)
+    taken = [token_ids.uuid4_text() for _ in range(2 * token_ids.BATCH + 5)]  # past a refill
+    for text in batch + taken:
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text
+        assert (parsed.version, parsed.variant) == (4, uuid.RFC_4122)
+    assert len(set(batch + taken)) == len(batch) + len(taken)
+    # 122 random bits: every hex digit but the version one takes many values.
+    digits = [{text[i] for text in taken} for i in range(36)]
+    assert [i for i, seen in enumerate(digits) if len(seen) == 1] == [8, 13, 14, 18, 23]
+    assert digits[19] == set("89ab")
+
+
+def test_a_forked_child_draws_token_ids_its_parent_does_not() -> None:
+    """The pool of ready ids is dropped in a child, so two workers never share an id."""
+    from reference_impl.auth import token_ids
+
+    token_ids.uuid4_text()  # the pool now holds ids made before the fork
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        os.write(write_end, " ".join(token_ids.uuid4_text() for _ in range(50)).encode())
+        os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        child = set(pipe.read().decode().split())
+    os.waitpid(pid, 0)
+    parent = {token_ids.uuid4_text() for _ in range(50)}
+    assert len(child) == 50
+    assert not child & parent
+
+
+def test_login_answer_for_own_tokens_matches_the_json_encoder() -> None:
+    """Tokens from ``FibTokens`` itself are written unescaped; the bytes are the encoder's."""
+    from reference_impl.systems import fib
+
+    pair = FibTokens.from_seed(os.urandom(32)).issue(email='q"\\ü@x', account_id="a@b")
+    fast = fib._token_response(pair, plain=True)
+    expected = fib._general_token_response(pair.access_token, pair.refresh_token, 300)
+    assert (fast.status, fast.body, fast.headers) == (
+        expected.status,
+        expected.body,
+        expected.headers,
+    )
+
+
+def test_store_lookup_cursor_holds_no_snapshot(tmp_path: Path) -> None:
+    """The reused lookup cursor ends its read at once: other writers' changes show at the
+    next lookup, and a full WAL checkpoint from another connection is not held back."""
+    import sqlite3
+
+    from reference_impl.store import Store
+
+    path = tmp_path / "db.sqlite3"
+    reader, writer = Store(path), Store(path)
+    writer.put_fib_user("a@b.c", bytes(32), "a@b")
+    assert reader.fib_user("a@b.c").public_key == bytes(32)  # type: ignore[union-attr]
+    writer.put_fib_user("a@b.c", bytes([7]) * 32, "a@b")
+    assert reader.fib_user("a@b.c").public_key == bytes([7]) * 32  # type: ignore[union-attr]
+    assert reader.fib_user("nobody@b.c") is None
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        busy, _, _ = other.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        other.close()
+    assert busy == 0
+
+
+def _public_key_as_before(text: str) -> bytes | None:
+    """The key parsing the fast one replaced: lower the whole text, then strip the prefix."""
+    lowered = text.lower()
+    if len(lowered) == 70 and lowered.startswith("ed0120"):
+        lowered = lowered[6:]
+    raw = iroha.parse_hex(lowered)
+    return raw if raw is not None and len(raw) == 32 else None
+
+
+_KEY = "0123456789abcdef" * 4
+KEY_TEXTS = [
+    _KEY,
+    _KEY.upper(),
+    "ed0120" + _KEY,
+    "ED0120" + _KEY.upper(),
+    "Ed0120" + _KEY,
+    _KEY[:-1],
+    _KEY + "0",
+    " " + _KEY[1:],
+    _KEY[:10] + " " + _KEY[11:],
+    "ed0120" + _KEY[:-1],
+    "ed0121" + _KEY,
+    "ed0120ed0120" + _KEY[12:],
+    "",
+    "ed0120",
+    "g" * 64,
+    "\u0130" + _KEY[1:],
+    _KEY[:32] + "\u00e9" + _KEY[33:],
+    "\t" * 64,
+]
+
+
+@pytest.mark.parametrize("text", KEY_TEXTS, ids=range(len(KEY_TEXTS)))
+def test_public_key_parsing_answers_as_before(text: str) -> None:
+    assert iroha.parse_public_key(text) == _public_key_as_before(text)
+
+
+def test_remembered_fib_users_follow_every_change(tmp_path: Path) -> None:
+    """A user found once is answered from memory only while nobody has written since:
+    the store's own writes, another connection's and another process's all show at once."""
+    import sqlite3
+    import subprocess
+    import sys
+
+    from reference_impl.store import Store
+
+    path = tmp_path / "db.sqlite3"
+    store = Store(path)
+    store.put_fib_user("a@b.c", bytes(32), "a@b")
+    assert store.fib_user("a@b.c").public_key == bytes(32)  # type: ignore[union-attr]
+    assert store.fib_user("a@b.c").public_key == bytes(32)  # type: ignore[union-attr]
+
+    store.put_fib_user("a@b.c", bytes([1]) * 32, "a@b")  # this connection's own write
+    assert store.fib_user("a@b.c").public_key == bytes([1]) * 32  # type: ignore[union-attr]
+
+    Store(path).put_fib_user("a@b.c", bytes([2]) * 32, "a@b")  # another connection
+    assert store.fib_user("a@b.c").public_key == bytes([2]) * 32  # type: ignore[union-attr]
+
+    script = (
+        "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
+        "c.execute('UPDATE fib_users SET account_id = ? WHERE email = ?', ('moved@b', 'a@b.c'))"
+    )
+    subprocess.run([sys.executable, "-c", script, str(path)], check=True, timeout=30)
+    assert store.fib_user("a@b.c").account_id == "moved@b"  # type: ignore[union-attr]
+
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("DELETE FROM fib_users WHERE email = 'a@b.c'")
+    finally:
+        other.close()
+    assert store.fib_user("a@b.c") is None

@@ -18,6 +18,8 @@ PUBLIC_KEY_BYTES = 32
 SIGNATURE_BYTES = 64
 # Iroha's multihash form of an Ed25519 public key: code "ed", then length 0x20.
 MULTIHASH_PREFIX = "ed0120"
+_KEY_DIGITS = 2 * PUBLIC_KEY_BYTES
+_PREFIXED_KEY_DIGITS = len(MULTIHASH_PREFIX) + _KEY_DIGITS
 # The hash's last byte with its lowest bit set, for each value of that byte.
 _LAST_BYTE_ODD = tuple(bytes((b | 0x01,)) for b in range(256))
 
@@ -30,13 +32,14 @@ def iroha_hash(data: bytes) -> bytes:
 
 def parse_public_key(text: str) -> bytes | None:
     """32 raw key bytes from 64 hex digits or ``ed0120`` + 64 hex digits; None otherwise."""
-    lowered = text.lower()
-    if len(lowered) == len(MULTIHASH_PREFIX) + 2 * PUBLIC_KEY_BYTES and lowered.startswith(
+    # PERF: only the prefix is lowered; ``bytes.fromhex`` reads hex digits of either case.
+    if len(text) == _PREFIXED_KEY_DIGITS and text[: len(MULTIHASH_PREFIX)].lower() == (
         MULTIHASH_PREFIX
     ):
-        lowered = lowered[len(MULTIHASH_PREFIX) :]
-    raw = parse_hex(lowered)
-    return raw if raw is not None and len(raw) == PUBLIC_KEY_BYTES else None
+        text = text[len(MULTIHASH_PREFIX) :]
+    if len(text) != _KEY_DIGITS:
+        return None
+    return parse_hex(text)  # 64 digits, none of them whitespace: 32 bytes
 
 
 def parse_hex(text: str) -> bytes | None:

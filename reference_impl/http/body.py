@@ -31,6 +31,7 @@ from reference_impl.http.errors import (
 from reference_impl.http.messages import JSON_MEDIA_TYPE, WSGIEnviron
 
 __all__ = [
+    "BODY_DONE",
     "BODY_TIMED_OUT",
     "MAX_BODY_BYTES",
     "MAX_DRAIN_BYTES",
