@@ -18,18 +18,16 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/authconform check --api all
 
-## Lint, then the whole test suite (slow/load/browser tests included, each bounded) in two
-## passes at the same time: the independent tests on TEST_WORKERS processes, and beside
-## them the `serial` ones (timing, Locust) one after another, their output shown at the
-## end. The target fails if either pass did (docs/guides/testing.md).
-TEST_WORKERS ?= 3
+## Lint, then the whole test suite (slow/load/browser tests included, each bounded): the
+## independent tests on TEST_WORKERS processes (more than the cores: most of them wait),
+## then the `serial` ones (timing, Locust) alone. Both passes always run; the target fails
+## if either did (docs/guides/testing.md).
+TEST_WORKERS ?= 4
 test: $(STAMP)
 	$(BIN)/ruff check .
-	status=0; serial_log=$$(mktemp); \
-	$(BIN)/pytest -m serial -p no:xdist -p no:cacheprovider >$$serial_log 2>&1 & serial=$$!; \
+	status=0; \
 	$(BIN)/pytest -m "not serial" -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder || status=$$?; \
-	wait $$serial || status=$$?; \
-	echo "--- the serial pass, run beside the parallel one:"; cat $$serial_log; rm -f $$serial_log; \
+	$(BIN)/pytest -m serial -p no:xdist || status=$$?; \
 	exit $$status
 
 lint: $(STAMP)
