@@ -86,16 +86,18 @@ SERIAL_FILES = (
     "test_reference_slow_clients.py",
 )
 SERIAL_MARKERS = ("load", "serial")
-# The longest files of the parallel pass, longest first: a worker takes a whole file
-# (--dist loadfile), so starting these first keeps one from running on alone at the end
-# (`--no-loadscope-reorder` keeps this order; xdist would sort files by test count).
+# The longest files of the parallel pass, longest in wall time first (docs/guides/testing.md):
+# a worker takes a whole file (--dist loadfile), so starting these first keeps one from
+# running on alone at the end (`--no-loadscope-reorder` keeps this order; xdist would sort
+# files by test count).
 LONGEST_FILES = (
-    "test_deployed_check.py",
     "test_independent.py",
     "test_actions.py",
+    "test_deployed_check.py",
     "test_site.py",
     "test_pytest_plugin.py",
     "test_fuzz.py",
+    "test_hostile.py",
 )
 
 
