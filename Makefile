@@ -19,9 +19,10 @@ run: $(STAMP)
 	$(BIN)/authconform check --api all
 
 ## Lint, then the whole test suite (slow/load/browser tests included, each bounded): the
-## independent tests on TEST_WORKERS processes, then the `serial` ones (timing, load) alone.
-## Both passes always run; the target fails if either did (docs/guides/testing.md).
-TEST_WORKERS ?= 2
+## independent tests on TEST_WORKERS processes (more than the cores: most of them wait),
+## then the `serial` ones (timing, Locust) alone. Both passes always run; the target fails
+## if either did (docs/guides/testing.md).
+TEST_WORKERS ?= 4
 test: $(STAMP)
 	$(BIN)/ruff check .
 	status=0; \

@@ -20,6 +20,8 @@ from once import built_once
 
 from reference_impl.serving.embedded import Running, running_server
 
+pytest_plugins = ("cpu_times",)  # AUTHCONFORM_CPU_LOG=FILE: per-test CPU and wall seconds
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -68,28 +70,34 @@ def installed_wheel(tmp_path_factory: pytest.TempPathFactory) -> packaged.Instal
     return packaged.this_tree(built_once(tmp_path_factory, "wheel", packaged.build_this_tree))
 
 
-# Tests that measure time or load the machine (Locust, stalled and slow clients, crashes,
-# hostile servers timed against their deadlines). `make test` runs them in a second pass on
-# a machine otherwise quiet, after the rest has run in parallel (docs/guides/testing.md).
+# Tests that measure time or hold the machine's cores (Locust, stalled and slow clients,
+# crashes): `make test` runs them one after another in a pass of their own, beside the
+# parallel pass (docs/guides/testing.md). The pure units of load/ (test_load_units,
+# test_load_compare, test_load_kubernetes, test_open_model) and the hostile servers, which
+# only wait for the checker's deadlines, need no place here.
 SERIAL_FILES = (
-    "test_load*.py",
+    "test_load.py",
+    "test_load_baseline.py",
+    "test_load_command.py",
+    "test_load_hosts.py",
+    "test_load_open.py",
     "test_*_load.py",
-    "test_open_model.py",
-    "test_hostile.py",
     "test_reference_crash.py",
     "test_reference_slow_clients.py",
 )
 SERIAL_MARKERS = ("load", "serial")
-# The longest files of the parallel pass, longest first: a worker takes a whole file
-# (--dist loadfile), so starting these first keeps one from running on alone at the end
-# (`--no-loadscope-reorder` keeps this order; xdist would sort files by test count).
+# The longest files of the parallel pass, longest in wall time first (docs/guides/testing.md):
+# a worker takes a whole file (--dist loadfile), so starting these first keeps one from
+# running on alone at the end (`--no-loadscope-reorder` keeps this order; xdist would sort
+# files by test count).
 LONGEST_FILES = (
-    "test_deployed_check.py",
     "test_independent.py",
     "test_actions.py",
+    "test_deployed_check.py",
     "test_site.py",
     "test_pytest_plugin.py",
     "test_fuzz.py",
+    "test_hostile.py",
 )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -36,34 +37,47 @@ class Outcome:
     peak_rss_kb: int
 
 
+# The checker runs under this small parent, which reports the checker's peak RSS. Linux
+# starts a child's ru_maxrss at its parent's RSS at the fork, so a checker started by a
+# pytest worker that ran heavy tests before would report the worker's size, not its own.
+PEAK_REPORTER = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(child.pid, 0)
+with open(sys.argv[1], "w") as out:
+    out.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+CHECKER = (sys.executable, "-m", "conformance", "check")
+
+
 def check(url: str, *args: str, cwd: Path) -> Outcome:
     """``authconform check URL ARGS`` as a child; exit code, output, time and peak RSS."""
-    out = cwd / "output.txt"
+    out, peak = cwd / "output.txt", cwd / "peak-rss-kb.txt"
     started = time.monotonic()
     with out.open("wb") as sink:
         child = subprocess.Popen(
-            [sys.executable, "-m", "conformance", "check", url, *args],
+            [sys.executable, "-c", PEAK_REPORTER, str(peak), *CHECKER, url, *args],
             stdout=sink,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             cwd=cwd,
+            start_new_session=True,  # a kill at the deadline takes the checker too
         )
         deadline = started + WALL_CLOCK_LIMIT
-        while True:
-            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
-            if pid:
-                break
+        while child.poll() is None:
             if time.monotonic() > deadline:
-                child.kill()
+                os.killpg(child.pid, signal.SIGKILL)
                 child.wait()
                 pytest.fail(f"the checker was still running after {WALL_CLOCK_LIMIT:g} s")
             time.sleep(0.1)
-    child.returncode = os.waitstatus_to_exitcode(status)
     return Outcome(
         code=child.returncode,
         output=out.read_text(encoding="utf-8", errors="replace"),
         seconds=time.monotonic() - started,
-        peak_rss_kb=usage.ru_maxrss,
+        peak_rss_kb=int(peak.read_text(encoding="utf-8")),
     )
 
 
