@@ -12,7 +12,7 @@ import httpx
 import pytest
 from broken_fib import BROKEN, OTHER_READING
 
-from conformance.checks.common import FIB_SESSION_PATH, fib_login_body
+from conformance.checks.fib.login_common import FIB_SESSION_PATH, fib_login_body
 from conformance.engine.runner import run_system
 from conformance.engine.settings import Settings
 from conformance.model import CheckResult, Outcome

@@ -1,4 +1,4 @@
-"""Helpers shared by check modules: JWT reading, envelope checks, FIB request bodies.
+"""Helpers shared by check modules: JWT reading, envelope checks, judging answers by the spec.
 
 Nothing here verifies a token's signature: the checks judge what a client can see,
 and a server's signing key is not part of the documents.
@@ -9,32 +9,23 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import time
 from typing import Any
 
 import httpx
 
-from conformance import signing
 from conformance.engine.context import Context
 from conformance.model import CheckBlocked, CheckSkipped, Exchange
 from conformance.openapi.schema import documented_code, response_errors, spec_operations
 from conformance.openapi.view import contract_view, strict_view
 
 __all__ = [
-    "FIB_LOGOUT_PATH",
-    "FIB_SESSION_PATH",
     "JwtParts",
     "check_envelope",
     "decode_jwt",
-    "fib_login",
-    "fib_login_body",
     "first_user",
     "judge_responses",
     "require_jwt",
 ]
-
-FIB_SESSION_PATH = "/auth/api/v1/authentication-management/session"
-FIB_LOGOUT_PATH = "/auth/api/v1/authentication-management/logout"
 
 # Clock skew allowed between this machine and the target when comparing times.
 CLOCK_TOLERANCE_SECONDS = 30
@@ -117,61 +108,6 @@ def first_user(ctx: Context) -> dict[str, str]:
     if not users:
         raise CheckSkipped(f"no users in the {ctx.system!r} credentials section")
     return users[0]
-
-
-def fib_login_body(email: str, private_key_hex: str, public_key_hex: str | None = None) -> dict:
-    """A correctly signed FIB login body (hash-then-sign, see conformance.signing)."""
-    return {
-        "email": email,
-        "signature": signing.sign_email(email, private_key_hex),
-        "authPublicKeyHex": public_key_hex or signing.public_key_for(private_key_hex),
-    }
-
-
-# The check that reports a FIB login that does not serve; the others are blocked by it.
-FIB_LOGIN_CHECK = "correctly_signed_login_succeeds"
-
-
-def fib_login(ctx: Context, *, fresh: bool = False) -> dict[str, Any]:
-    """Log the first FIB user in and return ``{"body", "sent_at", "received_at"}``.
-
-    The result is cached in ``ctx.cache`` unless ``fresh``; a login that does not give
-    200 with accessToken/refreshToken blocks the calling check by FIB_LOGIN_CHECK (which
-    fails on it, its evidence kept).
-    """
-    if not fresh and "fib_login" in ctx.cache:
-        cached = ctx.cache["fib_login"]
-        ctx.last = cached["exchange"]  # a failure about this login shows this login
-        return cached
-    user = first_user(ctx)
-    body = fib_login_body(user["email"], user["privateKeyHex"], user.get("publicKeyHex"))
-    sent_at = time.time()
-    response = ctx.post(FIB_SESSION_PATH, body)
-    received_at = time.time()
-    if response.status_code != 200:
-        ctx.prerequisite_failed(
-            FIB_LOGIN_CHECK,
-            "correctly signed login was refused",
-            received=f"HTTP {response.status_code}",
-            documented="200 for a registered email signed with its Authorization key",
-            hint="check the credentials file, then the signature scheme (Ed25519 over the "
-            "Iroha hash of the email)",
-        )
-    payload = ctx.json_of(response)
-    data = payload.get("data") if isinstance(payload, dict) else None
-    if not isinstance(data, dict) or not all(
-        isinstance(data.get(k), str) and data.get(k) for k in ("accessToken", "refreshToken")
-    ):
-        ctx.prerequisite_failed(
-            FIB_LOGIN_CHECK,
-            "login response lacks the tokens",
-            received=repr(payload)[:300],
-            documented='data: {"accessToken": str, "refreshToken": str, "expirationTime": int}',
-        )
-    result = {"body": payload, "sent_at": sent_at, "received_at": received_at, "exchange": ctx.last}
-    if not fresh:
-        ctx.cache["fib_login"] = result
-    return result
 
 
 def judge_responses(

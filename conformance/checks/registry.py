@@ -100,4 +100,3 @@ def missing_credentials_reason(ctx: Context) -> str:
         return "no --credentials file given (this check must log in)"
     where = source or "the credentials file"
     return f"no {ctx.system!r} section in {where}"
-

@@ -104,5 +104,5 @@ def sign_in(ctx: Context, *, fresh: bool = False) -> dict[str, Any]:
     return body
 
 
-def _stranger() -> str:
+def unknown_email() -> str:
     return f"conformance-{secrets.token_hex(6)}@example.com"

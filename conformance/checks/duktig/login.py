@@ -22,11 +22,11 @@ from conformance.checks.duktig.common import (
     SIGN_IN_CHECK,
     SIGNED_IN,
     TIME_CLAIMS,
-    _stranger,
     active_user,
     inactive_user,
     request_token,
     sign_in,
+    unknown_email,
 )
 from conformance.checks.registry import check, requires_credentials
 from conformance.engine.context import Context
@@ -66,7 +66,7 @@ def incorrect_credentials_get_401(ctx: Context) -> None:
     user = active_user(ctx)
     wrong = request_token(ctx, {"email": user["email"], "password": user["password"] + "-x"})
     _expect_error_body(ctx, wrong, 401, INCORRECT_CREDENTIALS, "a wrong password")
-    unknown = request_token(ctx, {"email": _stranger(), "password": "Secret-123"})
+    unknown = request_token(ctx, {"email": unknown_email(), "password": "Secret-123"})
     _expect_error_body(ctx, unknown, 401, INCORRECT_CREDENTIALS, "an unknown email")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.checks.common import fib_login
+from conformance.checks.fib.login_common import fib_login
 from conformance.checks.registry import check, requires_credentials
 from conformance.engine.context import Context
 

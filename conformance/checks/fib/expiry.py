@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 
 from conformance.checks.fib.session_common import (
-    _claims_of,
+    claims_of,
     expect_refused,
     lifecycle,
     login_pair,
@@ -41,7 +41,7 @@ def expired_access_token_is_rejected(ctx: Context) -> None:
             "by the server can only be had by waiting out its lifetime"
         )
     access, _ = login_pair(ctx)
-    exp = _claims_of(ctx, access, "accessToken").get("exp")
+    exp = claims_of(ctx, access, "accessToken").get("exp")
     if not isinstance(exp, int | float):
         ctx.fail(
             "access token has no numeric exp", received=repr(exp), documented="exp: NumericDate"

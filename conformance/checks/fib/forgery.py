@@ -16,11 +16,11 @@ import nacl.signing
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from conformance.checks.fib.keys import _server_keys
+from conformance.checks.fib.keys import server_keys
 from conformance.checks.fib.session_common import (
-    _claims_of,
-    _header_of,
+    claims_of,
     expect_refused,
+    header_of,
     lifecycle,
     login_pair,
     logout,
@@ -74,12 +74,12 @@ def _refuse_forgeries(
     """Send ``make(header, claims)`` built from a genuine pair to both routes; both must refuse."""
     access, refresh_token = pair
     forged_refresh = make(
-        _header_of(ctx, refresh_token, "refreshToken"),
-        _claims_of(ctx, refresh_token, "refreshToken"),
+        header_of(ctx, refresh_token, "refreshToken"),
+        claims_of(ctx, refresh_token, "refreshToken"),
     )
     expect_refused(ctx, refresh(ctx, forged_refresh), f"refresh token {what}", hint=hint)
     forged_access = make(
-        _header_of(ctx, access, "accessToken"), _claims_of(ctx, access, "accessToken")
+        header_of(ctx, access, "accessToken"), claims_of(ctx, access, "accessToken")
     )
     expect_refused(ctx, logout(ctx, forged_access), f"access token {what}", hint=hint)
 
@@ -117,7 +117,7 @@ def tampered_payload_is_rejected(ctx: Context) -> None:
         (access, "access token", logout),
     ):
         head, _, signature = token.split(".")
-        claims = _claims_of(ctx, token, what)
+        claims = claims_of(ctx, token, what)
         if isinstance(claims.get("exp"), int):
             claims["exp"] += 3600
         else:
@@ -160,7 +160,7 @@ def hs256_token_keyed_with_public_key_is_rejected(ctx: Context) -> None:
 
     Source: as for unsigned tokens. Not applicable when the target publishes no key.
     """
-    keys = _server_keys(ctx)
+    keys = server_keys(ctx)
     pair = login_pair(ctx)  # forgeries are refused whatever they carry: one pair serves all
     for raw in keys:
         for form, secret in _hmac_secrets(raw).items():

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import httpx
 
-from conformance.checks.common import FIB_LOGOUT_PATH, FIB_SESSION_PATH
+from conformance.checks.fib.login_common import FIB_LOGOUT_PATH, FIB_SESSION_PATH
 from conformance.checks.fib.session_common import expect_refused, lifecycle
 from conformance.checks.registry import check
 from conformance.engine.context import Context

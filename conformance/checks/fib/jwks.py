@@ -7,13 +7,13 @@ from __future__ import annotations
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from conformance.checks.fib.keys import _server_keys
+from conformance.checks.fib.keys import server_keys
 from conformance.checks.fib.session_common import (
-    _expect_ok,
-    _header_of,
-    _pair_from,
+    expect_ok,
+    header_of,
     lifecycle,
     login_pair,
+    pair_from,
     refresh,
 )
 from conformance.checks.registry import check, requires_credentials
@@ -28,10 +28,10 @@ def issued_tokens_verify_with_published_key(ctx: Context) -> None:
 
     Advisory: the JWKS endpoint is this project's addition; not applicable without it.
     """
-    keys = [Ed25519PublicKey.from_public_bytes(raw) for raw in _server_keys(ctx)]
+    keys = [Ed25519PublicKey.from_public_bytes(raw) for raw in server_keys(ctx)]
     login_tokens = login_pair(ctx)
-    body = _expect_ok(ctx, refresh(ctx, login_tokens[1]), "refresh with a fresh refresh token")
-    _pair_from(ctx, body, "refresh response")
+    body = expect_ok(ctx, refresh(ctx, login_tokens[1]), "refresh with a fresh refresh token")
+    pair_from(ctx, body, "refresh response")
     issued = {
         "login accessToken": login_tokens[0],
         "login refreshToken": login_tokens[1],
@@ -39,7 +39,7 @@ def issued_tokens_verify_with_published_key(ctx: Context) -> None:
         "refresh refreshToken": body["data"]["refreshToken"],
     }
     for what, token in issued.items():
-        alg = _header_of(ctx, token, what).get("alg")
+        alg = header_of(ctx, token, what).get("alg")
         if alg != "EdDSA":
             ctx.fail(
                 f"{what} is not signed with EdDSA",

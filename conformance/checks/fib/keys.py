@@ -11,7 +11,7 @@ import httpx
 from conformance.engine.context import Context
 from conformance.model import CheckNotApplicable, CheckSkipped, Exchange
 
-__all__ = ["JWKS_WELL_KNOWN_PATH"]
+__all__ = ["JWKS_WELL_KNOWN_PATH", "server_keys"]
 
 
 JWKS_WELL_KNOWN_PATH = "/.well-known/jwks.json"
@@ -19,7 +19,7 @@ JWKS_WELL_KNOWN_PATH = "/.well-known/jwks.json"
 _KEYS_KEY = "fib_session_server_keys"
 
 
-def _server_keys(ctx: Context) -> list[bytes]:
+def server_keys(ctx: Context) -> list[bytes]:
     """The server's published Ed25519 public keys (raw), or skip saying why there are none."""
     if _KEYS_KEY not in ctx.cache:
         try:

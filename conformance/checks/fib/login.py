@@ -9,12 +9,11 @@ from typing import Any
 
 from conformance.checks.common import (
     CLOCK_TOLERANCE_SECONDS,
-    FIB_SESSION_PATH,
     check_envelope,
-    fib_login,
     first_user,
     require_jwt,
 )
+from conformance.checks.fib.login_common import FIB_SESSION_PATH, fib_login
 from conformance.checks.registry import check, requires_credentials
 from conformance.engine.context import Context
 from conformance.openapi.schema import response_errors

@@ -11,8 +11,13 @@ from typing import Any
 import httpx
 
 from conformance import signing
-from conformance.checks.common import FIB_SESSION_PATH, check_envelope, fib_login_body
-from conformance.checks.fib.login_common import _malformed_login, _some_user
+from conformance.checks.common import check_envelope
+from conformance.checks.fib.login_common import (
+    FIB_SESSION_PATH,
+    fib_login_body,
+    malformed_login,
+    some_user,
+)
 from conformance.checks.registry import check
 from conformance.engine.context import Context
 from conformance.model import CheckFailure
@@ -55,7 +60,7 @@ def missing_fields_get_4xx(ctx: Context) -> None:
 
     Source: the seeds' request structure (all three fields) and seed 002's 400.
     """
-    user, email = _some_user(ctx)
+    user, email = some_user(ctx)
     key = user["privateKeyHex"] if user else signing.generate_keypair().private_key_hex
     full = fib_login_body(email, key, user.get("publicKeyHex") if user else None)
     for field in full:
@@ -72,7 +77,7 @@ def wrong_types_get_4xx(ctx: Context) -> None:
 
     Source: the seeds' request structure (three strings) and seed 002's 400.
     """
-    user, email = _some_user(ctx)
+    user, email = some_user(ctx)
     key = user["privateKeyHex"] if user else signing.generate_keypair().private_key_hex
     full = fib_login_body(email, key, user.get("publicKeyHex") if user else None)
     variants: list[tuple[str, Any]] = [
@@ -128,7 +133,7 @@ def non_json_content_type_gets_4xx(ctx: Context) -> None:
 
     Advisory: the seeds say the encoding is JSON, but not that other encodings are refused.
     """
-    user, email = _some_user(ctx)
+    user, email = some_user(ctx)
     key = user["privateKeyHex"] if user else signing.generate_keypair().private_key_hex
     body = fib_login_body(email, key, user.get("publicKeyHex") if user else None)
     response = ctx.request(
@@ -169,7 +174,7 @@ def error_bodies_use_the_envelope(ctx: Context) -> None:
                 ),
             ),
         ),
-        ("non-hex signature", lambda: _malformed_login(ctx, signature="zz" * 64)),
+        ("non-hex signature", lambda: malformed_login(ctx, signature="zz" * 64)),
     ]
     for what, send in probes:
         response = send()

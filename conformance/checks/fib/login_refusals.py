@@ -10,13 +10,8 @@ import uuid
 import httpx
 
 from conformance import signing
-from conformance.checks.common import (
-    FIB_SESSION_PATH,
-    check_envelope,
-    fib_login_body,
-    first_user,
-)
-from conformance.checks.fib.login_common import _malformed_login
+from conformance.checks.common import check_envelope, first_user
+from conformance.checks.fib.login_common import FIB_SESSION_PATH, fib_login_body, malformed_login
 from conformance.checks.registry import check, requires_credentials
 from conformance.engine.context import Context
 from conformance.model import CheckSkipped
@@ -174,7 +169,7 @@ def rejects_non_hex_signature(ctx: Context) -> None:
     Source: seeds 000/002 (422: could not be decoded), seed 000 (401), seed 002 (400).
     """
     allowed, documented = _malformed_allowed(ctx)
-    response = _malformed_login(ctx, signature="zz" * 64)
+    response = malformed_login(ctx, signature="zz" * 64)
     _expect(
         ctx,
         response,
@@ -191,7 +186,7 @@ def rejects_wrong_length_signature(ctx: Context) -> None:
     Source: as for a non-hex signature.
     """
     allowed, documented = _malformed_allowed(ctx)
-    response = _malformed_login(ctx, signature="ab" * 32)
+    response = malformed_login(ctx, signature="ab" * 32)
     _expect(
         ctx,
         response,
@@ -208,7 +203,7 @@ def rejects_non_hex_public_key(ctx: Context) -> None:
     Source: seeds 000/002 (422: the public key is not valid), seed 002 (400).
     """
     allowed, documented = _malformed_allowed(ctx)
-    response = _malformed_login(ctx, authPublicKeyHex="zz" * 32)
+    response = malformed_login(ctx, authPublicKeyHex="zz" * 32)
     _expect(
         ctx,
         response,

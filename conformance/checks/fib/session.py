@@ -5,13 +5,13 @@ logged-out or wrong-kind token is refused.
 from __future__ import annotations
 
 from conformance.checks.fib.session_common import (
-    _claims_of,
-    _expect_ok,
-    _pair_from,
+    claims_of,
+    expect_ok,
     expect_refused,
     lifecycle,
     login_pair,
     logout,
+    pair_from,
     refresh,
 )
 from conformance.checks.registry import check, requires_credentials
@@ -28,8 +28,8 @@ def refresh_returns_new_token_pair(ctx: Context) -> None:
     <refreshToken>, the answer is the login's 200 body with a new pair).
     """
     access, refresh_token = login_pair(ctx)
-    body = _expect_ok(ctx, refresh(ctx, refresh_token), "refresh with a fresh refresh token")
-    new_access, new_refresh = _pair_from(ctx, body, "refresh response")
+    body = expect_ok(ctx, refresh(ctx, refresh_token), "refresh with a fresh refresh token")
+    new_access, new_refresh = pair_from(ctx, body, "refresh response")
     data = body["data"]
     if data["accessToken"] == access or data["refreshToken"] == refresh_token:
         ctx.fail(
@@ -46,7 +46,7 @@ def refresh_returns_new_token_pair(ctx: Context) -> None:
             received=repr(expiration),
             documented="expirationTime: integer (same 200 body as the login)",
         )
-    old_sub = _claims_of(ctx, access, "login accessToken").get("sub")
+    old_sub = claims_of(ctx, access, "login accessToken").get("sub")
     if new_access.claims.get("sub") != old_sub:
         ctx.fail(
             "refreshed access token names another subject",
@@ -61,7 +61,7 @@ def refresh_returns_new_token_pair(ctx: Context) -> None:
             received=f"acjti {new_refresh.claims.get('acjti')!r}",
             documented=f"acjti = the new access token's jti {new_access.claims['jti']!r}",
         )
-    _expect_ok(ctx, refresh(ctx, data["refreshToken"]), "refresh with the new refresh token")
+    expect_ok(ctx, refresh(ctx, data["refreshToken"]), "refresh with the new refresh token")
 
 
 @check("fib", group="lifecycle", level="advisory")
@@ -74,7 +74,7 @@ def used_refresh_token_is_rejected(ctx: Context) -> None:
     choice; the FIB docs do not say whether a refresh token may be used twice.
     """
     _, refresh_token = login_pair(ctx)
-    _expect_ok(ctx, refresh(ctx, refresh_token), "first use of a refresh token")
+    expect_ok(ctx, refresh(ctx, refresh_token), "first use of a refresh token")
     expect_refused(
         ctx,
         refresh(ctx, refresh_token),
@@ -126,7 +126,7 @@ def logout_succeeds(ctx: Context) -> None:
     Source: the public FIB docs (logout answers {"status": {...}, "data": {}}).
     """
     access, _ = login_pair(ctx)
-    body = _expect_ok(ctx, logout(ctx, access), "logout with a fresh access token")
+    body = expect_ok(ctx, logout(ctx, access), "logout with a fresh access token")
     if not isinstance(body.get("data"), dict):
         ctx.fail(
             "logout body's data is not an object",
@@ -144,7 +144,7 @@ def access_token_rejected_after_logout(ctx: Context) -> None:
     Source: the public FIB docs' logout, which ends the session the token belongs to.
     """
     access, _ = login_pair(ctx)
-    _expect_ok(ctx, logout(ctx, access), "logout with a fresh access token")
+    expect_ok(ctx, logout(ctx, access), "logout with a fresh access token")
     expect_refused(
         ctx,
         logout(ctx, access),
@@ -163,7 +163,7 @@ def refresh_token_rejected_after_logout(ctx: Context) -> None:
     refresh token issued with it is security practice and the reference's reading.
     """
     access, refresh_token = login_pair(ctx)
-    _expect_ok(ctx, logout(ctx, access), "logout with a fresh access token")
+    expect_ok(ctx, logout(ctx, access), "logout with a fresh access token")
     expect_refused(
         ctx,
         refresh(ctx, refresh_token),
@@ -182,19 +182,19 @@ def bearer_prefix_is_optional(ctx: Context) -> None:
     send it bare; a server that takes one of the two forms follows one reading.
     """
     _, refresh_token = login_pair(ctx)
-    body = _expect_ok(
+    body = expect_ok(
         ctx,
         refresh(ctx, refresh_token, bearer=True),
         "refresh with 'Authorization: Bearer <refreshToken>'",
     )
-    _pair_from(ctx, body, "refresh response")
-    body = _expect_ok(
+    pair_from(ctx, body, "refresh response")
+    body = expect_ok(
         ctx,
         refresh(ctx, body["data"]["refreshToken"]),
         "refresh with 'Authorization: <refreshToken>'",
     )
-    _pair_from(ctx, body, "refresh response")
-    _expect_ok(
+    pair_from(ctx, body, "refresh response")
+    expect_ok(
         ctx,
         logout(ctx, body["data"]["accessToken"], bearer=True),
         "logout with 'Authorization: Bearer <accessToken>'",
@@ -210,8 +210,8 @@ def bearer_prefix_is_optional(ctx: Context) -> None:
 def _refreshed(ctx: Context) -> tuple[tuple[str, str], tuple[str, str]]:
     """Log in, refresh once: the first pair and the pair the refresh returned."""
     first = login_pair(ctx)
-    body = _expect_ok(ctx, refresh(ctx, first[1]), "refresh with a fresh refresh token")
-    _pair_from(ctx, body, "refresh response")
+    body = expect_ok(ctx, refresh(ctx, first[1]), "refresh with a fresh refresh token")
+    pair_from(ctx, body, "refresh response")
     return first, (body["data"]["accessToken"], body["data"]["refreshToken"])
 
 

@@ -10,24 +10,22 @@ from typing import Any
 
 import httpx
 
-from conformance.checks.common import (
-    FIB_LOGOUT_PATH,
-    FIB_SESSION_PATH,
-    JwtParts,
-    check_envelope,
-    fib_login,
-    require_jwt,
-)
+from conformance.checks.common import JwtParts, check_envelope, require_jwt
+from conformance.checks.fib.login_common import FIB_LOGOUT_PATH, FIB_SESSION_PATH, fib_login
 from conformance.checks.registry import CheckFunc
 from conformance.engine.context import Context
 from conformance.model import CheckSkipped, Exchange
 
 __all__ = [
     "LIFECYCLE_OFF_REASON",
+    "claims_of",
+    "expect_ok",
     "expect_refused",
+    "header_of",
     "lifecycle",
     "login_pair",
     "logout",
+    "pair_from",
     "refresh",
 ]
 
@@ -118,7 +116,7 @@ def lifecycle(*operations: str) -> Callable[[CheckFunc], CheckFunc]:
 # --- verdicts -------------------------------------------------------------------------
 
 
-def _expect_ok(ctx: Context, response: httpx.Response, what: str) -> dict[str, Any]:
+def expect_ok(ctx: Context, response: httpx.Response, what: str) -> dict[str, Any]:
     """200 in the FIB envelope, or fail naming ``what`` was refused; returns the body."""
     if response.status_code != 200:
         ctx.fail(
@@ -156,7 +154,7 @@ def expect_refused(ctx: Context, response: httpx.Response, what: str, *, hint: s
         )
 
 
-def _pair_from(ctx: Context, body: dict[str, Any], what: str) -> tuple[JwtParts, JwtParts]:
+def pair_from(ctx: Context, body: dict[str, Any], what: str) -> tuple[JwtParts, JwtParts]:
     """The decoded (access, refresh) tokens of a 200 body, or fail."""
     data = body.get("data")
     tokens = data if isinstance(data, dict) else {}
@@ -173,9 +171,9 @@ def _pair_from(ctx: Context, body: dict[str, Any], what: str) -> tuple[JwtParts,
     return access, refreshed
 
 
-def _claims_of(ctx: Context, token: str, what: str) -> dict[str, Any]:
+def claims_of(ctx: Context, token: str, what: str) -> dict[str, Any]:
     return dict(require_jwt(ctx, token, what).claims)
 
 
-def _header_of(ctx: Context, token: str, what: str) -> dict[str, Any]:
+def header_of(ctx: Context, token: str, what: str) -> dict[str, Any]:
     return dict(require_jwt(ctx, token, what).header)
