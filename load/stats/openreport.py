@@ -62,7 +62,8 @@ def incomplete(summary: dict[str, Any], expected: int) -> str | None:
     if early:
         return (
             f"{len(early)} of {reported} generator processes stopped early (after "
-            f"{min(early):.1f} s of a {longest:.1f} s schedule: a worker disconnected)"
+            f"{min(early):.1f} s of a {longest:.1f} s schedule: a worker disconnected "
+            "or started late)"
         )
     return None
 
