@@ -277,7 +277,7 @@ def run(args: argparse.Namespace) -> int:
             _warn_secrets_shown()
         with observing() as seen:  # fix loop: documented-answer coverage
             result: RunResult = run_suite(url, profiles, credentials, settings, _progress)
-        block = fixloop.settings_block(args, api, seed)
+        block = fixloop.settings_block(settings, api, args)
     extra_lines = fixloop.after_run(result, args, block, seen, baseline)
     print(format_summary(result))
     print("\n".join(extra_lines))

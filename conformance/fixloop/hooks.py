@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance.errors import UsageError
 from conformance.fixloop.baseline import baseline_lines, compare, load_report, new_bad
 from conformance.fixloop.coverage import Observed, coverage_document, coverage_lines
+
+if TYPE_CHECKING:
+    from conformance.engine.settings import Settings
 
 __all__ = ["after_run", "configure", "exit_status", "settings_block", "validate"]
 
@@ -49,20 +52,24 @@ def validate(args: argparse.Namespace) -> dict[str, Any] | None:
     return load_report(args.baseline, "--baseline") if args.baseline else None
 
 
-def settings_block(args: argparse.Namespace, api: str, seed: int | None) -> dict[str, Any]:
-    """What a replay needs to run the same checks the same way (report.json ``settings``)."""
+def settings_block(settings: Settings, api: str, args: argparse.Namespace) -> dict[str, Any]:
+    """What a replay needs to run the same checks the same way (report.json ``settings``).
+
+    Read from the run's own settings; only where the checked users came from is the
+    command line's alone.
+    """
     return {
         "api": api,
-        "seed": seed,
-        "max_examples": args.max_examples,
-        "strict": args.strict,
-        "fuzz": not args.no_fuzz,
-        "lifecycle": not args.no_lifecycle,
-        "jwks_url": args.jwks_url,
-        "expiry_wait": args.expiry_wait,
-        "timeout": args.timeout,
-        "max_time": args.max_time,
-        "max_response_bytes": args.max_response_bytes,
+        "seed": settings.seed,
+        "max_examples": settings.max_examples,
+        "strict": settings.strict,
+        "fuzz": settings.fuzz,
+        "lifecycle": settings.lifecycle,
+        "jwks_url": settings.jwks_url,
+        "expiry_wait": settings.expiry_wait,
+        "timeout": settings.timeout,
+        "max_time": settings.max_time,
+        "max_response_bytes": settings.max_response_bytes,
         "credentials": os.path.abspath(args.credentials) if args.credentials else None,
         "embedded": not args.url,
     }
