@@ -42,3 +42,23 @@ def test_settings_are_frozen_and_validated_on_every_copy() -> None:
     with pytest.raises(UsageError):
         replace(settings, max_examples=0)
 
+
+
+def test_the_cli_and_the_api_choose_systems_the_same_way() -> None:
+    """One chooser: ``all`` expands, a name given twice runs once, an unknown one is refused
+    (by its CLI flag on the command line, by its keyword in the API)."""
+    from conformance.engine.target import choose_profiles
+
+    names = [p.name for p in choose_profiles("duktig, fib,duktig")]
+    assert names == ["duktig", "fib"]
+    assert choose_profiles("fib,all")[0].name == "fib"
+    assert len(choose_profiles("fib,all")) == len(choose_profiles("all")) == 3
+    assert [p.name for p in choose_profiles(["user-api", "fib"])] == ["user-api", "fib"]
+    with pytest.raises(UsageError) as raised:
+        api.run_checks("http://127.0.0.1:9", api="fib,nope", fuzz=False)
+    assert raised.value.what == "api nope"
+    done = authconform("check", "http://127.0.0.1:9", "--api", "fib,nope", "--no-fuzz")
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: --api nope: no such system (known: ")
+    empty = authconform("check", "http://127.0.0.1:9", "--api", "fib,", "--no-fuzz")
+    assert (empty.returncode, empty.stderr.strip()) == (2, "error: --api: an empty system name")

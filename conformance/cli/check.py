@@ -14,13 +14,13 @@ from typing import Any
 from conformance.engine.credentials import load_credentials
 from conformance.engine.runner import run_suite
 from conformance.engine.settings import DEFAULTS, EMBEDDED_USERS, NO_CREDENTIALS_FILE, Settings
-from conformance.engine.target import probe
+from conformance.engine.target import choose_profiles, probe
 from conformance.errors import UsageError
 from conformance.fixloop import hooks as fixloop
 from conformance.fixloop.coverage import observing
 from conformance.model import CheckResult, RunResult
 from conformance.output.console import format_summary, progress_line
-from conformance.profiles import Profile, discover_profiles
+from conformance.profiles import discover_profiles
 
 __all__ = ["configure", "run", "settings_from_args"]
 
@@ -164,18 +164,6 @@ not the API, or an incomplete run."""
     fixloop.configure(parser)  # fix loop: --baseline, --fail-on, --min-coverage
 
 
-def _choose_profiles(api: str) -> list[Profile]:
-    profiles = discover_profiles()
-    if "," in api:
-        return [p for name in api.split(",") for p in _choose_profiles(name.strip())]
-    if api == "all":
-        return list(profiles.values())
-    if api not in profiles:
-        known = ", ".join([*sorted(profiles), "all"])
-        raise UsageError(f"--api {api}", f"no such system (known: {known})")
-    return [profiles[api]]
-
-
 @contextlib.contextmanager
 def _target(args: argparse.Namespace) -> Iterator[tuple[str, dict[str, Any]]]:
     """The base URL and credentials to check: the given URL, or the embedded server."""
@@ -267,11 +255,11 @@ def run(args: argparse.Namespace) -> int:
     seed = args.seed if args.seed is not None else random.randrange(2**31)
     settings = settings_from_args(args, seed)
     if args.api:
-        _choose_profiles(args.api)  # a bad --api is reported before anything starts
+        choose_profiles(args.api, subject="--api")  # a bad --api is reported before anything starts
     baseline = fixloop.validate(args)  # fix loop
     with _target(args) as (url, credentials):
         api = args.api or _default_api(args, credentials)
-        profiles = _choose_profiles(api)
+        profiles = choose_profiles(api, subject="--api")
         settings = replace(settings, command=_command_line(args, api))
         if args.show_secrets:
             _warn_secrets_shown()

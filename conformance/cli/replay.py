@@ -79,8 +79,9 @@ def _args(url: str | None, credentials: str | None) -> SimpleNamespace:
 
 
 def run(args: argparse.Namespace) -> int:
-    from conformance.cli.check import _choose_profiles, _progress, _target
+    from conformance.cli.check import _progress, _target
     from conformance.engine.runner import run_suite
+    from conformance.engine.target import choose_profiles
     from conformance.output.report import report_json
 
     old = load_report(args.report_dir, "replay")
@@ -112,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
     )
     _progress(f"replaying {len(flagged)} finding(s) of {args.report_dir}")
     with _target(_args(url, credentials)) as (target, creds):
-        profiles = _choose_profiles(",".join(systems))
+        profiles = choose_profiles(systems, subject="--api")
         result = run_suite(target, profiles, creds, run_settings, _progress)
     document = report_json(result)
     now = {(r["system"], r["name"]): r for r in document["results"]}

@@ -54,16 +54,21 @@ def require_url(url: Any) -> str:
     return url.rstrip("/")
 
 
-def choose_profiles(api: str | Iterable[str]) -> list[Profile]:
-    """The profiles of ``api``: ``"all"``, one system's name, or several (each once, in order)."""
+def choose_profiles(api: str | Iterable[str], *, subject: str = "api") -> list[Profile]:
+    """The profiles ``api`` names, each once, in order: ``"all"``, one system's name, several
+    (a list, or a comma-separated string as ``--api`` takes). ``subject`` names the option in
+    an error: ``--api`` on the command line, ``api`` in the Python API."""
     profiles = discover_profiles()
-    names = list(profiles) if api == "all" else [api] if isinstance(api, str) else list(api)
-    if not names:
-        raise UsageError("api", "names no system")
-    unknown = [name for name in names if name not in profiles]
+    given = api.split(",") if isinstance(api, str) else list(api)
+    names: list[str] = []
+    for name in (str(item).strip() for item in given):
+        names += list(profiles) if name == "all" else [name]
+    if not names or "" in names:
+        raise UsageError(subject, "names no system" if not names else "an empty system name")
+    unknown = [name for name in dict.fromkeys(names) if name not in profiles]
     if unknown:
         known = ", ".join([*sorted(profiles), "all"])
-        raise UsageError(f"api {', '.join(unknown)}", f"no such system (known: {known})")
+        raise UsageError(f"{subject} {', '.join(unknown)}", f"no such system (known: {known})")
     return [profiles[name] for name in dict.fromkeys(names)]
 
 
