@@ -53,48 +53,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="credentials file (see `authconform serve --credentials-out`); without it, "
         "checks that must log in are skipped",
     )
-    group.addoption(
-        "--authconform-strict",
-        action="store_true",
-        help="fail broken advisories too (by default they pass with a warning)",
-    )
-    group.addoption(
-        "--authconform-no-fuzz",
-        action="store_true",
-        help="protocol checks only: no Schemathesis stage",
-    )
-    # The defaults are the run settings' own (light: no HTTP stack behind them).
-    from conformance.engine.settings import DEFAULTS
+    # The run settings' options, declared once with the CLI's (light: no HTTP stack).
+    from conformance.engine.run_options import add_run_options
 
-    group.addoption(
-        "--authconform-max-examples",
-        type=int,
-        default=DEFAULTS.max_examples,
-        metavar="N",
-        help=f"Schemathesis examples per operation and phase (default: {DEFAULTS.max_examples})",
-    )
-    group.addoption(
-        "--authconform-timeout",
-        type=float,
-        default=DEFAULTS.timeout,
-        metavar="SECONDS",
-        help=f"the most a request may take (default: {DEFAULTS.timeout:g})",
-    )
-    group.addoption(
-        "--authconform-max-time",
-        type=float,
-        default=DEFAULTS.max_time,
-        metavar="SECONDS",
-        help=f"budget for the whole run (default: {DEFAULTS.max_time:g})",
-    )
-    group.addoption(
-        "--authconform-max-response-bytes",
-        type=int,
-        default=DEFAULTS.max_response_bytes,
-        metavar="N",
-        help=f"read at most N bytes of an answer (default: {DEFAULTS.max_response_bytes})",
-    )
-    group.addoption("--authconform-seed", type=int, metavar="N", help="Schemathesis seed")
+    add_run_options(group.addoption, prefix="--authconform-")
 
 
 def _api(value: str) -> str | list[str]:
@@ -116,20 +78,13 @@ class _Suite:
 
     def result(self) -> RunResult:
         if self.run is None and self.error is None:
+            from conformance.engine.run_options import run_settings_fields
             from conformance.engine.settings import Settings
             from conformance.engine.target import check_target
             from conformance.errors import AuthconformError
 
             try:
-                settings = Settings(
-                    fuzz=not self.option("no_fuzz"),
-                    max_examples=self.option("max_examples"),
-                    seed=self.option("seed"),
-                    timeout=self.option("timeout"),
-                    max_time=self.option("max_time"),
-                    max_response_bytes=self.option("max_response_bytes"),
-                    strict=self.option("strict"),
-                )
+                settings = Settings(**run_settings_fields(self.option))
                 self.run = check_target(
                     self.option("url"),
                     settings,

@@ -3,11 +3,14 @@ with the same error, because all three build the same validated Settings."""
 
 from __future__ import annotations
 
+import argparse
+from dataclasses import replace
+
 import pytest
 from in_process import authconform
 
 from conformance import api
-from conformance.engine.settings import Settings
+from conformance.engine.settings import DEFAULTS, Settings
 from conformance.errors import UsageError
 
 # (the API's keyword, its value, the CLI's flag and value)
@@ -62,3 +65,54 @@ def test_the_cli_and_the_api_choose_systems_the_same_way() -> None:
     assert done.stderr.startswith("error: --api nope: no such system (known: ")
     empty = authconform("check", "http://127.0.0.1:9", "--api", "fib,", "--no-fuzz")
     assert (empty.returncode, empty.stderr.strip()) == (2, "error: --api: an empty system name")
+
+
+class _Group:
+    """pytest's option group, as far as the plugin uses it: ``addoption`` is argparse's."""
+
+    def __init__(self) -> None:
+        self.parser = argparse.ArgumentParser()
+
+    def getgroup(self, *_: str) -> _Group:
+        return self
+
+    def addoption(self, *names: str, **spec: object) -> None:
+        self.parser.add_argument(*names, **spec)  # type: ignore[arg-type]
+
+
+RUN_FLAGS = [
+    ("--max-examples", "3"),
+    ("--seed", "11"),
+    ("--no-fuzz",),
+    ("--no-lifecycle",),
+    ("--jwks-url", "http://127.0.0.1:9/keys"),
+    ("--expiry-wait", "2.5"),
+    ("--strict",),
+    ("--timeout", "4"),
+    ("--max-time", "30"),
+    ("--max-response-bytes", "4096"),
+]
+
+
+@pytest.mark.parametrize("given", [(), *RUN_FLAGS])
+def test_the_plugin_and_the_cli_build_the_same_settings_from_the_same_options(
+    given: tuple[str, ...],
+) -> None:
+    from conformance import pytest_plugin
+    from conformance.cli.check import settings_from_args
+    from conformance.cli.main import build_parser
+    from conformance.engine.run_options import run_settings_fields
+
+    cli, _ = build_parser("check")
+    args = cli.parse_args(["check", "http://127.0.0.1:9", *given])
+    from_cli = settings_from_args(args, args.seed)
+    group = _Group()
+    pytest_plugin.pytest_addoption(group)  # type: ignore[arg-type]
+    prefixed = [f"--authconform-{word[2:]}" if word.startswith("--") else word for word in given]
+    options = vars(group.parser.parse_args(prefixed))
+    from_plugin = Settings(**run_settings_fields(lambda dest: options[f"authconform_{dest}"]))
+    assert from_plugin == replace(
+        from_cli, credentials_file=DEFAULTS.credentials_file, show_secrets=False
+    )
+    if given:  # the option changed something, through both front ends
+        assert from_plugin != DEFAULTS

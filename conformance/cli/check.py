@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from conformance.engine.credentials import load_credentials
+from conformance.engine.run_options import add_run_options, run_settings_fields
 from conformance.engine.runner import run_suite
 from conformance.engine.settings import DEFAULTS, EMBEDDED_USERS, NO_CREDENTIALS_FILE, Settings
 from conformance.engine.target import choose_profiles, probe
@@ -25,7 +26,6 @@ from conformance.profiles import discover_profiles
 __all__ = ["configure", "run", "settings_from_args"]
 
 EMBEDDED_DEMO_USERS = 3
-JWKS_PATH = "/.well-known/jwks.json"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -90,76 +90,12 @@ not the API, or an incomplete run."""
         "page), report.sarif (code scanning) and report.summary.md (a CI job summary) into "
         "DIR (created if missing)",
     )
-    parser.add_argument(
-        "--max-examples",
-        type=int,
-        default=DEFAULTS.max_examples,
-        metavar="N",
-        help=f"Schemathesis examples per operation and phase (default: {DEFAULTS.max_examples})",
-    )
-    parser.add_argument(
-        "--seed", type=int, metavar="N", help="Schemathesis random seed, to repeat a run"
-    )
-    parser.add_argument(
-        "--no-fuzz",
-        action="store_true",
-        help="protocol checks only: skip the Schemathesis stage",
-    )
-    parser.add_argument(
-        "--no-lifecycle",
-        action="store_true",
-        help="skip the session lifecycle checks (refresh, logout, revocation)",
-    )
-    parser.add_argument(
-        "--jwks-url",
-        metavar="URL",
-        help="where the target publishes its token signing key (default: "
-        f"URL{JWKS_PATH}; used by the lifecycle checks to verify token signatures)",
-    )
-    parser.add_argument(
-        "--expiry-wait",
-        type=float,
-        default=DEFAULTS.expiry_wait,
-        metavar="SECONDS",
-        help="let expired_access_token_is_rejected wait up to SECONDS for a real access "
-        "token to expire (an expired token cannot be forged without the server's key); "
-        "default 0: that check is skipped",
-    )
-    parser.add_argument(
-        "--strict",
-        action="store_true",
-        help="fail the run on advisories too (HTTP practice and this project's own choices "
-        "where the documents are silent); by default only contract failures fail it",
-    )
+    add_run_options(parser.add_argument)  # the settings' options, shared with the plugin
     parser.add_argument(
         "--show-secrets",
         action="store_true",
         help="local debugging only: leave credentials, tokens and signatures in clear in "
         "the output and the reports (warned on every run; never publish such reports)",
-    )
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        default=DEFAULTS.timeout,
-        metavar="SECONDS",
-        help=f"the most a request may take, answer included (default: {DEFAULTS.timeout:g})",
-    )
-    parser.add_argument(
-        "--max-time",
-        type=float,
-        default=DEFAULTS.max_time,
-        metavar="SECONDS",
-        help=f"budget for the whole run; past it the run stops and is reported incomplete "
-        f"(exit 2) (default: {DEFAULTS.max_time:g})",
-    )
-    parser.add_argument(
-        "--max-response-bytes",
-        type=int,
-        default=DEFAULTS.max_response_bytes,
-        metavar="N",
-        help=f"read at most N bytes of an answer, Schemathesis's included; a longer one "
-        f"fails the check "
-        f"(default: {DEFAULTS.max_response_bytes})",
     )
     fixloop.configure(parser)  # fix loop: --baseline, --fail-on, --min-coverage
 
@@ -233,17 +169,9 @@ def _command_line(args: argparse.Namespace, api: str) -> str:
 
 def settings_from_args(args: argparse.Namespace, seed: int | None) -> Settings:
     """The run's settings from the flags, validated before anything starts."""
+    fields = run_settings_fields(lambda dest: getattr(args, dest))
     return Settings(
-        fuzz=not args.no_fuzz,
-        max_examples=args.max_examples,
-        seed=seed,
-        timeout=args.timeout,
-        max_time=args.max_time,
-        max_response_bytes=args.max_response_bytes,
-        strict=args.strict,
-        lifecycle=not args.no_lifecycle,
-        jwks_url=args.jwks_url,
-        expiry_wait=args.expiry_wait,
+        **{**fields, "seed": seed},
         # Skip reasons tell "no file given" from "no section in the file".
         credentials_file=(args.credentials or NO_CREDENTIALS_FILE) if args.url else EMBEDDED_USERS,
         show_secrets=args.show_secrets,
