@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from in_process import authconform
 from loopback import serving_files
 from once import built_once
 from subprocesses import serving
@@ -54,8 +55,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _build_site(out: Path) -> None:
+    """`make docs`, except that the served reference hashes passwords at the light cost.
+
+    The conformance page must show a real run of the served reference; how slowly that
+    server hashes passwords is not what the site is about (test_deployed_check checks
+    `serve` at the default cost), and at the default cost the run's logins take most of
+    the build's minute and a half. The page says which cost it was served with.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUTHCONFORM_SITE_")}
-    built = _build(out, env)
+    built = _build(out, {**env, "AUTHCONFORM_SITE_PASSWORD_COST": "light"})
     assert built.returncode == 0, f"mkdocs build --strict failed:\n{built.stderr[-4000:]}"
 
 
@@ -116,6 +124,7 @@ def test_conformance_page_shows_a_real_run(site: Path) -> None:
     assert "authconform version" in html
     # The deployed way (python -m reference_impl in its own process), not the embedded one.
     assert "Server checked" in html and "the served reference" in html
+    assert "--password-cost light" in html  # the one setting the test build changes
     assert "authconform check http://127.0.0.1:" in html
     for system in ("fib", "user-api", "duktig"):
         assert f'id="{system}"' in html, f"no results table for {system}"
@@ -203,26 +212,17 @@ def test_a_failing_run_is_published_with_its_failures(tmp_path: Path) -> None:
     creds = tmp_path / "creds.json"
     with embedded.running_server(demo_users=1, wrap=_login_answers_500) as server:
         creds.write_text(json.dumps(server.credentials), encoding="utf-8")
-        check = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                _load_hook("conformance_results").RUN_CLI,
-                "check",
-                server.url,
-                "--api",
-                "fib",
-                "--credentials",
-                str(creds),
-                "--no-fuzz",
-                "--report",
-                str(reports),
-            ],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
+        # In-process: only the report it writes is used here, and the build reads that.
+        check = authconform(
+            "check",
+            server.url,
+            "--api",
+            "fib",
+            "--credentials",
+            str(creds),
+            "--no-fuzz",
+            "--report",
+            str(reports),
         )
     assert check.returncode == 1, check.stdout + check.stderr
     failed = [
@@ -376,30 +376,42 @@ def test_browser_guard_catches_a_request_to_another_host(browser_context, site_u
 SPEC_SERVER_PORT = 8000
 
 
-@pytest.mark.browser
-@pytest.mark.slow
-def test_browser_try_it_out_logs_alice_in_through_cors(
-    browser_context, site_url, tmp_path: Path
-) -> None:
-    """The explorer's seed example reaches `authconform serve --cors-origin <site>` and gets 200."""
+@pytest.fixture(scope="module")
+def spec_server(site_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`python -m reference_impl --cors-origin <site>` on the port the specs name.
+
+    Shared by the try-it-out tests: each logs alice in afresh, so neither leans on the
+    other's session. alice logs in with her key, so the password cost is the light one
+    (her password-system twins are hashed at start-up, and nothing here uses them).
+    """
     with socket.socket() as probe:
         if probe.connect_ex(("127.0.0.1", SPEC_SERVER_PORT)) == 0:
             pytest.skip(f"127.0.0.1:{SPEC_SERVER_PORT}, the spec's server, is taken")
-    db = tmp_path / "tryit.db"
+    db = tmp_path_factory.mktemp("spec-server") / "reference.db"
     # --demo-users 0 registers alice alone, with the seed example's key.
-    with serving(SPEC_SERVER_PORT, db, "--demo-users", "0", "--cors-origin", site_url):
-        page = browser_context.new_page()
-        page.goto(f"{site_url}/reference/fib-explorer/")
-        frame = page.frame_locator("iframe.swagger-ui-iframe")
-        operation = frame.locator(".opblock-post", has_text=FIB_LOGIN_PATH).first
-        operation.locator(".opblock-summary").click()
-        operation.locator("button.try-out__btn").click()
-        operation.locator("button.execute").click()
-        status = operation.locator(".live-responses-table tbody .response-col_status").first
-        status.wait_for()
-        code = status.inner_text().strip()
-        page.screenshot(path=str(ARTIFACTS / "site-fib-try-it-out.png"), full_page=False)
-        page.close()
+    cors = ("--cors-origin", site_url, "--password-cost", "light")
+    with serving(SPEC_SERVER_PORT, db, "--demo-users", "0", *cors) as url:
+        yield url
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_browser_try_it_out_logs_alice_in_through_cors(
+    browser_context, site_url, spec_server
+) -> None:
+    """The explorer's seed example reaches `authconform serve --cors-origin <site>` and gets 200."""
+    page = browser_context.new_page()
+    page.goto(f"{site_url}/reference/fib-explorer/")
+    frame = page.frame_locator("iframe.swagger-ui-iframe")
+    operation = frame.locator(".opblock-post", has_text=FIB_LOGIN_PATH).first
+    operation.locator(".opblock-summary").click()
+    operation.locator("button.try-out__btn").click()
+    operation.locator("button.execute").click()
+    status = operation.locator(".live-responses-table tbody .response-col_status").first
+    status.wait_for()
+    code = status.inner_text().strip()
+    page.screenshot(path=str(ARTIFACTS / "site-fib-try-it-out.png"), full_page=False)
+    page.close()
     assert code == "200"
     assert browser_context.outside == []
 
@@ -435,44 +447,39 @@ def _authorize_dialog(frame, scheme: str, value: str | None) -> None:
 @pytest.mark.browser
 @pytest.mark.slow
 def test_browser_try_it_out_refreshes_and_logs_out_through_authorize(
-    browser_context, site_url, tmp_path: Path
+    browser_context, site_url, spec_server
 ) -> None:
     """Login's token goes into Authorize (the spec's security schemes), then refresh and logout.
 
     The refresh token travels bare (the `token` scheme, as the FIB documents show it), the
     access token as `Bearer` (the `bearer` scheme): both readings, from the page itself.
     """
-    with socket.socket() as probe:
-        if probe.connect_ex(("127.0.0.1", SPEC_SERVER_PORT)) == 0:
-            pytest.skip(f"127.0.0.1:{SPEC_SERVER_PORT}, the spec's server, is taken")
-    db = tmp_path / "authorize.db"
     sent: list[tuple[str, str, str]] = []
-    with serving(SPEC_SERVER_PORT, db, "--demo-users", "0", "--cors-origin", site_url):
-        page = browser_context.new_page()
-        page.on(
-            "request",
-            lambda r: sent.append((r.method, r.url, r.headers.get("authorization") or "")),
-        )
-        page.goto(f"{site_url}/reference/fib-explorer/")
-        frame = page.frame_locator("iframe.swagger-ui-iframe")
-        login = frame.locator(".opblock-post", has_text=FIB_LOGIN_PATH).first
-        login_code, body = _try_it_out(login)
-        tokens = json.loads(body)["data"]
+    page = browser_context.new_page()
+    page.on(
+        "request",
+        lambda r: sent.append((r.method, r.url, r.headers.get("authorization") or "")),
+    )
+    page.goto(f"{site_url}/reference/fib-explorer/")
+    frame = page.frame_locator("iframe.swagger-ui-iframe")
+    login = frame.locator(".opblock-post", has_text=FIB_LOGIN_PATH).first
+    login_code, body = _try_it_out(login)
+    tokens = json.loads(body)["data"]
 
-        _authorize_dialog(frame, "token", tokens["refreshToken"])
-        refresh = frame.locator(".opblock-patch", has_text=FIB_LOGIN_PATH).first
-        refresh_code, body = _try_it_out(refresh)
-        renewed = json.loads(body)["data"]
+    _authorize_dialog(frame, "token", tokens["refreshToken"])
+    refresh = frame.locator(".opblock-patch", has_text=FIB_LOGIN_PATH).first
+    refresh_code, body = _try_it_out(refresh)
+    renewed = json.loads(body)["data"]
 
-        _authorize_dialog(frame, "token", None)
-        _authorize_dialog(frame, "bearer", renewed["accessToken"])
-        logout = frame.locator(".opblock-post", has_text=FIB_LOGOUT_PATH).first
-        logout_code, _ = _try_it_out(logout)
-        logout.scroll_into_view_if_needed()
-        page.screenshot(path=str(ARTIFACTS / "site-fib-authorize-logout.png"), full_page=False)
-        page.close()
+    _authorize_dialog(frame, "token", None)
+    _authorize_dialog(frame, "bearer", renewed["accessToken"])
+    logout = frame.locator(".opblock-post", has_text=FIB_LOGOUT_PATH).first
+    logout_code, _ = _try_it_out(logout)
+    logout.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "site-fib-authorize-logout.png"), full_page=False)
+    page.close()
     assert (login_code, refresh_code, logout_code) == ("200", "200", "200")
-    api = f"http://127.0.0.1:{SPEC_SERVER_PORT}"
+    api = spec_server
     calls = [(method, url, auth) for method, url, auth in sent if url.startswith(api)]
     assert ("PATCH", api + FIB_LOGIN_PATH, tokens["refreshToken"]) in calls
     assert ("POST", api + FIB_LOGOUT_PATH, f"Bearer {renewed['accessToken']}") in calls
