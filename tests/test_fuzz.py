@@ -1,4 +1,8 @@
-"""Schemathesis on a live loopback server: conformant passes, broken fails the right check."""
+"""Schemathesis on a live loopback server: conformant passes, broken fails the right check.
+
+Each run starts a Schemathesis child (a few CPU-seconds); tests that judge the same run
+(same server, same seed) share it through a module fixture.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
+
+import pytest
 
 from conformance.fuzz.run import run_schemathesis
 from conformance.model import Outcome
@@ -97,12 +103,29 @@ def by_name(results: list) -> dict:
     return {r.name: r for r in results}
 
 
+def run_on(wrap: Callable[[WSGIApp], WSGIApp] | None, seed: int = 7) -> list:
+    """One Schemathesis run of the FIB profile against a fresh server made by ``wrap``."""
+    with serving(wrap) as url:
+        return run_schemathesis(fib_profile(), url, max_examples=SMALL, seed=seed)
+
+
+@pytest.fixture(scope="module")
+def conformant_run() -> list:
+    """The reference as it is, seed 7: judged for passing and for not-applicable checks."""
+    return run_on(None)
+
+
+@pytest.fixture(scope="module")
+def server_error_run() -> list:
+    """500 where 422 belongs, seed 7: judged for the failure, and repeated for the seed."""
+    return run_on(five_hundred_for_422)
+
+
 # --- tests -----------------------------------------------------------------------------------
 
 
-def test_conformant_server_passes_every_check() -> None:
-    with serving() as url:
-        results = by_name(run_schemathesis(fib_profile(), url, max_examples=SMALL, seed=7))
+def test_conformant_server_passes_every_check(conformant_run: list) -> None:
+    results = by_name(conformant_run)
     failed = {
         n: r.details
         for n, r in results.items()
@@ -122,9 +145,8 @@ def test_conformant_server_passes_every_check() -> None:
     assert all(r.group == "schemathesis" and r.system == "fib" for r in results.values())
 
 
-def test_server_error_fails_not_a_server_error_with_the_request() -> None:
-    with serving(five_hundred_for_422) as url:
-        results = by_name(run_schemathesis(fib_profile(), url, max_examples=SMALL, seed=7))
+def test_server_error_fails_not_a_server_error_with_the_request(server_error_run: list) -> None:
+    results = by_name(server_error_run)
     result = results["schemathesis.not_a_server_error"]
     assert result.outcome is Outcome.FAILED
     assert "POST" in result.details and SESSION in result.details
@@ -162,13 +184,13 @@ def test_disabled_checks_and_phases_are_skipped_with_their_reason() -> None:
     assert results["schemathesis.phase.stateful"].message == "kept short in this test"
 
 
-def test_same_seed_gives_same_results() -> None:
-    def run() -> list[tuple[str, str, str]]:
-        with serving(five_hundred_for_422) as url:
-            results = run_schemathesis(fib_profile(), url, max_examples=SMALL, seed=11)
+def test_same_seed_gives_same_results(server_error_run: list) -> None:
+    """A second run, same seed, against a fresh server of the same kind: the same verdicts."""
+
+    def verdicts(results: list) -> list[tuple[str, str, str]]:
         return [(r.name, r.outcome, r.message) for r in results]
 
-    first, second = run(), run()
+    first, second = verdicts(server_error_run), verdicts(run_on(five_hundred_for_422))
     assert first == second
     assert any(outcome is Outcome.FAILED for _, outcome, _ in first)
 
@@ -208,9 +230,10 @@ def test_fib_server_without_jwks_passes_and_the_addition_is_not_applicable() -> 
     assert results["schemathesis.unsupported_method"].outcome is Outcome.PASSED
 
 
-def test_checks_with_nothing_to_judge_are_not_applicable_with_the_spec_reason() -> None:
-    with serving() as url:
-        results = by_name(run_schemathesis(fib_profile(), url, max_examples=SMALL, seed=7))
+def test_checks_with_nothing_to_judge_are_not_applicable_with_the_spec_reason(
+    conformant_run: list,
+) -> None:
+    results = by_name(conformant_run)
     use_after_free = results["schemathesis.use_after_free"]
     assert use_after_free.outcome is Outcome.NOT_APPLICABLE
     assert "no DELETE operation" in use_after_free.message
