@@ -8,24 +8,21 @@ refusing and recording every request that would leave 127.0.0.1.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
 import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from in_process import authconform
 from loopback import serving_files
 from once import built_once
+from site_build import REPO, build
 from subprocesses import serving
 
-REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -37,7 +34,6 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--disable-quic",
 ]
-BUILD_TIMEOUT_SECONDS = 420
 APT_TIMEOUT_SECONDS = 900
 # Bounds every wait in the browser; Swagger UI renders in well under a second here.
 BROWSER_WAIT_MS = 30_000
@@ -63,7 +59,7 @@ def _build_site(out: Path) -> None:
     the build's minute and a half. The page says which cost it was served with.
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUTHCONFORM_SITE_")}
-    built = _build(out, {**env, "AUTHCONFORM_SITE_PASSWORD_COST": "light"})
+    built = build(out, {**env, "AUTHCONFORM_SITE_PASSWORD_COST": "light"})
     assert built.returncode == 0, f"mkdocs build --strict failed:\n{built.stderr[-4000:]}"
 
 
@@ -129,126 +125,6 @@ def test_conformance_page_shows_a_real_run(site: Path) -> None:
     for system in ("fib", "user-api", "duktig"):
         assert f'id="{system}"' in html, f"no results table for {system}"
     assert "<table>" in html and "Outcome" in html
-
-
-def _load_hook(name: str):
-    spec = importlib.util.spec_from_file_location(name, REPO / "docs" / "hooks" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _build(out: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    """One strict build of this working tree into ``out``, in the given environment."""
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
-        cwd=REPO,
-        env={**env, "NO_MKDOCS_2_WARNING": "1"},
-        capture_output=True,
-        text=True,
-        timeout=BUILD_TIMEOUT_SECONDS,
-        check=False,
-    )
-
-
-def _login_answers_500(app):
-    """A broken FIB server: every login gets a bare 500, whatever was sent."""
-
-    def broken(environ, start_response):
-        if environ.get("PATH_INFO") == FIB_LOGIN_PATH:
-            start_response("500 Internal Server Error", [("Content-Type", "text/plain")])
-            return [b"boom"]
-        return app(environ, start_response)
-
-    return broken
-
-
-def test_failed_checks_are_shown_in_full_and_first() -> None:
-    hook = _load_hook("conformance_results")
-    report = {
-        "tool": "authconform",
-        "version": "9.9.9",
-        "date": "2026-01-02T03:04:05Z",
-        "target": "http://127.0.0.1:1",
-        "systems": ["fib"],
-        "results": [
-            {
-                "system": "fib",
-                "name": "seed_example_logs_in",
-                "group": "login",
-                "summary": "The seed example logs in",
-                "outcome": "passed",
-                "message": "",
-                "details": "",
-                "duration": 0.1,
-            },
-            {
-                "system": "fib",
-                "name": "rejects_wrong_signature",
-                "group": "login",
-                "summary": "A bad | signature is refused",
-                "outcome": "failed",
-                "message": "got 200",
-                "details": "received: 200\ndocumented: 422",
-                "duration": 0.1,
-            },
-        ],
-        "totals": {"passed": 1, "failed": 1},
-    }
-    page = hook.report_markdown(report, "authconform check")
-    assert "1 check(s) did not pass" in page
-    assert "    documented: 422" in page  # details in full, inside the failure block
-    assert "9.9.9" in page and "2026-01-02T03:04:05Z" in page
-    table = page[page.index("### fib") :]
-    assert table.index("rejects_wrong_signature") < table.index("seed_example_logs_in")
-    assert "A bad \\| signature" in page  # a pipe cannot break the table
-
-
-@pytest.mark.slow
-def test_a_failing_run_is_published_with_its_failures(tmp_path: Path) -> None:
-    """Decision: non-conformance is shown, not hidden, and does not stop the build."""
-    embedded = pytest.importorskip("reference_impl.serving.embedded")
-    reports = tmp_path / "reports"
-    creds = tmp_path / "creds.json"
-    with embedded.running_server(demo_users=1, wrap=_login_answers_500) as server:
-        creds.write_text(json.dumps(server.credentials), encoding="utf-8")
-        # In-process: only the report it writes is used here, and the build reads that.
-        check = authconform(
-            "check",
-            server.url,
-            "--api",
-            "fib",
-            "--credentials",
-            str(creds),
-            "--no-fuzz",
-            "--report",
-            str(reports),
-        )
-    assert check.returncode == 1, check.stdout + check.stderr
-    failed = [
-        r["name"]
-        for r in json.loads((reports / "report.json").read_text())["results"]
-        if r["outcome"] == "failed"
-    ]
-    assert failed
-
-    built = _build(tmp_path / "site", {**os.environ, "AUTHCONFORM_SITE_REPORT": str(reports)})
-    assert built.returncode == 0, built.stderr[-4000:]
-    html = (tmp_path / "site" / "conformance" / "index.html").read_text(encoding="utf-8")
-    assert f"{len(failed)} check(s) did not pass" in html
-    for name in failed:
-        assert f"fib / {name}" in html, name
-
-
-def test_no_result_still_writes_the_page_but_fails_the_strict_build(tmp_path: Path) -> None:
-    """Decision: a build without a real result says so and exits non-zero."""
-    empty = tmp_path / "no-report"
-    empty.mkdir()
-    built = _build(tmp_path / "site", {**os.environ, "AUTHCONFORM_SITE_REPORT": str(empty)})
-    assert built.returncode != 0
-    assert "no readable conformance report" in built.stderr
-    html = (tmp_path / "site" / "conformance" / "index.html").read_text(encoding="utf-8")
-    assert "did not produce a result" in html
 
 
 # --- in a real browser -------------------------------------------------------------------
