@@ -1,7 +1,9 @@
 """The fix loop end to end: reproducer, replay, baseline and coverage gates, by the real CLI.
 
 One reference server with one switchable fault (a refresh is always refused) serves every
-test at one URL; switching the fault off is the fix.
+test at one URL; switching the fault off is the fix. The CLI's ``main`` runs in-process
+(tests/in_process.py): what is judged is its exit code, output and reports, not the
+interpreter around it. Tests that judge the same command share its run.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from typing import Any
 
 import pytest
 from fixloop_servers import Switch, faulty_server
-from subprocesses import authconform
+from in_process import authconform
+from sarif_check import validate_written
 
 from conformance.signing import sign_email, sign_raw
 from reference_impl.serving.embedded import Running
@@ -51,7 +54,6 @@ def _check(
         "--report",
         str(report),
         *extra,
-        timeout=300,
     )
 
 
@@ -152,13 +154,13 @@ def test_replay_says_still_failing_then_fixed(
 ) -> None:
     _, switch, _ = server
     switch.on = True
-    unchanged = authconform("replay", str(faulty_report), timeout=300)
+    unchanged = authconform("replay", str(faulty_report))
     assert unchanged.returncode == 1, unchanged.stdout[-3000:] + unchanged.stderr
     assert re.search(rf"STILL FAILING +fib {FAULT} \[contract\]", unchanged.stdout)
     assert "PASS fib" not in unchanged.stdout.replace(FAULT, "")  # only flagged checks ran
     switch.on = False
     try:
-        fixed = authconform("replay", str(faulty_report), timeout=300)
+        fixed = authconform("replay", str(faulty_report))
     finally:
         switch.on = True
     assert fixed.returncode == 0, fixed.stdout[-3000:] + fixed.stderr
@@ -176,14 +178,24 @@ def test_report_json_keeps_the_settings_a_replay_needs(faulty_report: Path) -> N
     assert Path(settings["credentials"]).is_absolute()
 
 
-def test_baseline_from_a_correct_run_marks_exactly_the_new_failures(
+@pytest.fixture(scope="module")
+def against_correct(
     server: tuple[Running, Switch, Path],
     correct_report: Path,
     faulty_report: Path,
-    tmp_path: Path,
-) -> None:
-    report = tmp_path / "against-correct"
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """The faulty server checked against the correct run's baseline: (result, report dir)."""
+    report = tmp_path_factory.mktemp("against-correct") / "report"
     result = _check(server, report, "--baseline", str(correct_report))
+    validate_written(report.parent)  # what the autouse check does for a test's tmp_path
+    return result, report
+
+
+def test_baseline_from_a_correct_run_marks_exactly_the_new_failures(
+    against_correct: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    result, report = against_correct
     assert result.returncode == 1
     document = _document(report)
     flagged = {r["name"] for r in document["results"] if r["outcome"] in ("failed", "warned")}
@@ -245,11 +257,11 @@ def test_coverage_is_in_every_report_and_gates_with_min_coverage(
 
 
 def test_the_job_summary_names_verdict_faults_coverage_and_baseline(
-    server: tuple[Running, Switch, Path], correct_report: Path, tmp_path: Path
+    against_correct: tuple[subprocess.CompletedProcess[str], Path],
 ) -> None:
-    _check(server, tmp_path / "r", "--baseline", str(correct_report))
-    summary = (tmp_path / "r" / "report.summary.md").read_text(encoding="utf-8")
-    new = len(_document(tmp_path / "r")["baseline"]["new"])
+    _, report = against_correct
+    summary = (report / "report.summary.md").read_text(encoding="utf-8")
+    new = len(_document(report)["baseline"]["new"])
     assert summary.startswith("### authconform: NOT conformant")
     assert f"| failed | fib | `{FAULT}` | contract | new |" in summary
     assert "Documented-answer coverage:" in summary

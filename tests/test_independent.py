@@ -3,7 +3,9 @@
 Each other-readings server takes the other choice wherever the documents are silent or
 disagree, so ``authconform check`` must pass it (advisories allowed) and fail it under
 ``--strict``; each mutant breaks one thing the documents do say, so the named check
-must fail. The CLI runs for real, in a child process, against real loopback servers.
+must fail. The CLI's ``main`` runs in this process (its Schemathesis stage in a child, as
+always) against real loopback servers; the entry point as a process is tested elsewhere
+(test_cli_check, test_deployed_check).
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from typing import Any
 import httpx
 import pytest
 from independent import duktig, fib, user_api
-from subprocesses import authconform
 
 from conformance import cli
 
@@ -35,7 +36,6 @@ ALLOWED_IMPORTS = {"jwt", "nacl", "cryptography", "independent"}
 # Small but real: every phase runs, a whole check of one system stays within seconds.
 MAX_EXAMPLES = "10"
 SEED = "7"
-RUN_TIMEOUT = 240
 
 
 @dataclass
@@ -98,23 +98,14 @@ def _verdict(workdir: Path, returncode: int, output: str) -> Verdict:
     return Verdict(returncode, output, results)
 
 
-def run_check(workdir: Path, system: str, flags: tuple[str, ...] = (), *options: str) -> Verdict:
-    """Start a fresh ``system`` server with ``flags``, run the real CLI in a child process."""
-    url, stop = SERVERS[system].serve(flags=flags)
-    try:
-        argv = _arguments(workdir, system, url, options)
-        result = authconform(*argv, timeout=RUN_TIMEOUT)
-    finally:
-        stop()
-    return _verdict(workdir, result.returncode, result.stdout + result.stderr)
-
-
 def check_in_process(
     workdir: Path, system: str, flags: tuple[str, ...] = (), *options: str
 ) -> Verdict:
-    """The same command through the CLI's ``main`` in this process: no interpreter to start.
+    """``authconform check`` through the CLI's ``main`` in this process, against a fresh
+    ``system`` server started with ``flags``.
 
-    Used where a child process adds nothing (protocol checks only, ``--no-fuzz``).
+    The verdict, not the process, is under test here: a child interpreter would only add
+    a second of imports per run. The Schemathesis stage still runs in its own child.
     """
     url, stop = SERVERS[system].serve(flags=flags)
     out, err = io.StringIO(), io.StringIO()
@@ -244,12 +235,12 @@ def test_body_without_content_length_is_refused_and_the_connection_closed(served
 def test_other_readings_server_is_conformant_and_strict_fails_it_on_advisories(
     tmp_path: Path, system: str
 ) -> None:
-    """The real CLI in a child process, every phase: conformant, advisories shown.
+    """The CLI, every phase: conformant, advisories shown.
 
     ``--strict`` is judged from the same run's report: it fails exactly when a claim
     warned (and nothing failed), so a second run would only repeat this one.
     """
-    verdict = run_check(tmp_path, system)
+    verdict = check_in_process(tmp_path, system)
     assert verdict.returncode == 0, verdict.explain()
     assert not verdict.failed and not verdict.named("blocked"), verdict.explain()
     assert "0 failures from 0 distinct faults" in verdict.output, verdict.explain()

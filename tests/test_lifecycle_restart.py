@@ -66,8 +66,14 @@ def refuse_after_restart(url: str, credentials: dict, tokens: dict[str, str]) ->
 
 
 def _seeded(db: Path) -> tuple[list[str], dict]:
+    """Serve flags that seed one demo user per system, and where their credentials go.
+
+    The light password cost: only FIB sessions are used here, which log in with a key,
+    so the cost of the other systems' seeded password hashes is only start-up time.
+    """
     creds = db.parent / "credentials.json"
-    return ["--demo-users", "1", "--credentials-out", str(creds)], creds
+    seeding = ["--demo-users", "1", "--credentials-out", str(creds), "--password-cost", "light"]
+    return seeding, creds
 
 
 def test_reference_revocations_survive_a_restart(

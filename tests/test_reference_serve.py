@@ -23,6 +23,10 @@ from conformance.signing import sign_email
 SESSION = "/auth/api/v1/authentication-management/session"
 LOGOUT = "/auth/api/v1/authentication-management/logout"
 WORKERS = ("--workers", "2")
+# What these tests are about (persistence, restarts, file modes) does not depend on how
+# slowly passwords are hashed; the light cost keeps each seeding to a fraction of a second.
+# A hash records its own cost, so a restart without the flag still verifies them.
+LIGHT = ("--password-cost", "light")
 
 
 def signed_login(url: str, user: dict) -> httpx.Response:
@@ -37,7 +41,7 @@ def signed_login(url: str, user: dict) -> httpx.Response:
 @pytest.mark.slow
 def test_server_keeps_key_users_and_revocations_across_restart(tmp_path: Path, free_port) -> None:
     db, log, creds = tmp_path / "serve.db", tmp_path / "serve.log", tmp_path / "creds.json"
-    seed_args = ("--demo-users", "2", "--credentials-out", str(creds))
+    seed_args = ("--demo-users", "2", "--credentials-out", str(creds), *LIGHT)
     with serving(free_port(), db, *WORKERS, *seed_args, log=log, require_clean_exit=True) as url:
         credentials = json.loads(creds.read_text())
         assert set(credentials) == {"fib", "user-api", "duktig"}
@@ -97,11 +101,12 @@ def test_database_wal_shm_and_credentials_are_owner_only(tmp_path: Path, free_po
     link.symlink_to(elsewhere)
     old_umask = os.umask(0o022)
     try:
-        with serving(free_port(), db, "--demo-users", "1", "--credentials-out", str(creds)) as url:
+        seed = ("--demo-users", "1", *LIGHT, "--credentials-out")
+        with serving(free_port(), db, *seed, str(creds)) as url:
             assert httpx.get(f"{url}/.well-known/jwks.json").status_code == 200
             modes = {p.name: _mode(p) for p in tmp_path.glob("fresh.db*")}
         # Seeding again, into a symlink: the link is replaced, its target left alone.
-        with serving(free_port(), db, "--demo-users", "1", "--credentials-out", str(link)):
+        with serving(free_port(), db, *seed, str(link)):
             pass
     finally:
         os.umask(old_umask)

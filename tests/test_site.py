@@ -8,13 +8,11 @@ refusing and recording every request that would leave 127.0.0.1.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
 import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,9 +20,9 @@ from urllib.parse import urlsplit
 import pytest
 from loopback import serving_files
 from once import built_once
+from site_build import REPO, build
 from subprocesses import serving
 
-REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -36,7 +34,6 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--disable-quic",
 ]
-BUILD_TIMEOUT_SECONDS = 420
 APT_TIMEOUT_SECONDS = 900
 # Bounds every wait in the browser; Swagger UI renders in well under a second here.
 BROWSER_WAIT_MS = 30_000
@@ -54,8 +51,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _build_site(out: Path) -> None:
+    """`make docs`, except that the served reference hashes passwords at the light cost.
+
+    The conformance page must show a real run of the served reference; how slowly that
+    server hashes passwords is not what the site is about (test_deployed_check checks
+    `serve` at the default cost), and at the default cost the run's logins take most of
+    the build's minute and a half. The page says which cost it was served with.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUTHCONFORM_SITE_")}
-    built = _build(out, env)
+    built = build(out, {**env, "AUTHCONFORM_SITE_PASSWORD_COST": "light"})
     assert built.returncode == 0, f"mkdocs build --strict failed:\n{built.stderr[-4000:]}"
 
 
@@ -116,139 +120,11 @@ def test_conformance_page_shows_a_real_run(site: Path) -> None:
     assert "authconform version" in html
     # The deployed way (python -m reference_impl in its own process), not the embedded one.
     assert "Server checked" in html and "the served reference" in html
+    assert "--password-cost light" in html  # the one setting the test build changes
     assert "authconform check http://127.0.0.1:" in html
     for system in ("fib", "user-api", "duktig"):
         assert f'id="{system}"' in html, f"no results table for {system}"
     assert "<table>" in html and "Outcome" in html
-
-
-def _load_hook(name: str):
-    spec = importlib.util.spec_from_file_location(name, REPO / "docs" / "hooks" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _build(out: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    """One strict build of this working tree into ``out``, in the given environment."""
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
-        cwd=REPO,
-        env={**env, "NO_MKDOCS_2_WARNING": "1"},
-        capture_output=True,
-        text=True,
-        timeout=BUILD_TIMEOUT_SECONDS,
-        check=False,
-    )
-
-
-def _login_answers_500(app):
-    """A broken FIB server: every login gets a bare 500, whatever was sent."""
-
-    def broken(environ, start_response):
-        if environ.get("PATH_INFO") == FIB_LOGIN_PATH:
-            start_response("500 Internal Server Error", [("Content-Type", "text/plain")])
-            return [b"boom"]
-        return app(environ, start_response)
-
-    return broken
-
-
-def test_failed_checks_are_shown_in_full_and_first() -> None:
-    hook = _load_hook("conformance_results")
-    report = {
-        "tool": "authconform",
-        "version": "9.9.9",
-        "date": "2026-01-02T03:04:05Z",
-        "target": "http://127.0.0.1:1",
-        "systems": ["fib"],
-        "results": [
-            {
-                "system": "fib",
-                "name": "seed_example_logs_in",
-                "group": "login",
-                "summary": "The seed example logs in",
-                "outcome": "passed",
-                "message": "",
-                "details": "",
-                "duration": 0.1,
-            },
-            {
-                "system": "fib",
-                "name": "rejects_wrong_signature",
-                "group": "login",
-                "summary": "A bad | signature is refused",
-                "outcome": "failed",
-                "message": "got 200",
-                "details": "received: 200\ndocumented: 422",
-                "duration": 0.1,
-            },
-        ],
-        "totals": {"passed": 1, "failed": 1},
-    }
-    page = hook.report_markdown(report, "authconform check")
-    assert "1 check(s) did not pass" in page
-    assert "    documented: 422" in page  # details in full, inside the failure block
-    assert "9.9.9" in page and "2026-01-02T03:04:05Z" in page
-    table = page[page.index("### fib") :]
-    assert table.index("rejects_wrong_signature") < table.index("seed_example_logs_in")
-    assert "A bad \\| signature" in page  # a pipe cannot break the table
-
-
-@pytest.mark.slow
-def test_a_failing_run_is_published_with_its_failures(tmp_path: Path) -> None:
-    """Decision: non-conformance is shown, not hidden, and does not stop the build."""
-    embedded = pytest.importorskip("reference_impl.serving.embedded")
-    reports = tmp_path / "reports"
-    creds = tmp_path / "creds.json"
-    with embedded.running_server(demo_users=1, wrap=_login_answers_500) as server:
-        creds.write_text(json.dumps(server.credentials), encoding="utf-8")
-        check = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                _load_hook("conformance_results").RUN_CLI,
-                "check",
-                server.url,
-                "--api",
-                "fib",
-                "--credentials",
-                str(creds),
-                "--no-fuzz",
-                "--report",
-                str(reports),
-            ],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-    assert check.returncode == 1, check.stdout + check.stderr
-    failed = [
-        r["name"]
-        for r in json.loads((reports / "report.json").read_text())["results"]
-        if r["outcome"] == "failed"
-    ]
-    assert failed
-
-    built = _build(tmp_path / "site", {**os.environ, "AUTHCONFORM_SITE_REPORT": str(reports)})
-    assert built.returncode == 0, built.stderr[-4000:]
-    html = (tmp_path / "site" / "conformance" / "index.html").read_text(encoding="utf-8")
-    assert f"{len(failed)} check(s) did not pass" in html
-    for name in failed:
-        assert f"fib / {name}" in html, name
-
-
-def test_no_result_still_writes_the_page_but_fails_the_strict_build(tmp_path: Path) -> None:
-    """Decision: a build without a real result says so and exits non-zero."""
-    empty = tmp_path / "no-report"
-    empty.mkdir()
-    built = _build(tmp_path / "site", {**os.environ, "AUTHCONFORM_SITE_REPORT": str(empty)})
-    assert built.returncode != 0
-    assert "no readable conformance report" in built.stderr
-    html = (tmp_path / "site" / "conformance" / "index.html").read_text(encoding="utf-8")
-    assert "did not produce a result" in html
 
 
 # --- in a real browser -------------------------------------------------------------------
@@ -376,30 +252,42 @@ def test_browser_guard_catches_a_request_to_another_host(browser_context, site_u
 SPEC_SERVER_PORT = 8000
 
 
-@pytest.mark.browser
-@pytest.mark.slow
-def test_browser_try_it_out_logs_alice_in_through_cors(
-    browser_context, site_url, tmp_path: Path
-) -> None:
-    """The explorer's seed example reaches `authconform serve --cors-origin <site>` and gets 200."""
+@pytest.fixture(scope="module")
+def spec_server(site_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`python -m reference_impl --cors-origin <site>` on the port the specs name.
+
+    Shared by the try-it-out tests: each logs alice in afresh, so neither leans on the
+    other's session. alice logs in with her key, so the password cost is the light one
+    (her password-system twins are hashed at start-up, and nothing here uses them).
+    """
     with socket.socket() as probe:
         if probe.connect_ex(("127.0.0.1", SPEC_SERVER_PORT)) == 0:
             pytest.skip(f"127.0.0.1:{SPEC_SERVER_PORT}, the spec's server, is taken")
-    db = tmp_path / "tryit.db"
+    db = tmp_path_factory.mktemp("spec-server") / "reference.db"
     # --demo-users 0 registers alice alone, with the seed example's key.
-    with serving(SPEC_SERVER_PORT, db, "--demo-users", "0", "--cors-origin", site_url):
-        page = browser_context.new_page()
-        page.goto(f"{site_url}/reference/fib-explorer/")
-        frame = page.frame_locator("iframe.swagger-ui-iframe")
-        operation = frame.locator(".opblock-post", has_text=FIB_LOGIN_PATH).first
-        operation.locator(".opblock-summary").click()
-        operation.locator("button.try-out__btn").click()
-        operation.locator("button.execute").click()
-        status = operation.locator(".live-responses-table tbody .response-col_status").first
-        status.wait_for()
-        code = status.inner_text().strip()
-        page.screenshot(path=str(ARTIFACTS / "site-fib-try-it-out.png"), full_page=False)
-        page.close()
+    cors = ("--cors-origin", site_url, "--password-cost", "light")
+    with serving(SPEC_SERVER_PORT, db, "--demo-users", "0", *cors) as url:
+        yield url
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_browser_try_it_out_logs_alice_in_through_cors(
+    browser_context, site_url, spec_server
+) -> None:
+    """The explorer's seed example reaches `authconform serve --cors-origin <site>` and gets 200."""
+    page = browser_context.new_page()
+    page.goto(f"{site_url}/reference/fib-explorer/")
+    frame = page.frame_locator("iframe.swagger-ui-iframe")
+    operation = frame.locator(".opblock-post", has_text=FIB_LOGIN_PATH).first
+    operation.locator(".opblock-summary").click()
+    operation.locator("button.try-out__btn").click()
+    operation.locator("button.execute").click()
+    status = operation.locator(".live-responses-table tbody .response-col_status").first
+    status.wait_for()
+    code = status.inner_text().strip()
+    page.screenshot(path=str(ARTIFACTS / "site-fib-try-it-out.png"), full_page=False)
+    page.close()
     assert code == "200"
     assert browser_context.outside == []
 
@@ -435,44 +323,39 @@ def _authorize_dialog(frame, scheme: str, value: str | None) -> None:
 @pytest.mark.browser
 @pytest.mark.slow
 def test_browser_try_it_out_refreshes_and_logs_out_through_authorize(
-    browser_context, site_url, tmp_path: Path
+    browser_context, site_url, spec_server
 ) -> None:
     """Login's token goes into Authorize (the spec's security schemes), then refresh and logout.
 
     The refresh token travels bare (the `token` scheme, as the FIB documents show it), the
     access token as `Bearer` (the `bearer` scheme): both readings, from the page itself.
     """
-    with socket.socket() as probe:
-        if probe.connect_ex(("127.0.0.1", SPEC_SERVER_PORT)) == 0:
-            pytest.skip(f"127.0.0.1:{SPEC_SERVER_PORT}, the spec's server, is taken")
-    db = tmp_path / "authorize.db"
     sent: list[tuple[str, str, str]] = []
-    with serving(SPEC_SERVER_PORT, db, "--demo-users", "0", "--cors-origin", site_url):
-        page = browser_context.new_page()
-        page.on(
-            "request",
-            lambda r: sent.append((r.method, r.url, r.headers.get("authorization") or "")),
-        )
-        page.goto(f"{site_url}/reference/fib-explorer/")
-        frame = page.frame_locator("iframe.swagger-ui-iframe")
-        login = frame.locator(".opblock-post", has_text=FIB_LOGIN_PATH).first
-        login_code, body = _try_it_out(login)
-        tokens = json.loads(body)["data"]
+    page = browser_context.new_page()
+    page.on(
+        "request",
+        lambda r: sent.append((r.method, r.url, r.headers.get("authorization") or "")),
+    )
+    page.goto(f"{site_url}/reference/fib-explorer/")
+    frame = page.frame_locator("iframe.swagger-ui-iframe")
+    login = frame.locator(".opblock-post", has_text=FIB_LOGIN_PATH).first
+    login_code, body = _try_it_out(login)
+    tokens = json.loads(body)["data"]
 
-        _authorize_dialog(frame, "token", tokens["refreshToken"])
-        refresh = frame.locator(".opblock-patch", has_text=FIB_LOGIN_PATH).first
-        refresh_code, body = _try_it_out(refresh)
-        renewed = json.loads(body)["data"]
+    _authorize_dialog(frame, "token", tokens["refreshToken"])
+    refresh = frame.locator(".opblock-patch", has_text=FIB_LOGIN_PATH).first
+    refresh_code, body = _try_it_out(refresh)
+    renewed = json.loads(body)["data"]
 
-        _authorize_dialog(frame, "token", None)
-        _authorize_dialog(frame, "bearer", renewed["accessToken"])
-        logout = frame.locator(".opblock-post", has_text=FIB_LOGOUT_PATH).first
-        logout_code, _ = _try_it_out(logout)
-        logout.scroll_into_view_if_needed()
-        page.screenshot(path=str(ARTIFACTS / "site-fib-authorize-logout.png"), full_page=False)
-        page.close()
+    _authorize_dialog(frame, "token", None)
+    _authorize_dialog(frame, "bearer", renewed["accessToken"])
+    logout = frame.locator(".opblock-post", has_text=FIB_LOGOUT_PATH).first
+    logout_code, _ = _try_it_out(logout)
+    logout.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "site-fib-authorize-logout.png"), full_page=False)
+    page.close()
     assert (login_code, refresh_code, logout_code) == ("200", "200", "200")
-    api = f"http://127.0.0.1:{SPEC_SERVER_PORT}"
+    api = spec_server
     calls = [(method, url, auth) for method, url, auth in sent if url.startswith(api)]
     assert ("PATCH", api + FIB_LOGIN_PATH, tokens["refreshToken"]) in calls
     assert ("POST", api + FIB_LOGOUT_PATH, f"Bearer {renewed['accessToken']}") in calls

@@ -209,8 +209,14 @@ def run_schemathesis(
 
 # A killed child that had used this share of its address-space limit was stuck at it.
 NEAR_MEMORY_LIMIT = 0.9
-# What a child past its address-space limit prints, depending on where the allocation failed.
-_OUT_OF_MEMORY = ("MemoryError", "can't start new thread", "Cannot allocate memory")
+# What a child past its address-space limit prints, depending on where the allocation failed
+# (the last: Rust's allocator, in a compiled dependency, before it aborts the process).
+_OUT_OF_MEMORY = (
+    "MemoryError",
+    "can't start new thread",
+    "Cannot allocate memory",
+    "memory allocation of ",
+)
 
 
 def _follow(

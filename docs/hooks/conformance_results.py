@@ -21,7 +21,10 @@ What a run can end in, and what the build does:
 
 ``AUTHCONFORM_SITE_REPORT=DIR`` renders an existing ``DIR/report.json`` instead of
 running the check (a CI job that has just produced one); ``AUTHCONFORM_SITE_MAX_EXAMPLES``
-changes the example budget.
+changes the example budget, and ``AUTHCONFORM_SITE_PASSWORD_COST=light`` serves the
+reference with ``--password-cost light`` (the project's tests: every login a check draws
+hashes a password, and the default cost makes that most of the build's time). The page
+names the cost whenever it is not the default.
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ RUN_CLI = "import sys; from conformance.cli import main; sys.exit(main())"
 SERVE_START_SECONDS = 30
 SERVE_STOP_SECONDS = 10
 SERVE_READY_PATH = "/.well-known/jwks.json"
+PASSWORD_COSTS = ("owasp", "light")  # the served reference's --password-cost choices
 
 # Material's icons are inline SVG (pymdownx.emoji): no emoji font or network needed.
 OUTCOME_LABELS = {
@@ -88,9 +92,14 @@ def results_markdown(repo: Path) -> str:
     with tempfile.TemporaryDirectory(prefix="authconform-site-") as tmp:
         work = Path(tmp)
         report_dir = work / "report"
-        with served_reference(repo, work) as (url, credentials, why_not):
+        cost = os.environ.get("AUTHCONFORM_SITE_PASSWORD_COST", "")
+        if cost and cost not in PASSWORD_COSTS:
+            log.warning("AUTHCONFORM_SITE_PASSWORD_COST=%s is not one of %s", cost, PASSWORD_COSTS)
+            cost = ""
+        with served_reference(repo, work, cost) as (url, credentials, why_not):
             if url:
-                target = "the served reference (`python -m reference_impl`, default settings)"
+                how = f"--password-cost {cost}" if cost else "default settings"
+                target = f"the served reference (`python -m reference_impl`, {how})"
                 command, exit_code, output = run_check(repo, report_dir, url, credentials)
             else:
                 log.warning(
@@ -114,7 +123,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def served_reference(repo: Path, work: Path) -> Iterator[tuple[str | None, Path, str]]:
+def served_reference(
+    repo: Path, work: Path, password_cost: str = ""
+) -> Iterator[tuple[str | None, Path, str]]:
     """``(url, credentials file, "")`` of a served reference, or ``(None, ..., why)``.
 
     The server is a child process on a free loopback port, stopped (SIGTERM, then kill)
@@ -127,6 +138,7 @@ def served_reference(repo: Path, work: Path) -> Iterator[tuple[str | None, Path,
         sys.executable, "-m", "reference_impl", "--host", "127.0.0.1", "--port", str(port),
         "--db", str(work / "reference.db"), "--demo-users", "2",
         "--credentials-out", str(credentials),
+        *(["--password-cost", password_cost] if password_cost else []),
     ]  # fmt: skip
     with open(work / "serve.log", "wb") as out:
         proc = subprocess.Popen(command, cwd=repo, stdout=out, stderr=subprocess.STDOUT)
