@@ -18,7 +18,7 @@ from locust_run import PROCESS_TIMEOUT, ROOT, stall_server, write_credentials
 
 from conformance.signing import generate_keypair
 
-pytestmark = [pytest.mark.load, pytest.mark.slow]
+pytestmark = [pytest.mark.load, pytest.mark.slow, pytest.mark.serial]
 
 # 20 logins/s for two seconds, a second more for the last answers.
 RATE = ["--rate", "20", "--max-logins", "40", "-t", "3s"]

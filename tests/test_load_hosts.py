@@ -21,7 +21,7 @@ import pytest
 from hdrh.histogram import HdrHistogram
 from netns_hosts import Host, cannot_make_hosts, hosts, in_host
 
-pytestmark = [pytest.mark.load, pytest.mark.slow]
+pytestmark = [pytest.mark.load, pytest.mark.slow, pytest.mark.serial]
 
 WHY_NOT = cannot_make_hosts() if sys.platform == "linux" else "network namespaces are Linux"
 if WHY_NOT:
