@@ -44,6 +44,7 @@ TOLERANCE = 0.20
 SERVICE_MS = 10
 # Upper bound on a search's child process (start-up included); never a measurement.
 SEARCH_TIMEOUT = 120
+SEARCH_START, SEARCH_STEPS = 50, 4
 
 
 @pytest.fixture(scope="module")
@@ -155,13 +156,18 @@ def test_a_run_without_credentials_never_shows_the_previous_runs_table(tmp_path,
 
 @pytest.fixture(scope="module")
 def search(tmp_path_factory, fib_accounts) -> tuple[subprocess.CompletedProcess, Path]:
-    """One real search against a server that saturates at 100 logins/s."""
+    """One real search against a server that saturates at 100 logins/s.
+
+    Four steps of 2 s from 50/s: 50 (half the capacity, met), 100, 200 (not followed: the
+    knee), then one between; a step below 50/s would only say again what 50 says.
+    """
     tmp = tmp_path_factory.mktemp("search")
     report = tmp / "report"
     with stall_server(tmp, "--service-ms", str(SERVICE_MS)) as url:
         result = _authconform_load(
             url, "--credentials", fib_accounts, "--find-capacity", "--slo-p99-ms", "200",
-            "--start-rate", "25", "--step-time", "2", "--max-steps", "5",
+            "--start-rate", str(SEARCH_START), "--step-time", "2",
+            "--max-steps", str(SEARCH_STEPS),
             "--report", str(report), timeout=SEARCH_TIMEOUT,
         )  # fmt: skip
     return result, report
@@ -174,13 +180,14 @@ def test_the_search_finds_the_knee_of_a_saturating_server(search):
     assert result.returncode == 0, result.stderr[-3000:]
     found = json.loads((report / "capacity.json").read_text())
     steps = found["steps"]
-    assert len(steps) == 5
-    assert sum(line.startswith("step ") for line in result.stdout.splitlines()) == 5
+    assert len(steps) == SEARCH_STEPS
+    assert sum(line.startswith("step ") for line in result.stdout.splitlines()) == SEARCH_STEPS
     # 1000 / SERVICE_MS = 100/s at most: 200/s offered cannot be followed.
     capacity = 1000 / SERVICE_MS
     assert found["knee"] and found["knee"]["saturates_at"] <= 1.2 * capacity
-    assert found["knee"]["follows_up_to"] >= 25
-    assert found["capacity"] is not None and 25 <= found["capacity"] <= 1.5 * capacity
+    assert found["knee"]["follows_up_to"] >= SEARCH_START
+    assert found["capacity"] is not None
+    assert SEARCH_START <= found["capacity"] <= 1.5 * capacity
     assert result.stdout.strip().splitlines()[-2].startswith("capacity: ")
     for name in ("capacity.svg", "capacity.html", "capacity.md"):
         assert (report / name).stat().st_size > 0, name
