@@ -39,7 +39,8 @@ WORKERS = ("worker1", "worker2")
 RUN_TIMEOUT = 120
 # A worker that serves one run exits soon after its master.
 WORKER_EXIT_S = 15
-# The masters' ports: the capacity search has one of its own.
+# The masters' ports: the capacity search has one of its own; the two runs that lose a
+# worker, which go side by side, take one each.
 MASTER_PORT, SEARCH_PORT = 5557, 5558
 
 
