@@ -1,5 +1,8 @@
 """Short headless Locust runs of load/locustfile.py for the load tests, each bounded in time.
 
+``counted_run`` ends a run on a count of requests (tests/stop_after.py), for claims about
+what a run did rather than how fast: a busy machine makes it slower, never emptier.
+
 Locust always runs in a child process: importing it into pytest would patch the test process
 with gevent. Runs with several Locust processes bind the master to a free loopback port, so
 two runs on one machine never fight over Locust's default 5557.
@@ -21,15 +24,15 @@ from load.process.server import free_port
 from load.stats.summary import Row, read_rows
 
 __all__ = [
+    "COUNTED",
     "LOCUSTFILE",
     "PROCESS_TIMEOUT",
     "ROOT",
-    "RUN",
+    "counted_run",
     "locust_command",
     "master_bind",
     "rows",
     "run",
-    "short_run",
     "stall_server",
     "stop",
     "write_credentials",
@@ -38,12 +41,18 @@ __all__ = [
 ROOT = Path(__file__).resolve().parent.parent
 LOCUSTFILE = ROOT / "load" / "locustfile.py"
 # Generous upper bound for one short run's process (start-up included); never a measurement.
-PROCESS_TIMEOUT = 60
-RUN = ["--headless", "--only-summary", "-u", "5", "-r", "5", "-t", "3s"]
+PROCESS_TIMEOUT = 90
+STOP_AFTER = ROOT / "tests" / "stop_after.py"
+# A counted run's cap: far beyond what a run of a few dozen requests takes on a busy machine,
+# reached only by a run that cannot make its count.
+COUNTED_CAP_S = 45
+COUNTED = ["--headless", "--only-summary", "-u", "5", "-r", "5", "-t", f"{COUNTED_CAP_S}s"]
 
 
-def locust_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), *args]
+def locust_command(*args: str, counted: bool = False) -> list[str]:
+    """``counted`` loads tests/stop_after.py beside the locustfile (``--stop-after``)."""
+    files = f"{LOCUSTFILE},{STOP_AFTER}" if counted else str(LOCUSTFILE)
+    return [sys.executable, "-m", "locust", "-f", files, *args]
 
 
 def run(command: list[str]) -> subprocess.CompletedProcess:
@@ -52,10 +61,14 @@ def run(command: list[str]) -> subprocess.CompletedProcess:
     )
 
 
-def short_run(url: str, credentials: str | None, *extra: str) -> subprocess.CompletedProcess:
-    """A headless run of RUN's size against ``url``; class names go before ``--tags`` in extra."""
+def counted_run(
+    url: str, credentials: str | None, judged: tuple[str, ...], *extra: str, count: int = 10
+) -> subprocess.CompletedProcess:
+    """A headless run of five users until each of ``judged`` ("METHOD name") has ``count``
+    requests (failures included), capped at COUNTED_CAP_S; class names go before ``--tags``."""
     login = ["--credentials", credentials] if credentials else []
-    return run(locust_command(*RUN, "--host", url, *login, *extra))
+    stop = ["--stop-after", str(count), "--stop-rows", ",".join(judged)]
+    return run(locust_command(*COUNTED, "--host", url, *login, *stop, *extra, counted=True))
 
 
 def master_bind(port: int | None = None) -> list[str]:

@@ -1,7 +1,9 @@
-"""Locust runs of load/locustfile.py against the reference server, each bounded to seconds.
+"""Locust runs of load/locustfile.py against the reference server, each ended by a count.
 
 The server runs in this process (reference_impl.serving.embedded); Locust always runs in a child
-process, since importing it here would patch the test process with gevent.
+process, since importing it here would patch the test process with gevent. No claim here is
+about speed: each run stops once the rows it judges have their requests (tests/stop_after.py),
+so a busy machine (these run beside other tests) makes a run longer, never emptier.
 """
 
 from __future__ import annotations
@@ -16,14 +18,14 @@ from collections.abc import Iterator
 
 import pytest
 from locust_run import (
+    COUNTED,
     LOCUSTFILE,
     PROCESS_TIMEOUT,
     ROOT,
-    RUN,
+    counted_run,
     locust_command,
     master_bind,
     rows,
-    short_run,
     stop,
     write_credentials,
 )
@@ -33,6 +35,8 @@ from load.process.server import free_port
 from reference_impl.serving.embedded import running_server
 
 pytestmark = pytest.mark.load
+
+LOGIN = "POST fib login"
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +77,7 @@ def _malformed_200(app):
 
 def test_a_short_run_signs_and_logs_in_without_failures(server, credentials, tmp_path):
     out = tmp_path / "stats"
-    result = short_run(server.url, credentials, "--json-file", str(out))
+    result = counted_run(server.url, credentials, (LOGIN,), "--json-file", str(out))
     assert result.returncode == 0, result.stderr[-3000:]
     found = rows(out)
     sign, login = found[("SIGN", "fib sign email")], found[("POST", "fib login")]
@@ -90,7 +94,7 @@ def test_a_short_run_signs_and_logs_in_without_failures(server, credentials, tmp
 def test_a_server_answering_malformed_tokens_fails_the_run(credentials, tmp_path):
     out = tmp_path / "stats"
     with running_server(demo_users=3, wrap=_malformed_200) as broken:
-        result = short_run(broken.url, credentials, "--json-file", str(out))
+        result = counted_run(broken.url, credentials, (LOGIN,), "--json-file", str(out))
     assert result.returncode != 0
     login = rows(out)[("POST", "fib login")]
     assert login.requests > 0 and login.failures == login.requests
@@ -98,7 +102,7 @@ def test_a_server_answering_malformed_tokens_fails_the_run(credentials, tmp_path
 
 
 def test_a_server_rejecting_every_login_fails_the_run(server, wrong_keys):
-    result = short_run(server.url, wrong_keys)
+    result = counted_run(server.url, wrong_keys, (LOGIN,))
     assert result.returncode != 0
     # The failure reason names the status the server gave.
     assert "HTTP 422" in result.stdout + result.stderr
@@ -106,7 +110,9 @@ def test_a_server_rejecting_every_login_fails_the_run(server, wrong_keys):
 
 def test_an_unmeetable_p95_threshold_fails_an_otherwise_clean_run(server, credentials, tmp_path):
     out = tmp_path / "stats"
-    result = short_run(server.url, credentials, "--max-p95-ms", "0.001", "--json-file", str(out))
+    result = counted_run(
+        server.url, credentials, (LOGIN,), "--max-p95-ms", "0.001", "--json-file", str(out)
+    )
     assert result.returncode == 1
     assert rows(out)[("POST", "fib login")].failures == 0
     assert "threshold broken: POST fib login: p95" in result.stderr
@@ -114,7 +120,7 @@ def test_an_unmeetable_p95_threshold_fails_an_otherwise_clean_run(server, creden
 
 def test_a_tolerant_fail_ratio_lets_a_failing_run_pass(server, wrong_keys):
     # Every login fails (422); --max-fail-ratio 1 accepts that, Locust's own rule would not.
-    result = short_run(server.url, wrong_keys, "--max-fail-ratio", "1.0")
+    result = counted_run(server.url, wrong_keys, (LOGIN,), "--max-fail-ratio", "1.0")
     assert result.returncode == 0, result.stderr[-3000:]
     assert "thresholds met" in result.stderr
 
@@ -138,7 +144,8 @@ def test_a_tolerant_fail_ratio_lets_a_failing_run_pass(server, wrong_keys):
 )
 def test_a_tag_runs_its_scenarios_only(server, credentials, tmp_path, tag, classes, ran, left_out):
     out = tmp_path / "stats"
-    result = short_run(server.url, credentials, "--json-file", str(out), "--tags", tag)
+    wanted = tuple(" ".join(key) for key in ran)
+    result = counted_run(server.url, credentials, wanted, "--json-file", str(out), "--tags", tag)
     assert result.returncode == 0, result.stderr[-3000:]
     found = rows(out)
     for key in ran:
@@ -150,7 +157,7 @@ def test_a_tag_runs_its_scenarios_only(server, credentials, tmp_path, tag, class
 
 def test_a_system_without_credentials_is_skipped_by_name(server, tmp_path):
     fib_only = write_credentials(tmp_path / "fib.json", {"fib": server.credentials["fib"]})
-    result = short_run(server.url, fib_only, "--tags", "login")
+    result = counted_run(server.url, fib_only, (LOGIN,), "--tags", "login")
     assert result.returncode == 0, result.stderr[-3000:]
     assert "skipping UserApiLoginUser: no 'user-api' users" in result.stderr
     assert "skipping DuktigLoginUser: no 'duktig' users" in result.stderr
@@ -158,7 +165,7 @@ def test_a_system_without_credentials_is_skipped_by_name(server, tmp_path):
 
 
 def test_a_run_without_credentials_stops_with_usage_status(server):
-    result = short_run(server.url, None)
+    result = counted_run(server.url, None, (LOGIN,))
     assert result.returncode == 2
     assert "--credentials" in result.stderr
 
@@ -168,7 +175,11 @@ def test_master_and_two_workers_share_the_run(server, credentials, tmp_path):
     out = tmp_path / "stats"
     master = subprocess.Popen(
         locust_command(
-            *RUN,
+            *COUNTED,
+            "--stop-after",
+            "10",
+            "--stop-rows",
+            LOGIN,
             "--host",
             server.url,
             "--credentials",
@@ -181,6 +192,7 @@ def test_master_and_two_workers_share_the_run(server, credentials, tmp_path):
             "2",
             "--expect-workers-max-wait",
             "30",
+            counted=True,
         ),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -189,7 +201,9 @@ def test_master_and_two_workers_share_the_run(server, credentials, tmp_path):
     )
     workers = [
         subprocess.Popen(
-            locust_command("--worker", "--master-host", "127.0.0.1", "--master-port", str(port)),
+            locust_command(
+                "--worker", "--master-host", "127.0.0.1", "--master-port", str(port), counted=True
+            ),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             cwd=ROOT,
@@ -216,9 +230,10 @@ def test_local_processes_split_the_accounts(server, credentials, tmp_path):
     if not hasattr(os, "fork"):
         pytest.skip("--processes needs fork")
     out = tmp_path / "stats"
-    result = short_run(
-        server.url, credentials, "--json-file", str(out), "--processes", "2", *master_bind()
-    )
+    result = counted_run(
+        server.url, credentials, (LOGIN,), "--json-file", str(out), "--processes", "2",
+        *master_bind(),
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     assert rows(out)[("POST", "fib login")].failures == 0
     assert "worker 0:" in result.stderr and "worker 1:" in result.stderr

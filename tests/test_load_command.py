@@ -43,6 +43,7 @@ def _authconform(*args: str) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
 
+@pytest.mark.serial  # a 2 s run must log in: `authconform load` has no count to stop on
 def test_with_no_url_it_loads_the_reference_server_and_writes_reports(tmp_path):
     report = tmp_path / "report"
     result = _authconform("-u", "3", "-t", "2s", "--demo-users", "3", "--report", str(report))

@@ -1,12 +1,13 @@
 """Locust runs of the User API scenarios (load/scenarios/user_api.py) through the locustfile.
 
 They are opt-in: each run names its class or tag, against the session's reference server.
+Each run ends once its row has its count of requests (tests/stop_after.py), not on a clock.
 """
 
 from __future__ import annotations
 
 import pytest
-from locust_run import rows, short_run, write_credentials
+from locust_run import counted_run, rows, write_credentials
 
 pytestmark = pytest.mark.load
 
@@ -18,9 +19,10 @@ def credentials(reference_server, tmp_path) -> str:
 
 def test_user_api_logins_run_without_failures_when_named(reference_server, credentials, tmp_path):
     out = tmp_path / "stats"
-    result = short_run(
-        reference_server.url, credentials, "--json-file", str(out), "UserApiLoginUser"
-    )
+    result = counted_run(
+        reference_server.url, credentials, ("POST user-api login",), "--json-file", str(out),
+        "UserApiLoginUser",
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     found = rows(out)
     login = found[("POST", "user-api login")]
@@ -31,9 +33,10 @@ def test_user_api_logins_run_without_failures_when_named(reference_server, crede
 
 def test_user_api_signups_run_when_tagged(reference_server, credentials, tmp_path):
     out = tmp_path / "stats"
-    result = short_run(
-        reference_server.url, credentials, "--json-file", str(out), "--tags", "signup"
-    )
+    result = counted_run(
+        reference_server.url, credentials, ("POST user-api signup",), "--json-file", str(out),
+        "--tags", "signup",
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     signup = rows(out)[("POST", "user-api signup")]
     assert signup.requests > 0 and signup.failures == 0
