@@ -9,7 +9,6 @@ import os
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack
-from fnmatch import fnmatch
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -70,48 +69,33 @@ def installed_wheel(tmp_path_factory: pytest.TempPathFactory) -> packaged.Instal
     return packaged.this_tree(built_once(tmp_path_factory, "wheel", packaged.build_this_tree))
 
 
-# Tests that measure time or hold the machine's cores (Locust, stalled and slow clients,
-# crashes): `make test` runs them one after another in a pass of their own, beside the
-# parallel pass (docs/guides/testing.md). The pure units of load/ (test_load_units,
-# test_load_compare, test_load_kubernetes, test_open_model) and the hostile servers, which
-# only wait for the checker's deadlines, need no place here.
-SERIAL_FILES = (
-    "test_load.py",
-    "test_load_baseline.py",
-    "test_load_command.py",
-    "test_load_hosts.py",
-    "test_load_open.py",
-    "test_*_load.py",
-    "test_reference_crash.py",
-    "test_reference_slow_clients.py",
-)
-SERIAL_MARKERS = ("load", "serial")
 # The longest files of the parallel pass, longest in wall time first (docs/guides/testing.md):
 # a worker takes a whole file (--dist loadfile), so starting these first keeps one from
 # running on alone at the end (`--no-loadscope-reorder` keeps this order; xdist would sort
-# files by test count).
+# files by test count). Tests that judge time carry `@pytest.mark.serial` themselves:
+# `make test` runs them alone, after this pass.
 LONGEST_FILES = (
+    "test_site.py",
+    "test_publishable_reports.py",
+    "test_hostile.py",
     "test_independent.py",
+    "test_duktig.py",
+    "test_cli_check.py",
+    "test_load.py",
     "test_actions.py",
     "test_deployed_check.py",
-    "test_site.py",
     "test_pytest_plugin.py",
     "test_fuzz.py",
-    "test_hostile.py",
 )
 
 
-@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark ``serial`` every test of a timing-sensitive file or with a load marker."""
-    for item in items:
-        if any(fnmatch(item.path.name, pattern) for pattern in SERIAL_FILES) or any(
-            item.get_closest_marker(name) for name in SERIAL_MARKERS
-        ):
-            item.add_marker(pytest.mark.serial)
+    """Under xdist, the longest files first (a stable sort keeps each file's own order)."""
     if os.environ.get("PYTEST_XDIST_WORKER"):
         rank = {name: place for place, name in enumerate(LONGEST_FILES)}
-        items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable
+        items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
 # --- report.sarif: every one a test writes under its tmp_path is valid SARIF 2.1.0 ---------
 @pytest.fixture(autouse=True)
 def _sarif_is_valid(request: pytest.FixtureRequest) -> Iterator[None]:

@@ -9,6 +9,7 @@ from schemathesis.config import SchemathesisConfig
 
 from conformance.errors import UsageError
 from conformance.fuzz.config import build_plan, to_toml
+from conformance.fuzz.run import past_memory_limit
 from conformance.profiles import discover_profiles
 
 DUKTIG_LIKE = {
@@ -62,3 +63,24 @@ def test_every_profile_has_settings_that_build() -> None:
     for profile in profiles.values():
         plan = build_plan(profile.schemathesis, max_examples=1, seed=1)
         SchemathesisConfig.from_str(to_toml(plan.config))
+
+
+LIMIT = 512 * 2**20
+
+
+@pytest.mark.parametrize(
+    ("returncode", "output", "timed_out", "peak", "expected"),
+    [
+        (1, "MemoryError", False, 0, True),  # Python's allocator
+        (1, "RuntimeError: can't start new thread", False, 0, True),
+        (-6, "memory allocation of 33554432 bytes failed\n", False, 0, True),  # Rust's, then abort
+        (-6, "Fatal Python error: Aborted", False, 0, False),  # an abort with no word of memory
+        (0, "MemoryError", False, 0, False),  # a clean exit that printed the word
+        (-9, "", True, int(0.95 * LIMIT), True),  # killed for time, stuck at the limit
+        (-9, "", True, LIMIT // 2, False),  # killed for time, far from it
+    ],
+)
+def test_a_child_at_its_memory_limit_is_told_from_other_ends(
+    returncode: int, output: str, timed_out: bool, peak: int, expected: bool
+) -> None:
+    assert past_memory_limit(returncode, output, timed_out, peak, LIMIT) is expected

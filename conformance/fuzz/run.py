@@ -81,7 +81,7 @@ from conformance.model import CheckResult, Level, Outcome, Stopped
 from conformance.openapi.files import load_spec
 from conformance.openapi.view import Addition, additions, contract_view
 
-__all__ = ["run_schemathesis"]
+__all__ = ["past_memory_limit", "run_schemathesis"]
 
 # Whole-run ceiling; a run that needs longer is stuck, not thorough.
 DEFAULT_RUN_TIMEOUT = 300.0
@@ -187,11 +187,7 @@ def run_schemathesis(
     if breaches:
         results.append(too_large_result(profile.name, breaches, max_response_bytes))
     what, stopped = None, None
-    # Schemathesis reports its own errors, so the child's exit code alone cannot say this.
-    out_of_memory = child.returncode != 0 and any(sign in output for sign in _OUT_OF_MEMORY)
-    # Killed for time while at its limit: the same guard, tripped without a word.
-    out_of_memory = out_of_memory or (timed_out and peak >= NEAR_MEMORY_LIMIT * memory_bytes)
-    if out_of_memory:
+    if past_memory_limit(child.returncode, output, timed_out, peak, memory_bytes):
         # The last guard tripped: what the target sent made the child grow past its limit.
         results = [r for r in results if r.name != "schemathesis.run"]
         results.append(out_of_memory_result(profile.name, memory_bytes, output))
@@ -218,6 +214,15 @@ _OUT_OF_MEMORY = (
     "memory allocation of ",
 )
 
+
+
+def past_memory_limit(
+    returncode: int | None, output: str, timed_out: bool, peak: int, memory_bytes: int
+) -> bool:
+    """Did the child end at its address-space limit? Schemathesis reports its own errors, so
+    the exit code alone cannot say; a child killed for time while at the limit says nothing."""
+    said_so = returncode != 0 and any(sign in output for sign in _OUT_OF_MEMORY)
+    return said_so or (timed_out and peak >= NEAR_MEMORY_LIMIT * memory_bytes)
 
 def _follow(
     child: subprocess.Popen[bytes],
