@@ -18,9 +18,10 @@ Cheaper than a deployment in two ways that leave the claim whole:
 
 - Passwords are hashed at ``--password-cost light``. The claim is the verdicts over
   Granian's connections; the scrypt cost changes only how long a User API or Duktig
-  password takes to hash (FIB logins hash no password), and the OWASP default itself is
-  checked by ``test_reference_passwords.py``. At the default cost the hashing alone took
-  about 40 CPU seconds of this test.
+  password takes to hash (FIB logins hash no password). That ``serve`` hashes at the
+  OWASP cost unless told is pinned by the last test below, and logins at that cost by
+  ``test_reference_passwords.py``. At the default cost the hashing alone took about 40
+  CPU seconds of this test.
 - The full run is a separate ``authconform`` process (its exit status and output are a
   user's), and while it runs the 20 FIB runs call the command line's ``main()`` in this
   process one after another (``tests/in_process.py``): each run still opens its own
