@@ -19,6 +19,7 @@ __all__ = [
     "Installed",
     "build_and_install",
     "build_this_tree",
+    "build_wheel",
     "project_copy",
     "this_tree",
 ]
@@ -58,7 +59,7 @@ def build_and_install(project: Path, work: Path) -> Installed:
     venv = work / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     wheels = work / "wheels"
-    built = _pip("wheel", "--no-deps", "--no-cache-dir", "-w", str(wheels), str(project))
+    built = build_wheel(project, wheels)
     if built.returncode != 0:
         return Installed(built.returncode, built.stdout + built.stderr, venv)
     wheel = next(wheels.glob("authconform-*.whl"))
@@ -66,6 +67,11 @@ def build_and_install(project: Path, work: Path) -> Installed:
     installed = _pip("--python", python, "install", "--no-deps", "--no-cache-dir", str(wheel))
     output = built.stdout + built.stderr + installed.stdout + installed.stderr
     return Installed(installed.returncode, output, venv)
+
+
+def build_wheel(project: Path, wheels: Path) -> subprocess.CompletedProcess[str]:
+    """``pip wheel --no-deps PROJECT`` into ``wheels``, in pip's isolated build environment."""
+    return _pip("wheel", "--no-deps", "--no-cache-dir", "-w", str(wheels), str(project))
 
 
 def with_dependencies(installed: Installed) -> None:

@@ -1,8 +1,13 @@
-"""The pytest plugin, run the way a user runs it: pytest in a child process, a real server.
+"""The pytest plugin, run the way a user runs it: ``pytest -p authconform``, a real server.
 
-Each child pytest runs in an empty directory with ``-p authconform`` and writes JUnit XML,
-which says per item whether it passed, failed (with what text), was skipped (why), and
-which warnings it raised.
+Each pytest run happens in an empty directory with ``-p authconform`` and writes JUnit
+XML, which says per item whether it passed, failed (with what text), was skipped (why),
+and which warnings it raised. The runs are pytest sessions of their own inside this
+process (pytester's ``runpytest_inprocess``): the plugin is loaded by its entry point's
+name, as in a child, and keeps its state on the session's config, so nothing carries
+over from one run to the next. A child interpreter cost about 3 CPU seconds of start-up
+per run (Schemathesis's own pytest plugin is imported by every pytest) and judged
+nothing; whether loading the plugin stays cheap is judged in a fresh interpreter below.
 """
 
 from __future__ import annotations
@@ -19,16 +24,25 @@ from broken_fib import BROKEN
 from subprocesses import serving
 from wsgi_rewrite import WSGIApp
 
+# Imported here, before any pytester snapshot of sys.modules: what a run imports later is
+# dropped when it ends, and would be imported again by the next run.
+import conformance.engine.target  # noqa: F401
 from conformance.api import list_checks
 from reference_impl.serving.embedded import running_server
 
+pytest_plugins = ("pytester",)
+
 AUTHCONFORM_SERVE = (sys.executable, "-m", "conformance.cli", "serve")
-PYTEST_TIMEOUT = 300
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """`authconform serve --demo-users 2 --credentials-out FILE` on a free port."""
+    """`authconform serve --demo-users 2 --credentials-out FILE` on a free port.
+
+    Passwords are hashed at ``--password-cost light``: what the plugin makes of the run's
+    results is the claim here, not the server's hashing, which at the OWASP default cost
+    about 15 CPU seconds for this module's two runs.
+    """
     import socket
 
     work = tmp_path_factory.mktemp("plugin-serve")
@@ -43,36 +57,37 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         "2",
         "--credentials-out",
         str(creds),
+        "--password-cost",
+        "light",
         command=AUTHCONFORM_SERVE,
     ) as url:
         yield url, creds
 
 
-def run_pytest(workdir: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], dict]:
-    """pytest in ``workdir`` with the plugin; returns the process and per-item JUnit results."""
-    junit = workdir / "junit.xml"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-p",
-            "authconform",
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "no:locust",
-            "--junitxml",
-            str(junit),
+@pytest.fixture
+def run_pytest(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):
+    """``run_pytest(workdir, *args)`` -> (process-like result, per-item JUnit results)."""
+
+    def run(workdir: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], dict]:
+        junit = workdir / "junit.xml"
+        monkeypatch.chdir(workdir)
+        result = pytester.runpytest_inprocess(
+            "-p", "authconform",
+            "-p", "no:cacheprovider",
+            "-p", "no:locust",
+            "--junitxml", str(junit),
             "-rA",
             *args,
-        ],
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-        timeout=PYTEST_TIMEOUT,
-        check=False,
-    )
+        )  # fmt: skip
+        out, err = "\n".join(result.outlines), "\n".join(result.errlines)
+        proc = subprocess.CompletedProcess(["pytest", *args], int(result.ret), out, err)
+        return proc, _junit_items(junit)
+
+    return run
+
+
+def _junit_items(junit: Path) -> dict[str, tuple[str, str]]:
+    """Per item: its outcome (passed, failure, error, skipped) and that outcome's text."""
     items = {}
     if junit.exists():
         for case in ET.parse(junit).iter("testcase"):
@@ -82,7 +97,7 @@ def run_pytest(workdir: Path, *args: str) -> tuple[subprocess.CompletedProcess[s
                 "passed" if verdict is None else verdict.tag,
                 "" if verdict is None else (verdict.get("message") or "") + (verdict.text or ""),
             )
-    return proc, items
+    return items
 
 
 def _item(system: str, name: str) -> str:
@@ -90,16 +105,15 @@ def _item(system: str, name: str) -> str:
     return f"authconform.{system}.{name}"
 
 
-def test_without_a_url_the_plugin_adds_nothing(tmp_path: Path) -> None:
+def test_without_a_url_the_plugin_adds_nothing(
+    run_pytest, pytester: pytest.Pytester, tmp_path: Path
+) -> None:
     (tmp_path / "test_own.py").write_text("def test_own():\n    assert True\n")
     proc, items = run_pytest(tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert list(items) == ["test_own.test_own"]
-    helped = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "authconform", "--help"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
-    )
-    assert "--authconform-url=URL" in helped.stdout
+    helped = pytester.runpytest_inprocess("-p", "authconform", "-p", "no:locust", "--help")
+    assert "--authconform-url=URL" in helped.stdout.str()
 
 
 def test_loading_the_plugin_imports_none_of_the_suite() -> None:
@@ -116,7 +130,7 @@ def test_loading_the_plugin_imports_none_of_the_suite() -> None:
 
 @pytest.mark.slow
 def test_one_item_per_check_all_pass_against_authconform_serve(
-    served: tuple[str, Path], tmp_path: Path
+    served: tuple[str, Path], run_pytest, tmp_path: Path
 ) -> None:
     url, creds = served
     proc, items = run_pytest(
@@ -138,7 +152,7 @@ def test_one_item_per_check_all_pass_against_authconform_serve(
 
 @pytest.mark.slow
 def test_without_credentials_login_checks_skip_with_the_reason(
-    served: tuple[str, Path], tmp_path: Path
+    served: tuple[str, Path], run_pytest, tmp_path: Path
 ) -> None:
     url, _ = served
     proc, items = run_pytest(
@@ -152,7 +166,7 @@ def test_without_credentials_login_checks_skip_with_the_reason(
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", ["accepts_any_signature", "repeats_jti"])
 def test_a_broken_server_fails_the_right_items_with_the_evidence(
-    variant: str, tmp_path: Path
+    variant: str, run_pytest, tmp_path: Path
 ) -> None:
     options, must_fail = BROKEN[variant]
     with running_server(demo_users=1, **options) as server:
@@ -191,7 +205,9 @@ def _no_allow_header(app: WSGIApp) -> WSGIApp:
 
 
 @pytest.mark.slow
-def test_with_fuzz_an_advisory_warns_and_fails_only_under_strict(tmp_path: Path) -> None:
+def test_with_fuzz_an_advisory_warns_and_fails_only_under_strict(
+    run_pytest, tmp_path: Path
+) -> None:
     advisory = _item("fib", "schemathesis.unsupported_method")
     with running_server(demo_users=1, wrap=_no_allow_header) as server:
         creds = tmp_path / "creds.json"
@@ -221,7 +237,7 @@ def test_with_fuzz_an_advisory_warns_and_fails_only_under_strict(tmp_path: Path)
     assert items[_item("fib", "schemathesis.not_a_server_error")][0] == "passed"
 
 
-def test_an_unreachable_target_fails_each_item_with_one_line(tmp_path: Path) -> None:
+def test_an_unreachable_target_fails_each_item_with_one_line(run_pytest, tmp_path: Path) -> None:
     import socket
 
     with socket.socket() as sock:  # bound, never listening: connections are refused
