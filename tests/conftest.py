@@ -78,14 +78,14 @@ LONGEST_FILES = (
     "test_site.py",
     "test_publishable_reports.py",
     "test_hostile.py",
+    "test_actions.py",
     "test_independent.py",
     "test_duktig.py",
     "test_cli_check.py",
     "test_load.py",
-    "test_actions.py",
+    "test_fuzz.py",
     "test_deployed_check.py",
     "test_pytest_plugin.py",
-    "test_fuzz.py",
 )
 
 
