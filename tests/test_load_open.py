@@ -35,10 +35,10 @@ pytestmark = pytest.mark.load
 
 # Freeze S seconds every T: a tenth of the time, long enough to dwarf every normal answer.
 STALL_S, PERIOD_S = 0.5, 5.0
-# One whole period: however the schedule falls against the server's clock, it spans one
-# stall's worth of frozen time (a tenth), all the formula below needs; a 0.5 s stall among
-# 500 logins still puts about 50 of them in it.
-RUN_S = 5
+# Two whole periods. One (5 s) was tried: the formula still holds, but the p99 is then the
+# fifth slowest of 500 logins, and the two or three a busy machine leaves unanswered at the
+# run's end (recorded at least that late) decide it: out by 23 % once in three runs.
+RUN_S = 10
 RATE = 100  # logins/s: low, so a busy machine still keeps the schedule
 # Analytically a share S/T of logins waits uniformly 0..S, so p99 = S (1 - 0.01 T / S).
 EXPECTED_P99_S = STALL_S * (1 - 0.01 * PERIOD_S / STALL_S)
