@@ -80,6 +80,7 @@ LONGEST_FILES = (
     "test_hostile.py",
     "test_actions.py",
     "test_independent.py",
+    "test_load_hosts.py",
     "test_duktig.py",
     "test_cli_check.py",
     "test_load.py",

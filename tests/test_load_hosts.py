@@ -2,6 +2,12 @@
 
 The commands are the ones docs/guides/load-testing.md gives for separate machines. Linux and
 root only (CI runs as root); skipped elsewhere with the reason. Each run is seconds long.
+
+Only the capacity search judges speed: it alone runs in the serial pass. The others judge
+counts, never how fast: the open-model runs end on a count of logins (``--max-logins``) with
+seconds to spare in ``-t``, and the closed-model run judges only that its logins were counted
+alike on the target and on the master. A busy machine makes them slower, never wrong, so they
+run in the parallel pass.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import pytest
 from hdrh.histogram import HdrHistogram
 from netns_hosts import Host, cannot_make_hosts, hosts, in_host
 
-pytestmark = [pytest.mark.load, pytest.mark.slow, pytest.mark.serial]
+pytestmark = [pytest.mark.load, pytest.mark.slow]
 
 WHY_NOT = cannot_make_hosts() if sys.platform == "linux" else "network namespaces are Linux"
 if WHY_NOT:
@@ -168,6 +174,7 @@ def test_the_hosts_are_namespaces_with_addresses_of_their_own(lab):
 
 
 def test_a_closed_model_run_across_two_remote_workers(lab):
+    """Judges counts only: a busy machine makes fewer logins in the 2 s, never a mismatch."""
     before = _logins_on_target(lab)
     code, output, _ = _distributed(lab, "closed", ["-u", "4", "-t", "2s"])
     assert code == 0, output
@@ -181,7 +188,9 @@ def test_a_closed_model_run_across_two_remote_workers(lab):
 
 def test_an_open_model_rate_is_split_across_the_workers_and_merged_on_the_master(lab):
     before = _logins_on_target(lab)
-    rate = ["--rate", "100", "--max-logins", "200", "-t", "4s"]
+    # The count ends the schedule after 2 s; the rest of -t is room for a worker that starts
+    # late on a busy machine, and for the last answers.
+    rate = ["--rate", "100", "--max-logins", "200", "-t", "8s"]
     code, output, logs = _distributed(lab, "open", rate)
     assert code == 0, output
     merged = json.loads((lab["work"] / "open" / "latency.json").read_text())
@@ -193,20 +202,26 @@ def test_an_open_model_rate_is_split_across_the_workers_and_merged_on_the_master
     assert all(0 < one < merged["sent"] for one in sent)
     hdr = HdrHistogram.decode((lab["work"] / "open" / "latency.hdr").read_bytes().strip())
     assert hdr.get_total_count() == merged["sent"] == sum(sent) == 200
-    # The schedule ended two seconds before the run: every login was answered.
+    # The schedule ended seconds before the run: every login was answered.
     assert merged["ok"] == merged["sent"] and merged["unfinished"] == 0
     assert _logins_on_target(lab) - before == merged["sent"]
 
 
-# Around a slow front's 100 logins/s: a 10% overload queues 20 logins in a step's 2 s
-# schedule, a p99 near 250 ms; below it a login takes 40 ms and a little. The objective is
-# loose enough that a busy machine's scheduling lag (up to 200 ms seen here in a step) does
-# not decide a step by itself. Starting near the known capacity, capped at 120/s (a 20%
-# overload: a clear miss, as 160/s would be) and stopping within 10% takes four steps: 80
-# (meets), 120 (misses), then 100 and 110; five when 100 misses (90, then 95).
-CAPACITY = ["--find-capacity", "--slo-p99-ms", "250", "--start-rate", "80",
-            "--max-rate", "120", "--step-time", "3", "--precision-pct", "10",
-            "--max-steps", "6"]  # fmt: skip
+# Around a slow front's 100 logins/s: below it a login takes 40 ms and a little; a 30%
+# overload queues 60 logins in a step's 2 s schedule, a p99 past 600 ms, and answers no
+# more than 100/s: a clear miss (throughput not following, so the driver does not measure
+# it again as a marginal one). Steps of 3 s, not 2: in a 1 s schedule the generators'
+# and the relays' new connections weigh on every login, and 90/s came out at a p99 of
+# 170 ms instead of 55. The objective is loose enough that a busy machine's scheduling lag
+# (up to 200 ms seen here in a step) does not decide a step by itself. The claim is that
+# remote workers and local processes agree, not where the search lands within a few
+# percent (tests/test_load_open.py judges that): so two clear steps, 10% under the
+# capacity (meets) and 30% over it (misses), with a precision wide enough to stop there.
+# Both searches then answer 90/s; a generator that offered too little or too much would
+# miss 90 or pass 130, and the two would disagree.
+CAPACITY = ["--find-capacity", "--slo-p99-ms", "250", "--start-rate", "90",
+            "--max-rate", "130", "--step-time", "3", "--precision-pct", "45",
+            "--max-steps", "4"]  # fmt: skip
 MAX_STEPS = int(CAPACITY[CAPACITY.index("--max-steps") + 1])
 
 
@@ -241,7 +256,10 @@ def _finished(process: subprocess.Popen, log: Path) -> tuple[int, str]:
 
 # Stopped, a worker still sends what it saw, for part of the run; killed, it sends nothing
 # and the master notices the silence. Both runs go side by side, each with a master port and
-# a worker per worker host of its own: the kill is timed from each run's own start.
+# a worker per worker host of its own: the kill is timed from each run's own start. Each
+# worker's schedule is 100 logins at 10/s: the kill, 1.5 s into it, lands well inside it
+# however late a busy machine delivers it, and -t leaves room past the schedule's 10 s.
+LOST_RUN = ["--rate", "20", "--max-logins", "200", "-t", "13s"]
 LOST = {
     signal.SIGTERM: ("stopped", "INCOMPLETE: 1 of 2 generator processes stopped early"),
     signal.SIGKILL: ("killed", "INCOMPLETE: 1 of 2 generator processes reported their figures"),
@@ -269,7 +287,7 @@ def lost_runs(lab) -> dict[signal.Signals, tuple[int | None, str]]:
             run = _start(master, [
                 AUTHCONFORM, "load", lab["url"], "--credentials", lab["credentials"],
                 "--expect-workers", "2", "--master-bind-host", master.address,
-                "--master-bind-port", str(port), "--rate", "40", "-t", "4s",
+                "--master-bind-port", str(port), *LOST_RUN,
                 "--report", str(lab["work"] / name),
             ], log)  # fmt: skip
             running.append(run)
@@ -316,6 +334,7 @@ def _wait_for_lines(paths: list[Path], text: str, seconds: float = 60) -> dict[P
     return seen
 
 
+@pytest.mark.serial  # judges latency: the searches' steps meet or miss a p99 objective
 def test_a_capacity_search_with_remote_workers_matches_one_with_local_processes(lab, searches):
     """The same search of two alike fronts: two remote workers and two local processes agree.
 

@@ -35,7 +35,10 @@ pytestmark = pytest.mark.load
 
 # Freeze S seconds every T: a tenth of the time, long enough to dwarf every normal answer.
 STALL_S, PERIOD_S = 0.5, 5.0
-RUN_S = 10  # two whole periods
+# Two whole periods. One (5 s) was tried: the formula still holds, but the p99 is then the
+# fifth slowest of 500 logins, and the two or three a busy machine leaves unanswered at the
+# run's end (recorded at least that late) decide it: out by 23 % once in three runs.
+RUN_S = 10
 RATE = 100  # logins/s: low, so a busy machine still keeps the schedule
 # Analytically a share S/T of logins waits uniformly 0..S, so p99 = S (1 - 0.01 T / S).
 EXPECTED_P99_S = STALL_S * (1 - 0.01 * PERIOD_S / STALL_S)
@@ -44,7 +47,7 @@ TOLERANCE = 0.20
 SERVICE_MS = 10
 # Upper bound on a search's child process (start-up included); never a measurement.
 SEARCH_TIMEOUT = 120
-SEARCH_START, SEARCH_STEPS = 50, 4
+SEARCH_START, SEARCH_STEPS = 70, 3
 
 
 @pytest.fixture(scope="module")
@@ -125,19 +128,21 @@ def test_a_rate_run_of_the_reference_server_reports_both_latencies(tmp_path):
     assert "Locust, from the actual send" in result.stdout
 
 
-@pytest.mark.serial  # a busy machine can start one process late: an incomplete run
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="--processes needs fork")
 def test_the_rate_is_split_across_local_processes(tmp_path):
+    """Ends on a count: 60 logins per process, 2 s of schedule at 30/s each. A process that
+    a busy machine starts late still keeps its whole schedule within -t, and its window
+    is measured from its own first login, so the run is complete however late it was."""
     report = tmp_path / "report"
     result = _authconform_load(
-        "--rate", "60", "--processes", "2", "-t", "4s", "--demo-users", "3",
-        "--report", str(report),
+        "--rate", "60", "--processes", "2", "--max-logins", "120", "-t", "10s",
+        "--demo-users", "3", "--report", str(report),
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.loads((report / "latency.json").read_text())
     assert summary["processes"] == 2  # each worker's tally reached the master
     assert summary["offered_rate"] == 60  # 30 + 30
-    assert summary["sent"] > 0 and summary["failed"] == 0
+    assert summary["sent"] == 120 and summary["failed"] == summary["unfinished"] == 0
 
 
 def test_a_run_without_credentials_never_shows_the_previous_runs_table(tmp_path, fib_accounts):
@@ -158,8 +163,10 @@ def test_a_run_without_credentials_never_shows_the_previous_runs_table(tmp_path,
 def search(tmp_path_factory, fib_accounts) -> tuple[subprocess.CompletedProcess, Path]:
     """One real search against a server that saturates at 100 logins/s.
 
-    Four steps of 2 s from 50/s: 50 (half the capacity, met), 100, 200 (not followed: the
-    knee), then one between; a step below 50/s would only say again what 50 says.
+    Three steps of 2 s from 70/s: 70 (well under the capacity, met), 140 (not followed:
+    the knee), then 105, between them (met or missed: either answer is in range). More
+    steps would only narrow the answer, which tests/test_open_model.py's units of the
+    bisection judge; a step below 70/s would only say again what 70 says.
     """
     tmp = tmp_path_factory.mktemp("search")
     report = tmp / "report"

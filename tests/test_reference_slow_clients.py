@@ -100,10 +100,11 @@ def test_logins_are_answered_while_slow_and_idle_clients_hold_connections(
 
 STALLED = 300  # connections that send a login's headers and one body byte, then wait
 CLAIM_TIMEOUT = 2.0  # "other requests answered within 2 s": the client's own bound
-# The body deadline the server is given (--body-timeout; 10 s by default): past the 1 s
+SETTLE = 0.5  # for every stalled request to reach the server
+# The body deadline the server is given (--body-timeout; 10 s by default): past the
 # settling pause and both requests' CLAIM_TIMEOUT, so the stalled requests are still held
-# while the others are answered, and the test waits 6 s for the 408 rather than 10.
-BODY_TIMEOUT = 6.0
+# while the others are answered, and the test waits 5 s for the 408 rather than 10.
+BODY_TIMEOUT = 5.0
 
 
 def test_stalled_bodies_hold_no_thread_and_end_in_408(
@@ -111,9 +112,9 @@ def test_stalled_bodies_hold_no_thread_and_end_in_408(
 ) -> None:
     """300 stalled bodies leave the JWKS and a login answered; each stalled one ends in 408.
 
-    The server gets a 6 s body deadline instead of its default 10 s: the claim is that a
+    The server gets a 5 s body deadline instead of its default 10 s: the claim is that a
     stalled body holds no thread until its deadline, whatever the deadline's length, and
-    6 s still outlasts the settling pause plus both requests' 2 s bounds.
+    5 s still outlasts the settling pause plus both requests' 2 s bounds.
     """
     creds = tmp_path / "creds.json"
     port = free_port()
@@ -123,7 +124,7 @@ def test_stalled_bodies_hold_no_thread_and_end_in_408(
         user = json.loads(creds.read_text())["fib"]["users"][0]
         held = [slow_body(port) for _ in range(STALLED)]
         try:
-            time.sleep(1.0)  # every stalled request has reached the server
+            time.sleep(SETTLE)
             started = time.monotonic()
             jwks = httpx.get(url + "/.well-known/jwks.json", timeout=CLAIM_TIMEOUT)
             body = {
