@@ -8,6 +8,7 @@ and against a server that answers 500 to everything.
 
 from __future__ import annotations
 
+import ensurepip
 import http.server
 import json
 import os
@@ -24,6 +25,7 @@ import yaml
 from action_file import EXPRESSION, action_problems, as_workflow, load_action
 from action_runner import ActionRun, run_action
 from loopback import serving_in_thread
+from packaging.version import Version
 from sarif_check import validate_written
 
 REPO = Path(__file__).resolve().parent.parent
@@ -228,9 +230,10 @@ def test_credentials_step_writes_the_secret_only_to_a_private_file(tmp_path: Pat
 
 # What pip and Python read from the environment, as a runner's job may set it. pip leaves
 # out the bytecode of the ~80 packages it installs (its `--no-compile`; 7 of the install's
-# 30 CPU seconds), and the checks below write the bytecode of what they import, as on a
-# runner (this machine sets PYTHONDONTWRITEBYTECODE, which would make each check compile
-# its imports again). The step's script runs unchanged; what it installs is the same.
+# 30 CPU seconds), also when the step brings the venv's own pip up to date, and the checks
+# below write the bytecode of what they import, as on a runner (this machine sets
+# PYTHONDONTWRITEBYTECODE, which would make each check compile its imports again). The
+# step's script runs unchanged; what it installs is the same.
 INSTALL_ENV = {"PIP_COMPILE": "0", "PYTHONDONTWRITEBYTECODE": ""}
 
 
@@ -249,6 +252,19 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     assert run.exit_codes == {INSTALL_STEP: 0}, run.logs
     assert Path(run.env["AUTHCONFORM_BIN"]).is_file(), run.env
     return run.env
+
+
+@pytest.mark.slow
+def test_the_install_step_brings_the_venvs_pip_up_to_date(installed: dict[str, str]) -> None:
+    """Newer than the pip this Python bundles (23.2.1 for 3.11.7), which a plain venv holds.
+
+    Were this interpreter's bundled pip the newest release, there would be nothing to bring
+    up to date and this would fail: it needs a Python older than the newest pip.
+    """
+    venv = Path(installed["AUTHCONFORM_BIN"]).parent.parent
+    (dist_info,) = venv.glob("lib/python3*/site-packages/pip-*.dist-info")
+    found = Version(dist_info.name.removeprefix("pip-").removesuffix(".dist-info"))
+    assert found > Version(ensurepip.version()), (found, ensurepip.version())
 
 
 def _check(installed: dict[str, str], workdir: Path, url: str, **inputs: str) -> ActionRun:
