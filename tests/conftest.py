@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
@@ -20,6 +21,15 @@ from once import built_once
 from reference_impl.serving.embedded import Running, running_server
 
 pytest_plugins = ("cpu_times",)  # AUTHCONFORM_CPU_LOG=FILE: per-test CPU and wall seconds
+
+# Bytecode is kept in __pycache__ (ignored by git) even where PYTHONDONTWRITEBYTECODE is set,
+# as on this project's machine: the tests start a hundred-odd Python children (servers,
+# checks, Schemathesis, Locust, MkDocs) that each compiled the project's modules anew, and
+# each xdist worker (started after this line, with this environment) rewrote the asserts
+# of every module of the packages that carry a pytest plugin (this project, Schemathesis,
+# Hypothesis) again: about 3 CPU seconds per worker.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 
 REPO = Path(__file__).resolve().parent.parent
 

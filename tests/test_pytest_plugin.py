@@ -35,6 +35,17 @@ pytest_plugins = ("pytester",)
 AUTHCONFORM_SERVE = (sys.executable, "-m", "conformance.cli", "serve")
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _checks_imported_before_the_first_run() -> None:
+    """Every check module in ``sys.modules`` before a run can drop it.
+
+    A run drops the check modules it imported, but the registry (imported earlier by
+    another test file of the same worker) keeps their names: imported again, each check
+    would be registered twice. Whether the file passed hung on which files ran before it.
+    """
+    list_checks("all")
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """`authconform serve --demo-users 2 --credentials-out FILE` on a free port.

@@ -102,6 +102,20 @@ def test_pages_load_nothing_from_other_hosts(site: Path) -> None:
 
 
 @pytest.mark.slow
+def test_every_swagger_ui_tag_became_an_explorer(site: Path) -> None:
+    """mkdocs.yml lists the pages the Swagger UI plugin reads; a tag on any other stays raw."""
+    raw = [
+        str(html.relative_to(site))
+        for html in site.rglob("*.html")
+        if "<swagger-ui" in html.read_text(encoding="utf-8")
+    ]
+    assert raw == []
+    for system in ("fib", "user-api", "duktig"):
+        page = site / "reference" / f"{system}-explorer" / "index.html"
+        assert 'class="swagger-ui-iframe"' in page.read_text(encoding="utf-8"), system
+
+
+@pytest.mark.slow
 def test_reference_page_renders_fib_login_without_javascript(site: Path) -> None:
     """The login operation and its documented codes are in the HTML itself, not built by JS."""
     html = (site / "reference" / "fib" / "index.html").read_text(encoding="utf-8")
