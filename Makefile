@@ -21,13 +21,15 @@ run: $(STAMP)
 ## Lint, then the whole test suite (slow/load/browser tests included, each bounded): the
 ## independent tests on TEST_WORKERS processes (more than the cores: most of them wait),
 ## then the `serial` ones (timing, Locust) alone. Both passes always run; the target fails
-## if either did (docs/guides/testing.md).
+## if either did (docs/guides/testing.md). Bytecode is kept (in __pycache__, ignored by git)
+## even where the environment turns it off: each pass starts a hundred-odd Python processes.
 TEST_WORKERS ?= 4
 test: $(STAMP)
 	$(BIN)/ruff check .
 	status=0; \
-	$(BIN)/pytest -m "not serial" -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder || status=$$?; \
-	$(BIN)/pytest -m serial -p no:xdist || status=$$?; \
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -m "not serial" -n $(TEST_WORKERS) --dist loadfile \
+		--no-loadscope-reorder || status=$$?; \
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -m serial -p no:xdist || status=$$?; \
 	exit $$status
 
 lint: $(STAMP)
