@@ -8,6 +8,8 @@ import re
 from hashlib import sha256
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from subprocesses import authconform
 from wsgi_rewrite import rewriting
 
@@ -144,6 +146,46 @@ def test_values_seen_on_the_wire_are_masked_everywhere() -> None:
     out = mask(f"received: signature {'F00DCAFE' * 16} rejected; credential-secret; abc")
     assert "f00dcafe" not in out.lower()
     assert f"{MASKED_PREFIX}: 128 chars" in out and MASK in out and out.endswith("abc")
+
+
+def _one_alternation(secrets: list[str], learned: list[str], text: str) -> str:
+    """What masking by value means, written the slow way: every known form, longest first,
+    in one case-blind regex; a credential's forms mask, a learned value's fingerprint."""
+    replacement: dict[str, str] = {}
+    for value in learned:
+        for form in (value, json.dumps(value)[1:-1]):
+            replacement.setdefault(form.lower(), fingerprint(value))
+    for secret in secrets:
+        for form in (secret, json.dumps(secret)[1:-1]):
+            replacement[form.lower()] = MASK
+    if not replacement:
+        return text
+    forms = sorted(replacement, key=len, reverse=True)
+    pattern = re.compile("|".join(map(re.escape, forms)), re.IGNORECASE)
+    return pattern.sub(lambda m: replacement[m.group(0).lower()], text)
+
+
+# Few letters, so that values overlap, share beginnings and nest in each other and the text.
+_PIECE = st.text(alphabet='abAB"\\', min_size=6, max_size=12)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(
+    secrets=st.lists(_PIECE, max_size=3),
+    learned=st.lists(_PIECE, max_size=6),
+    noise=st.lists(st.text(alphabet='abAB"\\ x', max_size=8), max_size=6),
+    data=st.data(),
+)
+def test_masking_by_value_matches_one_case_blind_alternation(secrets, learned, noise, data):
+    known = secrets + learned
+    parts = noise + [data.draw(st.sampled_from(known)) for _ in range(3)] if known else noise
+    text = "".join(data.draw(st.permutations(parts)))
+    text = data.draw(st.sampled_from([text, text.upper(), text.swapcase()]))
+    mask = Masker(secrets)
+    mask.learn(learned)
+    assert mask.by_value(text) == _one_alternation(
+        [s for s in secrets if len(s) >= 6], learned, text
+    )
 
 
 def test_control_characters_become_visible_escapes() -> None:

@@ -161,3 +161,24 @@ def test_unknown_system_and_unreadable_spec_are_usage_errors(
     monkeypatch.setenv(specfiles.ENV_VAR, str(tmp_path))
     with pytest.raises(UsageError, match="not an OpenAPI document"):
         specfiles.load_spec("fib")
+
+
+@pytest.mark.parametrize("system", specfiles.SYSTEMS)
+def test_libyaml_reads_each_spec_as_the_pure_python_loader_does(system: str) -> None:
+    import yaml
+
+    text = specfiles.spec_path(system).read_text(encoding="utf-8")
+    assert specfiles.load_spec(system) == yaml.load(text, Loader=yaml.SafeLoader)
+
+
+def test_a_spec_is_parsed_once_per_version_and_each_caller_gets_its_own_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "fib.openapi.yaml"
+    path.write_text("openapi: 3.1.0\ninfo: {title: first, version: '1'}\n")
+    monkeypatch.setenv(specfiles.ENV_VAR, str(tmp_path))
+    first = specfiles.load_spec("fib")
+    first["info"]["title"] = "changed by a caller"
+    assert specfiles.load_spec("fib")["info"]["title"] == "first"
+    path.write_text("openapi: 3.1.0\ninfo: {title: second, version: '22'}\n")  # another size
+    assert specfiles.load_spec("fib")["info"]["title"] == "second"

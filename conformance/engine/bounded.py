@@ -17,7 +17,9 @@ Exceptions raised by :meth:`BoundedClient.request`::
 
 from __future__ import annotations
 
+import functools
 import json
+import ssl
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -183,8 +185,15 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One verifying TLS context for the process: each new one reads the whole CA bundle
+    (about 30 ms), and a check run opens a client per system and stage."""
+    return httpx.create_ssl_context()
+
+
 def _transport(deadline: _Deadline) -> httpx.HTTPTransport:
-    transport = httpx.HTTPTransport()
+    transport = httpx.HTTPTransport(verify=_tls_context())
     pool = transport._pool
     # NOTE: httpx does not expose httpcore's network_backend; the pool reads it per connection.
     if not hasattr(pool, "_network_backend"):
