@@ -54,8 +54,8 @@ class ScryptCost:
 
 # OWASP's password storage recommendation for scrypt: 128 MiB and ~100-300 ms a hash.
 OWASP = ScryptCost(n=2**17, r=8, p=1)
-# For tests, demos and the embedded server only (16 MiB, ~8x faster); never for real users.
-LIGHT = ScryptCost(n=2**14, r=8, p=1)
+# For tests, demos and the embedded server only (4 MiB, ~30x faster); never for real users.
+LIGHT = ScryptCost(n=2**12, r=8, p=1)
 
 
 def hash_password(password: str, cost: ScryptCost = OWASP) -> str:
