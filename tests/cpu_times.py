@@ -1,9 +1,10 @@
 """Per-test CPU seconds against wall seconds, to see which tests compute and which wait.
 
 Opt-in: with ``AUTHCONFORM_CPU_LOG=FILE`` set, each test appends one tab-separated line
-(``nodeid wall cpu``) to FILE. CPU is the worker's own user+sys time plus that of the
-children it reaped during the test (a server thread counts; a child never waited for does
-not). Waiting tests can overlap with others; computing ones can only get cheaper.
+(``nodeid wall cpu worker end``, the end a Unix time, to see which worker ran on alone) to
+FILE. CPU is the worker's own user+sys time plus that of the children it reaped during the
+test (a server thread counts; a child never waited for does not). Waiting tests can overlap
+with others; computing ones can only get cheaper.
 """
 
 from __future__ import annotations
@@ -39,14 +40,15 @@ def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
     yield
     wall, cpu = time.monotonic() - wall, cpu_seconds() - cpu
     with Path(log).open("a", encoding="utf-8") as sink:  # short appends: one line each
-        sink.write(f"{item.nodeid}\t{wall:.2f}\t{cpu:.2f}\n")
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "-")
+        sink.write(f"{item.nodeid}\t{wall:.2f}\t{cpu:.2f}\t{worker}\t{time.time():.1f}\n")
 
 
 def summary(log: Path) -> list[tuple[str, float, float]]:
     """``(file, wall, cpu)`` per test file of a log, most wall time first."""
     files: dict[str, list[float]] = {}
     for line in log.read_text(encoding="utf-8").splitlines():
-        nodeid, wall, cpu = line.split("\t")
+        nodeid, wall, cpu = line.split("\t")[:3]
         sums = files.setdefault(nodeid.split("::")[0], [0.0, 0.0])
         sums[0] += float(wall)
         sums[1] += float(cpu)
