@@ -23,13 +23,15 @@ run: $(STAMP)
 ## then the `serial` ones (timing, Locust) alone. Both passes always run; the target fails
 ## if either did (docs/guides/testing.md). Bytecode is kept (in __pycache__, ignored by git)
 ## even where the environment turns it off: each pass starts a hundred-odd Python processes.
+## The serial pass collects only the files that mark a test `serial` (all of them if none).
 TEST_WORKERS ?= 4
+SERIAL_FILES = $(shell grep -l 'pytest.mark.serial' tests/test_*.py)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	status=0; \
 	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -m "not serial" -n $(TEST_WORKERS) --dist loadfile \
 		--no-loadscope-reorder || status=$$?; \
-	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -m serial -p no:xdist || status=$$?; \
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -m serial -p no:xdist $(SERIAL_FILES) || status=$$?; \
 	exit $$status
 
 lint: $(STAMP)
