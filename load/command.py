@@ -93,8 +93,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--max-logins",
         dest="arrival_limit",
         type=int,
-        help="start no more than this many logins in all; the rest of -t lets the last "
-        "answers arrive, so every login sent is judged",
+        help="start no more than this many logins in all; the run ends once every one "
+        "is answered, or at -t (those still unanswered then count as unfinished)",
     )
     group.add_argument(
         "--slo-p99-ms", type=float, help="latency objective: p99 from the intended start (ms)"

@@ -20,8 +20,9 @@ from conformance.signing import generate_keypair
 
 pytestmark = [pytest.mark.load, pytest.mark.slow, pytest.mark.serial]
 
-# 40 logins/s for one second, a second more for the last answers (the slowed server, 33/s
-# at most, queues a few and answers them well within it).
+# 40 logins/s for one second; the run ends once the last is answered, within the second
+# more that -t allows (the slowed server, 33/s at most, queues a few and answers them well
+# within it).
 RATE = ["--rate", "40", "--max-logins", "40", "-t", "2s"]
 # Slowed: 30 ms per login, serial, so each login takes at least 30 ms (a fast one, ~1 ms).
 SLOW_MS = "30"
@@ -99,6 +100,8 @@ def runs(tmp_path_factory) -> dict:
 def test_the_baselines_ran_clean(runs):
     for name in ("fast_open", "fast_closed"):
         assert runs[name].returncode == 0, runs[name].stdout + runs[name].stderr[-3000:]
+    # One process: its 40 logins sent and answered, it ended the run itself.
+    assert "every login of the limit sent and answered; the run ends" in runs["fast_open"].stderr
 
 
 def test_a_slowed_server_against_a_fast_baseline_exits_1_and_names_p99(runs):

@@ -48,6 +48,9 @@ WORKER_EXIT_S = 15
 # The masters' ports: the capacity search has one of its own; the two runs that lose a
 # worker, which go side by side, take one each.
 MASTER_PORT, SEARCH_PORT = 5557, 5558
+# What the master logs when --max-logins ends the run, and what Locust logs when -t does.
+ENDED_ON_THE_COUNT = "every login of the limit sent and answered; the run ends"
+RUN_TIME_REACHED = "--run-time limit reached"
 
 
 def _start(host: Host, command: list[str], log: Path) -> subprocess.Popen:
@@ -188,11 +191,12 @@ def test_a_closed_model_run_across_two_remote_workers(lab):
 
 def test_an_open_model_rate_is_split_across_the_workers_and_merged_on_the_master(lab):
     before = _logins_on_target(lab)
-    # The count ends the schedule after 2 s; the rest of -t is room for a worker that starts
-    # late on a busy machine, and for the last answers.
+    # The count ends the schedule after 2 s; -t leaves room for a worker that starts late on
+    # a busy machine, and for the last answers, and the run ends once both workers had them.
     rate = ["--rate", "100", "--max-logins", "200", "-t", "8s"]
     code, output, logs = _distributed(lab, "open", rate)
     assert code == 0, output
+    assert ENDED_ON_THE_COUNT in output and RUN_TIME_REACHED not in output, output
     merged = json.loads((lab["work"] / "open" / "latency.json").read_text())
     assert merged["processes"] == len(WORKERS)
     pattern = r"worker \d+ sent (\d+) logins"
@@ -315,6 +319,8 @@ def test_a_worker_that_disconnects_makes_the_run_incomplete_and_says_so(lost_run
     code, output = lost_runs[how]
     assert code == 1, output
     assert LOST[how][1] in output, output
+    # The lost worker never finished its share: the run went on to -t.
+    assert ENDED_ON_THE_COUNT not in output and RUN_TIME_REACHED in output, output
 
 
 # What the master logs once every worker has started its users (the schedule begins).

@@ -61,6 +61,12 @@ def fib_accounts(tmp_path_factory) -> str:
     return write_credentials(path, {"fib": {"users": users}})
 
 
+# What the master (or the single process) logs when --max-logins ends the run, and what
+# Locust logs when -t does.
+ENDED_ON_THE_COUNT = "every login of the limit sent and answered; the run ends"
+RUN_TIME_REACHED = "--run-time limit reached"
+
+
 def _authconform_load(*args: str, timeout: float = PROCESS_TIMEOUT) -> subprocess.CompletedProcess:
     # Own process group: on a timeout, the server and Locust children go down with it.
     process = subprocess.Popen(
@@ -132,7 +138,8 @@ def test_a_rate_run_of_the_reference_server_reports_both_latencies(tmp_path):
 def test_the_rate_is_split_across_local_processes(tmp_path):
     """Ends on a count: 60 logins per process, 2 s of schedule at 30/s each. A process that
     a busy machine starts late still keeps its whole schedule within -t, and its window
-    is measured from its own first login, so the run is complete however late it was."""
+    is measured from its own first login, so the run is complete however late it was; the
+    run ends when both have had their answers, -t being only a cap."""
     report = tmp_path / "report"
     result = _authconform_load(
         "--rate", "60", "--processes", "2", "--max-logins", "120", "-t", "10s",
@@ -143,6 +150,8 @@ def test_the_rate_is_split_across_local_processes(tmp_path):
     assert summary["processes"] == 2  # each worker's tally reached the master
     assert summary["offered_rate"] == 60  # 30 + 30
     assert summary["sent"] == 120 and summary["failed"] == summary["unfinished"] == 0
+    # Once both processes had sent their 60 and had every answer, the run ended, not at -t.
+    assert ENDED_ON_THE_COUNT in result.stderr and RUN_TIME_REACHED not in result.stderr
 
 
 def test_a_run_without_credentials_never_shows_the_previous_runs_table(tmp_path, fib_accounts):

@@ -5,7 +5,9 @@ greenlet of its own, so a slow answer delays nobody else's start (Locust's users
 their answer before the next request: a closed loop, which hides server stalls). Each process
 takes ``--arrival-rate`` divided by the number of worker processes; workers send their
 ``load.stats.latency.Tally`` to the master when the test stops, and the master (or the single
-process) writes the files and logs the figures.
+process) writes the files and logs the figures. With ``--arrival-limit``, a process that has
+started its share and had every answer says so, and the run ends once all have (at ``-t``
+otherwise, as without a limit).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ logger = logging.getLogger("authconform.load")
 # a second at a few thousand logins/s needs. When full, the schedule waits, and says so.
 MAX_IN_FLIGHT = 4000
 MESSAGE = "authconform_arrivals"
+DONE = "authconform_schedule_done"  # a worker's schedule reached its limit, all answered
 # A user that is not this process's scheduler sleeps in slices this long until stopped.
 IDLE_SECONDS = 3600
 
@@ -159,6 +162,9 @@ class ArrivalUser(ApiUser):
         s.times = arrival_times(share, options.arrival, start=s.first, rng=random.Random())
         self._keep(s)
         s.wall_end, s.cpu_end = time.perf_counter(), _cpu_seconds()  # the limit was reached
+        if not s.stopped:
+            s.pool.join()  # its last answers (or the run's end at -t, which kills this wait)
+            _schedule_done(self.environment)
         gevent.sleep(IDLE_SECONDS)
 
     def _keep(self, s: _Schedule) -> None:
@@ -195,6 +201,36 @@ class ArrivalUser(ApiUser):
             s.tally.ok_in_window += s.wall_end is None
         else:
             s.tally.failed += 1
+
+
+def _schedule_done(environment: Environment) -> None:
+    """This process sent its share of ``--arrival-limit`` and has every answer: say so.
+
+    The run ends once every scheduling process has said it (a lost worker never does, and
+    its run still ends at ``-t``), the way the run-time limit ends it.
+    """
+    runner = environment.runner
+    if isinstance(runner, WorkerRunner):
+        runner.send_message(DONE)
+    elif runner is not None:
+        _stop_early(runner)
+
+
+def _stop_early(runner) -> None:
+    logger.info("open model: every login of the limit sent and answered; the run ends")
+    gevent.spawn(runner.quit)  # in a greenlet of its own: quitting kills the users'
+
+
+_done = 0
+
+
+def _on_done(environment: Environment, msg, **_kwargs) -> None:
+    """Fires on the master for each worker whose schedule is done."""
+    global _done
+    _done += 1
+    # Open model: one scheduling user per process (load.process.locust sets -u so).
+    if _done == (getattr(environment.parsed_options, "num_users", 0) or 1):
+        _stop_early(environment.runner)
 
 
 def _finish(environment: Environment) -> Tally | None:
@@ -255,6 +291,7 @@ def _on_message(environment: Environment, msg, **_kwargs) -> None:
 def on_init(environment: Environment, **_kwargs) -> None:
     if isinstance(environment.runner, MasterRunner):
         environment.runner.register_message(MESSAGE, _on_message)
+        environment.runner.register_message(DONE, _on_done)
 
 
 @events.quitting.add_listener
