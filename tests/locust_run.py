@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,10 +49,11 @@ COUNTED_CAP_S = 45
 COUNTED = ["--headless", "--only-summary", "-u", "5", "-r", "5", "-t", f"{COUNTED_CAP_S}s"]
 
 
-def locust_command(*args: str, counted: bool = False) -> list[str]:
-    """``counted`` loads tests/stop_after.py beside the locustfile (``--stop-after``)."""
-    files = f"{LOCUSTFILE},{STOP_AFTER}" if counted else str(LOCUSTFILE)
-    return [sys.executable, "-m", "locust", "-f", files, *args]
+def locust_command(*args: str, counted: bool = False, extra: Sequence[Path] = ()) -> list[str]:
+    """``counted`` loads tests/stop_after.py beside the locustfile (``--stop-after``), and
+    ``extra`` more Locust files of the tests'."""
+    files = [LOCUSTFILE, *([STOP_AFTER] if counted else []), *extra]
+    return [sys.executable, "-m", "locust", "-f", ",".join(map(str, files)), *args]
 
 
 def run(command: list[str]) -> subprocess.CompletedProcess:

@@ -21,6 +21,7 @@ from locust_run import (
     PROCESS_TIMEOUT,
     ROOT,
     locust_command,
+    master_bind,
     run,
     stall_server,
     stop,
@@ -32,6 +33,8 @@ from conformance.signing import generate_keypair
 from load.stats.openreport import locust_percentiles
 
 pytestmark = pytest.mark.load
+
+SLOW_TALLY = ROOT / "tests" / "slow_tally.py"
 
 # Freeze S seconds every T: a tenth of the time, long enough to dwarf every normal answer.
 STALL_S, PERIOD_S = 0.5, 5.0
@@ -152,6 +155,28 @@ def test_the_rate_is_split_across_local_processes(tmp_path):
     assert summary["sent"] == 120 and summary["failed"] == summary["unfinished"] == 0
     # Once both processes had sent their 60 and had every answer, the run ended, not at -t.
     assert ENDED_ON_THE_COUNT in result.stderr and RUN_TIME_REACHED not in result.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="--processes needs fork")
+def test_the_master_waits_for_a_tally_that_comes_late(tmp_path, fib_accounts):
+    """Each worker's tally leaves 1.5 s late (tests/slow_tally.py): past the half second
+    Locust's master waits after its quit message. The master asks for the tallies as the run
+    stops and waits for them, so both processes' logins are in the figures. Counts only:
+    the run ends on its 40 logins."""
+    prefix = tmp_path / "latency"
+    with stall_server(tmp_path) as url:
+        done = run(
+            locust_command(
+                "--headless", "--only-summary", "--processes", "2", "-u", "2", "-r", "2",
+                *master_bind(), "-t", "30s", "--host", url, "--credentials", fib_accounts,
+                "--arrival-rate", "40", "--arrival-limit", "40", "--tally-delay", "1.5",
+                "--latency-file", str(prefix), extra=[SLOW_TALLY],
+            )
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    summary = json.loads(prefix.with_suffix(".json").read_text())
+    assert summary["processes"] == 2, done.stderr[-3000:]
+    assert summary["sent"] == summary["ok"] == 40
 
 
 def test_a_run_without_credentials_never_shows_the_previous_runs_table(tmp_path, fib_accounts):

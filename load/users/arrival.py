@@ -3,9 +3,10 @@
 One user per process keeps the schedule: at each intended time it starts the login in a
 greenlet of its own, so a slow answer delays nobody else's start (Locust's users wait for
 their answer before the next request: a closed loop, which hides server stalls). Each process
-takes ``--arrival-rate`` divided by the number of worker processes; workers send their
-``load.stats.latency.Tally`` to the master when the test stops, and the master (or the single
-process) writes the files and logs the figures. With ``--arrival-limit``, a process that has
+takes ``--arrival-rate`` divided by the number of worker processes. As the run stops, the
+master asks each worker for its ``load.stats.latency.Tally`` and waits for them all (a worker
+that stops on its own sends it unasked); the master (or the single process) writes the files
+and logs the figures. With ``--arrival-limit``, a process that has
 started its share and had every answer says so, and the run ends once all have (at ``-t``
 otherwise, as without a limit).
 """
@@ -23,7 +24,7 @@ import gevent
 from gevent.pool import Pool
 from locust import events, task
 from locust.env import Environment
-from locust.runners import MasterRunner, WorkerRunner
+from locust.runners import STATE_MISSING, MasterRunner, WorkerRunner
 
 from load.stats.latency import Tally, record_seconds
 from load.users.base import ApiUser
@@ -38,6 +39,9 @@ logger = logging.getLogger("authconform.load")
 MAX_IN_FLIGHT = 4000
 MESSAGE = "authconform_arrivals"
 DONE = "authconform_schedule_done"  # a worker's schedule reached its limit, all answered
+ASK = "authconform_tally_please"  # the master stops the run: each worker's tally, now
+# How long the stopping master waits for the tallies it asked for (a lost worker never sends).
+TALLY_WAIT_S = 10.0
 # A user that is not this process's scheduler sleeps in slices this long until stopped.
 IDLE_SECONDS = 3600
 
@@ -258,22 +262,32 @@ def _finish(environment: Environment) -> Tally | None:
 
 @events.test_stop.add_listener
 def on_test_stop(environment: Environment, **_kwargs) -> None:
-    """Fires on every node when the run stops: workers send their tally to the master."""
+    """Fires on every node when the run stops: workers send their tally to the master
+    (unless the master asked for it already, see ``on_test_stopping``)."""
     if isinstance(environment.runner, MasterRunner):
         return
     tally = _finish(environment)
     if tally is None:
         return
     if isinstance(environment.runner, WorkerRunner):
+        _send_tally(environment.runner, tally)
+    else:
+        _take(tally.to_wire())
+
+
+def _send_tally(runner: WorkerRunner, tally: Tally | None) -> None:
+    if tally is not None:
         # Said on the worker too, so its own count can be set beside the master's merged one.
         logger.info(
             "open model: worker %d sent %d logins (%d passed, %d failed, %d unfinished)",
-            environment.runner.worker_index, tally.sent, tally.ok, tally.failed,
-            tally.unfinished,
+            runner.worker_index, tally.sent, tally.ok, tally.failed, tally.unfinished,
         )  # fmt: skip
-        environment.runner.send_message(MESSAGE, tally.to_wire())
-    else:
-        _take(tally.to_wire())
+    runner.send_message(MESSAGE, tally.to_wire() if tally is not None else None)
+
+
+def _on_tally_asked(environment: Environment, msg, **_kwargs) -> None:
+    """Fires on a worker when the master stops the run: its tally now, or None."""
+    _send_tally(environment.runner, _finish(environment))
 
 
 def _take(data: dict) -> None:
@@ -282,9 +296,38 @@ def _take(data: dict) -> None:
     _reports += 1
 
 
+_replies = 0
+
+
 def _on_message(environment: Environment, msg, **_kwargs) -> None:
-    """Fires on the master for each worker's tally."""
-    _take(msg.data)
+    """Fires on the master for each worker's tally (None: that worker kept no schedule)."""
+    global _replies
+    _replies += 1
+    if msg.data is not None:
+        _take(msg.data)
+
+
+@events.test_stopping.add_listener
+def on_test_stopping(environment: Environment, **_kwargs) -> None:
+    """Fires on the master as the run stops, before it tells the workers to quit.
+
+    Locust's master waits only half a second after its quit message for what workers
+    send last; on a busy machine a tally once came later and a complete run was reported
+    incomplete. So the master asks each worker still connected for its tally first and
+    waits (at most TALLY_WAIT_S) until every one has answered.
+    """
+    runner = environment.runner
+    if not isinstance(runner, MasterRunner):
+        return
+    if not (getattr(environment.parsed_options, "arrival_rate", 0.0) or 0.0):
+        return  # a closed-model run: no tallies
+    asked = [client.id for client in runner.clients.all if client.state != STATE_MISSING]
+    before = _replies  # a worker that stopped on its own may have sent its tally already
+    for client_id in asked:
+        runner.send_message(ASK, client_id=client_id)
+    deadline = time.monotonic() + TALLY_WAIT_S
+    while _replies - before < len(asked) and time.monotonic() < deadline:
+        gevent.sleep(0.02)
 
 
 @events.init.add_listener
@@ -292,6 +335,8 @@ def on_init(environment: Environment, **_kwargs) -> None:
     if isinstance(environment.runner, MasterRunner):
         environment.runner.register_message(MESSAGE, _on_message)
         environment.runner.register_message(DONE, _on_done)
+    elif isinstance(environment.runner, WorkerRunner):
+        environment.runner.register_message(ASK, _on_tally_asked)
 
 
 @events.quitting.add_listener
