@@ -5,12 +5,12 @@ from __future__ import annotations
 import http.server
 import ssl
 import subprocess
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from loopback import serving_in_thread
 
 from conformance.engine.bounded import BoundedClient
 
@@ -38,15 +38,8 @@ def self_signed_https(tmp_path: Path) -> Iterator[str]:
     )  # fmt: skip
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
-    server = http.server.HTTPServer(("127.0.0.1", 0), _Hello)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"https://127.0.0.1:{server.server_port}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving_in_thread(_Hello, tls=context) as url:
+        yield url
 
 
 def test_clients_share_one_tls_context_that_refuses_an_unsigned_certificate(
@@ -58,4 +51,4 @@ def test_clients_share_one_tls_context_that_refuses_an_unsigned_certificate(
         assert contexts[0].verify_mode is ssl.CERT_REQUIRED and contexts[0].check_hostname
         for client in (first, second):
             with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
-                client.get(self_signed_https)
+                client.get(self_signed_https + "/")
