@@ -36,6 +36,10 @@ __all__ = ["configure", "run"]
 LOCUST_FAILED = 1
 LOGIN_ROW = "fib login"
 
+# `authconform serve`'s --password-cost choices (reference_impl.serving.cli.PASSWORD_COSTS,
+# not imported: it would load the whole server into this command line's start-up).
+PASSWORD_COSTS = ("owasp", "light")
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -63,6 +67,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--demo-users", type=int, default=20, help="accounts on the reference server (20)"
+    )
+    parser.add_argument(
+        "--password-cost",
+        choices=PASSWORD_COSTS,
+        help="without a URL: the reference server's scrypt cost, as `authconform serve` takes "
+        "it (owasp; light starts 20 demo users in a fraction of a second, for tests and demos)",
     )
     group = parser.add_argument_group("against a baseline")
     group.add_argument(
@@ -228,6 +238,8 @@ def _validate(args: argparse.Namespace) -> None:
             raise UsageError("--baseline", "is this run's --report folder, which it clears")
     if args.max_regression_pct < 0:
         raise UsageError("--max-regression-pct", "must be zero or more")
+    if args.url and args.password_cost:
+        raise UsageError("--password-cost", "only without a URL: it sets the reference server's")
     if args.expect_workers is not None and args.expect_workers < 1:
         raise UsageError("--expect-workers", "must be at least 1")
     if args.expect_workers and args.processes:
@@ -262,9 +274,12 @@ def run(args: argparse.Namespace) -> int:
         return _dispatch(args, url, args.credentials, None)
     if args.credentials:
         raise UsageError("--credentials", "only with a URL: the reference server makes its own")
+    cost = args.password_cost
     with (
         tempfile.TemporaryDirectory(prefix="authconform-load-") as workdir,
-        reference_server(Path(workdir), demo_users=args.demo_users) as served,
+        reference_server(Path(workdir), demo_users=args.demo_users, password_cost=cost) as served,
     ):
-        print(f"reference server at {served.url} with {args.demo_users} demo users", flush=True)
+        hashed = f", passwords at the {cost} cost" if cost else ""
+        print(f"reference server at {served.url} with {args.demo_users} demo users{hashed}",
+              flush=True)  # fmt: skip
         return _dispatch(args, served.url, str(served.credentials), served.pid)

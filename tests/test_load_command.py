@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from load.command import configure
+from load.command import PASSWORD_COSTS, configure
 from load.process.locust import locust_command
 from load.process.server import free_port
 from load.stats.summary import read_rows
+from reference_impl.serving.cli import PASSWORD_COSTS as serve_costs
 
 pytestmark = pytest.mark.load
 
@@ -46,8 +47,12 @@ def _authconform(*args: str) -> subprocess.CompletedProcess:
 @pytest.mark.serial  # a 2 s run must log in: `authconform load` has no count to stop on
 def test_with_no_url_it_loads_the_reference_server_and_writes_reports(tmp_path):
     report = tmp_path / "report"
-    result = _authconform("-u", "3", "-t", "2s", "--demo-users", "3", "--report", str(report))
+    result = _authconform(
+        "-u", "3", "-t", "2s", "--demo-users", "3", "--password-cost", "light",
+        "--report", str(report),
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
+    assert "with 3 demo users, passwords at the light cost" in result.stdout
     rows = {(r.method, r.name): r for r in read_rows(report / "stats.json")}
     assert rows[("POST", "fib login")].requests > 0
     assert rows[("POST", "fib login")].failures == 0
@@ -70,6 +75,16 @@ def test_credentials_without_a_url_are_refused(tmp_path):
     result = _authconform("--credentials", str(tmp_path / "c.json"))
     assert result.returncode == 2
     assert "--credentials" in result.stderr
+
+
+def test_a_password_cost_with_a_url_is_refused(tmp_path):
+    result = _authconform("http://127.0.0.1:9", "--password-cost", "light")
+    assert result.returncode == 2
+    assert "--password-cost: only without a URL" in result.stderr
+
+
+def test_the_password_costs_are_those_serve_takes():
+    assert set(PASSWORD_COSTS) == set(serve_costs)
 
 
 def test_the_locust_command_puts_class_names_before_tags_and_forwards_thresholds():

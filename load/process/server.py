@@ -79,8 +79,11 @@ class Served(NamedTuple):
 
 
 @contextlib.contextmanager
-def reference_server(workdir: Path, *, demo_users: int, workers: int = 1) -> Iterator[Served]:
-    """Serve the reference implementation on a free loopback port until the block ends."""
+def reference_server(
+    workdir: Path, *, demo_users: int, workers: int = 1, password_cost: str | None = None
+) -> Iterator[Served]:
+    """Serve the reference implementation on a free loopback port until the block ends
+    (``password_cost``: its ``--password-cost``, the server's default when None)."""
     port = free_port()
     credentials = workdir / "credentials.json"
     command = [
@@ -88,6 +91,7 @@ def reference_server(workdir: Path, *, demo_users: int, workers: int = 1) -> Ite
         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
         "--db", str(workdir / "reference.sqlite3"),
         "--demo-users", str(demo_users), "--credentials-out", str(credentials),
+        *(["--password-cost", password_cost] if password_cost else []),
     ]  # fmt: skip
     with child_server(command, port=port, log_path=workdir / "server.log") as process:
         yield Served(f"http://127.0.0.1:{port}", credentials, process.pid)
