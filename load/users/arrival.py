@@ -168,6 +168,7 @@ class ArrivalUser(ApiUser):
         s.wall_end, s.cpu_end = time.perf_counter(), _cpu_seconds()  # the limit was reached
         if not s.stopped:
             s.pool.join()  # its last answers (or the run's end at -t, which kills this wait)
+        if not s.stopped:  # not stopped while waiting either: the end is this process's to say
             _schedule_done(self.environment)
         gevent.sleep(IDLE_SECONDS)
 
