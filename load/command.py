@@ -28,6 +28,7 @@ from load.stats.comparepage import write_comparison
 from load.stats.openreport import format_open, incomplete, locust_percentiles
 from load.stats.summary import format_rows, read_rows
 from load.users.schedule import ARRIVALS
+from reference_impl.auth.passwords import COSTS as PASSWORD_COSTS
 
 __all__ = ["configure", "run"]
 
@@ -35,10 +36,6 @@ __all__ = ["configure", "run"]
 # report as a usage or target problem (2).
 LOCUST_FAILED = 1
 LOGIN_ROW = "fib login"
-
-# `authconform serve`'s --password-cost choices (reference_impl.serving.cli.PASSWORD_COSTS,
-# not imported: it would load the whole server into this command line's start-up).
-PASSWORD_COSTS = ("owasp", "light")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -70,7 +67,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--password-cost",
-        choices=PASSWORD_COSTS,
+        choices=sorted(PASSWORD_COSTS),
         help="without a URL: the reference server's scrypt cost, as `authconform serve` takes "
         "it (owasp; light starts 20 demo users in a fraction of a second, for tests and demos)",
     )

@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from load.command import PASSWORD_COSTS, configure
+from load.command import configure
 from load.process.locust import locust_command
 from load.process.server import free_port
 from load.stats.summary import read_rows
-from reference_impl.serving.cli import PASSWORD_COSTS as serve_costs
 
 pytestmark = pytest.mark.load
 
@@ -81,10 +80,6 @@ def test_a_password_cost_with_a_url_is_refused(tmp_path):
     result = _authconform("http://127.0.0.1:9", "--password-cost", "light")
     assert result.returncode == 2
     assert "--password-cost: only without a URL" in result.stderr
-
-
-def test_the_password_costs_are_those_serve_takes():
-    assert set(PASSWORD_COSTS) == set(serve_costs)
 
 
 def test_the_locust_command_puts_class_names_before_tags_and_forwards_thresholds():

@@ -215,7 +215,6 @@ _OUT_OF_MEMORY = (
 )
 
 
-
 def past_memory_limit(
     returncode: int | None, output: str, timed_out: bool, peak: int, memory_bytes: int
 ) -> bool:
@@ -223,6 +222,7 @@ def past_memory_limit(
     the exit code alone cannot say; a child killed for time while at the limit says nothing."""
     said_so = returncode != 0 and any(sign in output for sign in _OUT_OF_MEMORY)
     return said_so or (timed_out and peak >= NEAR_MEMORY_LIMIT * memory_bytes)
+
 
 def _follow(
     child: subprocess.Popen[bytes],

@@ -48,6 +48,8 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
+from reference_impl.auth.passwords import COSTS as PASSWORD_COSTS
+
 log = logging.getLogger("mkdocs.hooks.conformance_results")
 
 MARKER = "<!-- conformance-results -->"
@@ -61,7 +63,6 @@ RUN_CLI = "import sys; from conformance.cli import main; sys.exit(main())"
 SERVE_START_SECONDS = 30
 SERVE_STOP_SECONDS = 10
 SERVE_READY_PATH = "/.well-known/jwks.json"
-PASSWORD_COSTS = ("owasp", "light")  # the served reference's --password-cost choices
 
 # Material's icons are inline SVG (pymdownx.emoji): no emoji font or network needed.
 OUTCOME_LABELS = {
@@ -94,7 +95,9 @@ def results_markdown(repo: Path) -> str:
         report_dir = work / "report"
         cost = os.environ.get("AUTHCONFORM_SITE_PASSWORD_COST", "")
         if cost and cost not in PASSWORD_COSTS:
-            log.warning("AUTHCONFORM_SITE_PASSWORD_COST=%s is not one of %s", cost, PASSWORD_COSTS)
+            log.warning(
+                "AUTHCONFORM_SITE_PASSWORD_COST=%s is not one of %s", cost, sorted(PASSWORD_COSTS)
+            )
             cost = ""
         with served_reference(repo, work, cost) as (url, credentials, why_not):
             if url:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 
 __all__ = [
+    "COSTS",
     "LIGHT",
     "OWASP",
     "ScryptCost",
@@ -56,6 +57,8 @@ class ScryptCost:
 OWASP = ScryptCost(n=2**17, r=8, p=1)
 # For tests, demos and the embedded server only (4 MiB, ~30x faster); never for real users.
 LIGHT = ScryptCost(n=2**12, r=8, p=1)
+# By the names `serve --password-cost`, `load --password-cost` and the site's build take.
+COSTS: dict[str, ScryptCost] = {"owasp": OWASP, "light": LIGHT}
 
 
 def hash_password(password: str, cost: ScryptCost = OWASP) -> str:

@@ -47,7 +47,7 @@ DEFAULT_THREADS = 32
 # Requests in flight per worker, those whose body is still arriving included (each costs a
 # coroutine until its body deadline); more wait in Granian's runtime.
 DEFAULT_BACKPRESSURE = 1024
-PASSWORD_COSTS = {"owasp": passwords.OWASP, "light": passwords.LIGHT}
+PASSWORD_COSTS = passwords.COSTS
 
 
 @dataclass(frozen=True, slots=True)
