@@ -113,7 +113,11 @@ def test_a_slowed_server_against_a_fast_baseline_exits_1_and_names_p99(runs):
     saved = json.loads((runs["work"] / "slow-open" / "baseline.json").read_text())
     assert "p99" in saved["regressed"]
     p99 = next(c for c in saved["changes"] if c["label"] == "p99")
-    assert p99["current"] >= float(SLOW_MS) > p99["baseline"]
+    # The slowed server spends SLOW_MS on every login, so that much is a floor. How fast the
+    # fast baseline was is the machine's affair (a busy one has given 76 ms): only "slower
+    # than the baseline" is the claim.
+    assert p99["current"] >= float(SLOW_MS)
+    assert p99["current"] > p99["baseline"]
 
 
 def test_the_comparison_is_in_the_runs_html_report(runs):
