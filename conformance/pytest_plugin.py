@@ -59,9 +59,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add_run_options(group.addoption, prefix="--authconform-")
 
 
-def _api(value: str) -> str | list[str]:
-    names = [name.strip() for name in value.split(",") if name.strip()]
-    return "all" if names in ([], ["all"]) else names
+def _api(value: str) -> list[str]:
+    """The systems ``--authconform-api`` names, read as the CLI reads ``--api``."""
+    from conformance.engine.target import choose_profiles
+
+    return [profile.name for profile in choose_profiles(value, subject="--authconform-api")]
 
 
 class _Suite:

@@ -262,3 +262,24 @@ def test_an_unreachable_target_fails_each_item_with_one_line(run_pytest, tmp_pat
     assert {v[0] for v in items.values()} == {"failure"} and len(items) == 2
     assert all(v[1].startswith(f"error: target {url}: cannot connect") for v in items.values())
     assert "Traceback" not in proc.stdout
+
+
+def test_the_system_option_is_read_as_the_clis_api(run_pytest, tmp_path: Path) -> None:
+    """Named twice, a system's items come once; an empty name is the CLI's usage error."""
+    url = "http://127.0.0.1:9"  # collection only: nothing is sent
+    twice = tmp_path / "twice"
+    twice.mkdir()
+    proc, _ = run_pytest(
+        twice, "--authconform-url", url, "--authconform-api", "duktig, duktig",
+        "--authconform-no-fuzz", "--collect-only", "-q",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    collected = [line for line in proc.stdout.splitlines() if "::" in line]
+    assert collected and all("::duktig::" in line for line in collected), collected
+    assert len(collected) == len(set(collected)) == len(list_checks("duktig", fuzz=False))
+    blank = tmp_path / "blank"
+    blank.mkdir()
+    proc, _ = run_pytest(blank, "--authconform-url", url, "--authconform-api", "duktig, ")
+    assert proc.returncode != 0
+    assert "error: --authconform-api: an empty system name" in proc.stdout, proc.stdout
+    assert "Traceback" not in proc.stdout
