@@ -47,6 +47,10 @@ STOP_AFTER = ROOT / "tests" / "stop_after.py"
 # reached only by a run that cannot make its count.
 COUNTED_CAP_S = 45
 COUNTED = ["--headless", "--only-summary", "-u", "5", "-r", "5", "-t", f"{COUNTED_CAP_S}s"]
+# What the master (or the single process) logs when --max-logins ends an open-model run
+# (load/users/arrival.py), and what Locust logs when -t ends it.
+ENDED_ON_THE_COUNT = "every login of the limit sent and answered; the run ends"
+RUN_TIME_REACHED = "--run-time limit reached"
 
 
 def locust_command(*args: str, counted: bool = False, extra: Sequence[Path] = ()) -> list[str]:

@@ -14,7 +14,13 @@ import subprocess
 import sys
 
 import pytest
-from locust_run import PROCESS_TIMEOUT, ROOT, stall_server, write_credentials
+from locust_run import (
+    ENDED_ON_THE_COUNT,
+    PROCESS_TIMEOUT,
+    ROOT,
+    stall_server,
+    write_credentials,
+)
 
 from conformance.signing import generate_keypair
 
@@ -101,7 +107,7 @@ def test_the_baselines_ran_clean(runs):
     for name in ("fast_open", "fast_closed"):
         assert runs[name].returncode == 0, runs[name].stdout + runs[name].stderr[-3000:]
     # One process: its 40 logins sent and answered, it ended the run itself.
-    assert "every login of the limit sent and answered; the run ends" in runs["fast_open"].stderr
+    assert ENDED_ON_THE_COUNT in runs["fast_open"].stderr
 
 
 def test_a_slowed_server_against_a_fast_baseline_exits_1_and_names_p99(runs):

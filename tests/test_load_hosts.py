@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 from hdrh.histogram import HdrHistogram
+from locust_run import ENDED_ON_THE_COUNT, RUN_TIME_REACHED
 from netns_hosts import Host, cannot_make_hosts, hosts, in_host
 
 pytestmark = [pytest.mark.load, pytest.mark.slow]
@@ -48,9 +49,6 @@ WORKER_EXIT_S = 15
 # The masters' ports: the capacity search has one of its own; the two runs that lose a
 # worker, which go side by side, take one each.
 MASTER_PORT, SEARCH_PORT = 5557, 5558
-# What the master logs when --max-logins ends the run, and what Locust logs when -t does.
-ENDED_ON_THE_COUNT = "every login of the limit sent and answered; the run ends"
-RUN_TIME_REACHED = "--run-time limit reached"
 
 
 def _start(host: Host, command: list[str], log: Path) -> subprocess.Popen:

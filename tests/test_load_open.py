@@ -20,8 +20,10 @@ from urllib.parse import urlsplit
 
 import pytest
 from locust_run import (
+    ENDED_ON_THE_COUNT,
     PROCESS_TIMEOUT,
     ROOT,
+    RUN_TIME_REACHED,
     locust_command,
     master_bind,
     run,
@@ -64,12 +66,6 @@ def fib_accounts(tmp_path_factory) -> str:
         users.append({"email": f"user{n}@example.com", "privateKeyHex": pair.private_key_hex})
     path = tmp_path_factory.mktemp("accounts") / "credentials.json"
     return write_credentials(path, {"fib": {"users": users}})
-
-
-# What the master (or the single process) logs when --max-logins ends the run, and what
-# Locust logs when -t does.
-ENDED_ON_THE_COUNT = "every login of the limit sent and answered; the run ends"
-RUN_TIME_REACHED = "--run-time limit reached"
 
 
 def _authconform_load(*args: str, timeout: float = PROCESS_TIMEOUT) -> subprocess.CompletedProcess:
