@@ -182,3 +182,6 @@ def test_a_spec_is_parsed_once_per_version_and_each_caller_gets_its_own_copy(
     assert specfiles.load_spec("fib")["info"]["title"] == "first"
     path.write_text("openapi: 3.1.0\ninfo: {title: second, version: '22'}\n")  # another size
     assert specfiles.load_spec("fib")["info"]["title"] == "second"
+    assert [key for key in specfiles._PARSED if key.parent == tmp_path.resolve()] == [
+        path.resolve()
+    ]  # the first version is not kept beside the second

@@ -66,24 +66,25 @@ def spec_path(system: str) -> Path:
 # parsed about eight times faster than by the pure-Python one.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # A check run reads each spec several times (its checks, its fuzz stage, its coverage).
-_PARSED: dict[tuple[Path, int, int, int], dict[str, Any]] = {}
+# Per file, its last parsed version (inode, size, change time) and document: one each.
+_PARSED: dict[Path, tuple[tuple[int, int, int], dict[str, Any]]] = {}
 
 
 def load_spec(system: str) -> dict[str, Any]:
     """The parsed spec; a file that is not a YAML mapping is a UsageError, not a traceback.
 
-    Parsed once per version of the file (its path, inode, size and change time); each
-    caller gets a copy of its own to change.
+    Parsed again only when the file changed (its inode, size or change time); each caller
+    gets a copy of its own to change.
     """
     path = spec_path(system)
     try:
-        stat = path.stat()
-        key = (path.resolve(), stat.st_ino, stat.st_size, stat.st_mtime_ns)
-        if key not in _PARSED:
+        key, stat = path.resolve(), path.stat()
+        version = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        if key not in _PARSED or _PARSED[key][0] != version:
             loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
             if not isinstance(loaded, dict):
                 raise UsageError(f"spec {path}", "not an OpenAPI document (no top-level mapping)")
-            _PARSED[key] = loaded
+            _PARSED[key] = (version, loaded)
     except (OSError, yaml.YAMLError) as exc:
         raise UsageError(f"spec {path}", f"cannot be read: {exc}") from exc
-    return copy.deepcopy(_PARSED[key])
+    return copy.deepcopy(_PARSED[key][1])
