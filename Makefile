@@ -7,7 +7,8 @@ STAMP  := $(VENV)/.installed
 .PHONY: install run test lint docs serve-docs bench clean
 
 ## The install goes through uv (from PyPI, into .venv): it fetches and unpacks the hundred-odd
-## packages in parallel, about 7 s where pip takes over a minute (docs/guides/testing.md).
+## packages in parallel: 13 s for the whole install from a fresh clone, where pip took 65 s
+## (docs/guides/testing.md, "The first install").
 ## Where uv cannot be had or cannot install (uv reads no pip.conf: a private index set there
 ## is pip's alone), pip does the same install. A current pip goes in either way: the
 ## packaging tests build wheels with the venv's pip.
