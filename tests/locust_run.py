@@ -28,6 +28,7 @@ __all__ = [
     "LOCUSTFILE",
     "PROCESS_TIMEOUT",
     "ROOT",
+    "SCHEDULE_RUNS",
     "counted_run",
     "locust_command",
     "master_bind",
@@ -50,6 +51,9 @@ COUNTED = ["--headless", "--only-summary", "-u", "5", "-r", "5", "-t", f"{COUNTE
 # What the master (or the single process) logs when --max-logins ends an open-model run
 # (load/users/arrival.py), and what Locust logs when -t ends it.
 ENDED_ON_THE_COUNT = "every login of the limit sent and answered; the run ends"
+# What each open-model process logs at its first answer (load/users/arrival.py: SCHEDULE_RUNS):
+# the project's own sign that a process keeps its schedule.
+SCHEDULE_RUNS = "had its first answer; its schedule runs"
 RUN_TIME_REACHED = "--run-time limit reached"
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 from hdrh.histogram import HdrHistogram
-from locust_run import ENDED_ON_THE_COUNT, RUN_TIME_REACHED
+from locust_run import ENDED_ON_THE_COUNT, RUN_TIME_REACHED, SCHEDULE_RUNS
 from netns_hosts import Host, cannot_make_hosts, hosts, in_host
 
 pytestmark = [pytest.mark.load, pytest.mark.slow]
@@ -46,8 +46,7 @@ WORKERS = ("worker1", "worker2")
 RUN_TIMEOUT = 120
 # A worker that serves one run exits soon after its master.
 WORKER_EXIT_S = 15
-# The masters' ports: the capacity search has one of its own; the two runs that lose a
-# worker, which go side by side, take one each.
+# The masters' ports: the capacity search has one of its own.
 MASTER_PORT, SEARCH_PORT = 5557, 5558
 
 
@@ -75,6 +74,32 @@ def _wait_for(path: Path, seconds: float = 40) -> None:
     while not path.exists() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert path.exists(), f"{path.name} never appeared"
+
+
+# Run in the target's namespace: until URL gives any HTTP answer (an error status too).
+_ANSWERS = """
+import sys, time, urllib.error, urllib.request
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+end = time.monotonic() + float(sys.argv[2])
+while True:
+    try:
+        opener.open(sys.argv[1], timeout=5)
+        break
+    except urllib.error.HTTPError:
+        break
+    except OSError:
+        if time.monotonic() > end:
+            sys.exit(1)
+        time.sleep(0.1)
+"""
+
+
+def _wait_for_answer(host: Host, url: str, server: subprocess.Popen, log: Path) -> None:
+    """Until the server answers through ``url``: ``serve`` writes its credentials before its
+    workers start, and on a slow machine a first run could race their start."""
+    probe = subprocess.run(in_host(host, [sys.executable, "-c", _ANSWERS, url, str(RUN_TIMEOUT)]),
+                           timeout=RUN_TIMEOUT + 10, check=False)  # fmt: skip
+    assert probe.returncode == 0 and server.poll() is None, log.read_text(errors="replace")
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +131,8 @@ def lab(tmp_path_factory) -> Iterator[dict]:
         try:
             _wait_for(credentials)
             _wait_for(work / "logins")
+            _wait_for_answer(target, f"http://{target.address}:{PORT}/", server,
+                             work / "server.log")  # fmt: skip
             yield {"hosts": found, "work": work, "credentials": str(credentials),
                    "url": f"http://{target.address}:{PORT}",
                    "slow_urls": {name: f"http://{target.address}:{port}"
@@ -257,59 +284,51 @@ def _finished(process: subprocess.Popen, log: Path) -> tuple[int, str]:
 
 
 # Stopped, a worker still sends what it saw, for part of the run; killed, it sends nothing
-# and the master notices the silence. Both runs go side by side, each with a master port and
-# a worker per worker host of its own: the kill is timed from each run's own start. Each
-# worker's schedule is 50 logins at 10/s: the kill, 1.5 s into it, lands well inside its
-# 5 s (a stopped worker's share then ends under 90 % of the other's, however late a busy
-# machine delivers the signal short of 3 s), and -t leaves room past the schedule.
+# and the master notices the silence. The two runs go one after the other (side by side, on
+# a slow machine, each starved the other's start). Each worker's schedule is 50 logins at
+# 10/s: the kill comes 1.5 s after both workers of the run logged their first answer (the
+# project's own line, SCHEDULE_RUNS), well inside the 5 s schedule however slow the machine
+# (a stopped worker's share then ends under 90 % of the other's), and -t leaves room past it.
 LOST_RUN = ["--rate", "20", "--max-logins", "100", "-t", "8s"]
 LOST = {
     signal.SIGTERM: ("stopped", "INCOMPLETE: 1 of 2 generator processes stopped early"),
     signal.SIGKILL: ("killed", "INCOMPLETE: 1 of 2 generator processes reported their figures"),
 }
+KILL_AFTER_S = 1.5
+
+
+def _lose_a_worker(lab: dict, how: signal.Signals) -> tuple[int, str]:
+    """A run whose second worker gets ``how`` mid-schedule: its exit status and log."""
+    master, name = lab["hosts"]["master"], f"lost-{how.name}"
+    logs = [lab["work"] / f"{name}-{w}.log" for w in WORKERS]
+    workers = [
+        _start(lab["hosts"][w], [
+            AUTHCONFORM, "load", "--worker", "--master-host", master.address,
+            "--master-port", str(MASTER_PORT),
+        ], log)
+        for w, log in zip(WORKERS, logs, strict=True)
+    ]  # fmt: skip
+    log = lab["work"] / f"{name}-master.log"
+    run = _start(master, [
+        AUTHCONFORM, "load", lab["url"], "--credentials", lab["credentials"],
+        "--expect-workers", "2", "--master-bind-host", master.address,
+        "--master-bind-port", str(MASTER_PORT), *LOST_RUN, "--report", str(lab["work"] / name),
+    ], log)  # fmt: skip
+    try:
+        _wait_for_lines(logs, SCHEDULE_RUNS, while_running=run, log=log)
+        time.sleep(KILL_AFTER_S)
+        os.killpg(workers[1].pid, how)
+        run.wait(timeout=RUN_TIMEOUT)
+    finally:
+        for process in (run, *workers):
+            _stop(process)
+    return run.returncode, log.read_text(errors="replace")
 
 
 @pytest.fixture(scope="module")
 def lost_runs(lab) -> dict[signal.Signals, tuple[int | None, str]]:
     """For each signal of LOST: a run whose second worker got it; its exit status and log."""
-    master = lab["hosts"]["master"]
-    started: dict[signal.Signals, tuple[subprocess.Popen, list[subprocess.Popen], Path]] = {}
-    running: list[subprocess.Popen] = []
-    try:
-        for how, port in zip(LOST, (MASTER_PORT, SEARCH_PORT), strict=True):
-            name = f"lost-{how.name}"
-            workers = [
-                _start(lab["hosts"][w], [
-                    AUTHCONFORM, "load", "--worker", "--master-host", master.address,
-                    "--master-port", str(port),
-                ], lab["work"] / f"{name}-{w}.log")
-                for w in WORKERS
-            ]  # fmt: skip
-            running += workers
-            log = lab["work"] / f"{name}-master.log"
-            run = _start(master, [
-                AUTHCONFORM, "load", lab["url"], "--credentials", lab["credentials"],
-                "--expect-workers", "2", "--master-bind-host", master.address,
-                "--master-bind-port", str(port), *LOST_RUN,
-                "--report", str(lab["work"] / name),
-            ], log)  # fmt: skip
-            running.append(run)
-            started[how] = (run, workers, log)
-        # Once both workers of a run keep its schedule, and a little of it is done, one of
-        # its hosts goes.
-        seen = _wait_for_lines([log for _, _, log in started.values()], STARTED)
-        for how, (_, workers, log) in sorted(started.items(), key=lambda kv: seen[kv[1][2]]):
-            time.sleep(max(0.0, seen[log] + 1.5 - time.monotonic()))
-            os.killpg(workers[1].pid, how)
-        for run, _, _ in started.values():
-            run.wait(timeout=RUN_TIMEOUT)
-    finally:
-        for process in running:
-            _stop(process)
-    return {
-        how: (run.returncode, log.read_text(errors="replace"))
-        for how, (run, _, log) in started.items()
-    }
+    return {how: _lose_a_worker(lab, how) for how in LOST}
 
 
 @pytest.mark.parametrize("how", list(LOST), ids=[said[0] for said in LOST.values()])
@@ -321,22 +340,23 @@ def test_a_worker_that_disconnects_makes_the_run_incomplete_and_says_so(lost_run
     assert ENDED_ON_THE_COUNT not in output and RUN_TIME_REACHED in output, output
 
 
-# What the master logs once every worker has started its users (the schedule begins).
-STARTED = "All users spawned"
+def _wait_for_lines(
+    paths: list[Path], text: str, *, while_running: subprocess.Popen, log: Path
+) -> None:
+    """Until ``text`` shows in every file, looking every tenth second.
 
-
-def _wait_for_lines(paths: list[Path], text: str, seconds: float = 60) -> dict[Path, float]:
-    """When ``text`` first showed in each file (time.monotonic), looking every tenth second."""
-    seen: dict[Path, float] = {}
-    deadline = time.monotonic() + seconds
-    while len(seen) < len(paths) and time.monotonic() < deadline:
-        for path in paths:
-            if path not in seen and text in path.read_text(errors="replace"):
-                seen[path] = time.monotonic()
+    Bounded by the run it belongs to: a run that ends first fails the wait with its log, and
+    RUN_TIMEOUT caps a run that hangs.
+    """
+    deadline = time.monotonic() + RUN_TIMEOUT
+    missing = list(paths)
+    while missing and while_running.poll() is None and time.monotonic() < deadline:
+        missing = [p for p in missing if text not in p.read_text(errors="replace")]
         time.sleep(0.1)
-    missing = [path.name for path in paths if path not in seen]
-    assert not missing, f"{text!r} never appeared in {missing}"
-    return seen
+    assert not missing, (
+        f"{text!r} never appeared in {[p.name for p in missing]}; the run's log:\n"
+        + log.read_text(errors="replace")
+    )
 
 
 @pytest.mark.serial  # judges latency: the searches' steps meet or miss a p99 objective

@@ -44,6 +44,10 @@ ASK = "authconform_tally_please"  # the master stops the run: each worker's tall
 TALLY_WAIT_S = 10.0
 # A user that is not this process's scheduler sleeps in slices this long until stopped.
 IDLE_SECONDS = 3600
+# Logged by each scheduling process at its first answer: a sign, owned by this project, that
+# the process keeps its schedule and the target answers (tests wait for it, not for Locust's
+# own wording about spawning, which depends on how fast workers report).
+SCHEDULE_RUNS = "open model: process %d of %d had its first answer; its schedule runs"
 
 
 def add_arguments(parser) -> None:
@@ -94,6 +98,7 @@ class _Schedule:
         self.cpu_end = 0.0
         self.stopped = False
         self.finished = False
+        self.answered = False  # the first answer came: SCHEDULE_RUNS was logged
 
     def remaining_due(self, now: float) -> int:
         """Arrivals due by ``now`` that were never started (the schedule fell behind)."""
@@ -198,6 +203,10 @@ class ArrivalUser(ApiUser):
             passed = self.arrive()
         finally:
             s.in_flight.pop(gevent.getcurrent(), None)
+        if not s.answered:
+            s.answered = True
+            index, count = _worker_position(self.environment)
+            logger.info(SCHEDULE_RUNS, index + 1, count)
         if s.stopped:
             return  # answered after the end: the tally is closed
         record_seconds(s.tally.corrected, time.perf_counter() - intended)
