@@ -11,7 +11,7 @@ import pytest
 from hdrh.histogram import HdrHistogram
 
 from load.capacity.chart import capacity_svg, write_chart
-from load.capacity.driver import answer
+from load.capacity.driver import DRAIN_S, START_SLACK_S, _step_args, answer
 from load.capacity.search import Limits, Step, judge, knee, next_rate, processes_needed
 from load.command import configure
 from load.process.locust import clear_outputs, locust_command
@@ -294,3 +294,14 @@ def test_a_run_missing_a_generator_or_part_of_one_is_incomplete():
     assert "1 of 2 generator processes reported" in incomplete(whole | {"processes": 1}, 2)
     early = incomplete(whole | {"process_windows_s": [3.0, 1.2]}, 2)
     assert "1 of 2 generator processes stopped early (after 1.2 s of a 3.0 s" in early
+
+
+def test_a_capacity_step_leaves_room_for_a_late_generator_and_ends_on_its_count():
+    """The step's -t exceeds its schedule plus the drain by START_SLACK_S; the limit is the
+    schedule's count, so a step whose processes keep their schedule ends before -t."""
+    args = argparse.Namespace(step_time=3.0, step_requests=20000)
+    step = _step_args(args, 130.0)
+    assert step.run_time == f"{3 + START_SLACK_S}s"
+    assert step.arrival_limit == 130 * (3 - DRAIN_S)
+    short = _step_args(argparse.Namespace(step_time=5.0, step_requests=100), 100.0)
+    assert short.run_time == f"{2 + START_SLACK_S}s" and short.arrival_limit == 100

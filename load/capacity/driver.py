@@ -38,6 +38,11 @@ SEARCH_SECONDS = 170.0
 # Locust's start and stop around each step, a generous upper bound for planning.
 STEP_OVERHEAD_S = 4.0
 DRAIN_S = 1.0
+# Room in each step's -t for a generator process that starts late: Locust spawns the users at
+# -r a second, and a remote worker starts a new process for each step, which a slow or busy
+# machine can hold back by seconds. Spent only when needed: a step whose processes all keep
+# their schedule ends on the arrival limit's count, once every answer is in.
+START_SLACK_S = 3
 # A miss with throughput still following and p99 within this factor of the SLO is measured
 # once more before it counts.
 MARGINAL_MISS = 2.0
@@ -58,15 +63,16 @@ def generators(args: argparse.Namespace) -> tuple[int, str]:
 
 
 def _step_args(args: argparse.Namespace, rate: float) -> argparse.Namespace:
-    # Locust takes whole seconds. The schedule ends DRAIN_S before the run, so the last
-    # logins get their answers; one still unanswered then counts as failed.
+    # Locust takes whole seconds. The schedule ends DRAIN_S before its run would, so the last
+    # logins get their answers (one still unanswered at -t counts as failed); START_SLACK_S
+    # more keep a process that started late from being cut short.
     seconds = max(2, round(min(args.step_time, args.step_requests / rate + DRAIN_S)))
     limit = max(1, min(args.step_requests, math.floor(rate * (seconds - DRAIN_S))))
     return argparse.Namespace(
         **vars(args)
         | {
             "rate": rate,
-            "run_time": f"{seconds}s",
+            "run_time": f"{seconds + START_SLACK_S}s",
             "arrival_limit": limit,
             "max_fail_ratio": None,
             "max_p95_ms": None,
