@@ -227,12 +227,11 @@ def test_credentials_step_writes_the_secret_only_to_a_private_file(tmp_path: Pat
     assert empty.outputs["credentials"] == {}
 
 
-# What pip and Python read from the environment, as a runner's job may set it. pip leaves
-# out the bytecode of the ~80 packages it installs (its `--no-compile`; 7 of the install's
-# 30 CPU seconds), also when the step brings the venv's own pip up to date, and the checks
-# below write the bytecode of what they import, as on a runner (this machine sets
-# PYTHONDONTWRITEBYTECODE, which would make each check compile its imports again). The
-# step's script runs unchanged; what it installs is the same.
+# What pip and Python read from the environment, as a runner's job may set it. The step
+# installs through uv, which writes no bytecode unless asked; its pip fallback would leave
+# the bytecode out too (`--no-compile`). The checks below write the bytecode of what they
+# import, as on a runner (this machine sets PYTHONDONTWRITEBYTECODE, which would make each
+# check compile its imports again). The step's script runs unchanged.
 INSTALL_ENV = {"PIP_COMPILE": "0", "PYTHONDONTWRITEBYTECODE": ""}
 
 
@@ -254,16 +253,16 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 @pytest.mark.slow
-def test_the_install_step_brings_the_venvs_pip_up_to_date(installed: dict[str, str]) -> None:
-    """Newer than the pip this Python bundles (23.2.1 for 3.11.7), which a plain venv holds.
-
-    Were this interpreter's bundled pip the newest release, there would be nothing to bring
-    up to date and this would fail: it needs a Python older than the newest pip.
-    """
+def test_the_install_step_installs_through_uv(installed: dict[str, str]) -> None:
+    """uv put authconform in the venv; pip, the fallback, was not brought up to date (a pip
+    install would have left its own record in the venv and no uv-made one)."""
     venv = Path(installed["AUTHCONFORM_BIN"]).parent.parent
-    (dist_info,) = venv.glob("lib/python3*/site-packages/pip-*.dist-info")
-    found = Version(dist_info.name.removeprefix("pip-").removesuffix(".dist-info"))
-    assert found > Version(ensurepip.version()), (found, ensurepip.version())
+    assert (venv / "bin" / "uv").is_file()
+    (dist_info,) = venv.glob("lib/python3*/site-packages/authconform-*.dist-info")
+    assert (dist_info / "INSTALLER").read_text().strip() == "uv"
+    (pip_info,) = venv.glob("lib/python3*/site-packages/pip-*.dist-info")
+    bundled = Version(pip_info.name.removeprefix("pip-").removesuffix(".dist-info"))
+    assert bundled == Version(ensurepip.version()), (bundled, ensurepip.version())
 
 
 def _check(installed: dict[str, str], workdir: Path, url: str, **inputs: str) -> ActionRun:
