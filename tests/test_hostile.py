@@ -82,6 +82,8 @@ def check(url: str, *args: str, cwd: Path) -> Outcome:
 
 
 def assert_clean(result: Outcome, code: int, within: float = WALL_CLOCK_LIMIT) -> None:
+    """``within`` is the checker's own bound (its deadlines and --max-time) plus ten seconds
+    or more for its start and its report: about two seconds of CPU here, four at half speed."""
     assert result.code == code, result.output[-3000:]
     assert result.seconds < within, f"took {result.seconds:.1f} s\n{result.output[-3000:]}"
     assert "Traceback" not in result.output, result.output[-3000:]

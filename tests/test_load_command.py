@@ -45,6 +45,9 @@ def _authconform(*args: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.serial  # a 2 s run must log in: `authconform load` has no count to stop on
 def test_with_no_url_it_loads_the_reference_server_and_writes_reports(tmp_path):
+    """Holds at half speed: Locust's -t starts once the users spawn, and a FIB login costs
+    the reference about a millisecond of CPU (two on slower cores), so 3 users make hundreds
+    of logins in the 2 s; the claim is that some were made and none failed."""
     report = tmp_path / "report"
     result = _authconform(
         "-u", "3", "-t", "2s", "--demo-users", "3", "--password-cost", "light",

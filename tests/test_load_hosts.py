@@ -365,7 +365,9 @@ def test_a_capacity_search_with_remote_workers_matches_one_with_local_processes(
 
     Each front is slow by design (its capacity set by a fixed service time), so the answer
     does not hang on how busy the shared machine is; the two searches, run side by side,
-    must agree to 15%.
+    must agree to 15%. Holds at half speed: the fronts' capacity is their sleeps, the
+    generators use a few percent of a core, and a step leaves its processes seconds to
+    start (load/capacity/driver.py, START_SLACK_S), so a late one is not cut short.
     """
     work = lab["work"]
     code, output = _finished(searches["remote"], work / "capacity-remote.log")

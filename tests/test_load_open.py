@@ -89,7 +89,13 @@ def _authconform_load(*args: str, timeout: float = PROCESS_TIMEOUT) -> subproces
 def test_a_stalling_server_shows_in_the_open_model_and_hides_from_the_closed_loop(
     tmp_path, fib_accounts
 ):
-    """The same server, the same rate, at the same time: arrivals vs paced users."""
+    """The same server, the same rate, at the same time: arrivals vs paced users.
+
+    Holds at half speed: the stall and its period are the server's sleeps, not its work, and
+    at 100 logins/s the generator uses a few percent of a core (twice that on slower cores),
+    so the p99 it reports is the stall's, within TOLERANCE, on any machine that keeps the
+    schedule; the closed loop's figure is compared with that same run's.
+    """
     with stall_server(tmp_path, "--stall", str(STALL_S), "--period", str(PERIOD_S)) as url:
         common = ["--headless", "--only-summary", "-t", f"{RUN_S}s", "--host", url,
                   "--credentials", fib_accounts]  # fmt: skip
@@ -199,6 +205,9 @@ def search(tmp_path_factory, fib_accounts) -> tuple[subprocess.CompletedProcess,
     the knee), then 105, between them (met or missed: either answer is in range). More
     steps would only narrow the answer, which tests/test_open_model.py's units of the
     bisection judge; a step below 70/s would only say again what 70 says.
+
+    Holds at half speed: the capacity is the server's 10 ms service time (a sleep, one login
+    at a time), not its CPU, and the generator at 140/s uses a few percent of a core.
     """
     tmp = tmp_path_factory.mktemp("search")
     report = tmp / "report"

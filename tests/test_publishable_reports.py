@@ -107,9 +107,9 @@ def test_a_schemathesis_child_past_its_memory_limit_fails_the_target() -> None:
 
     with hostile_servers.serving("huge_to_fuzzing") as url:
         # A child whose thread could not start may hang until killed: a short wall clock.
-        # It reaches its limit in about 1.5 s here (spec loaded, first answer read);
-        # killed at 5 s, its peak address space still says why. A hung child spins at its
-        # limit until then, so each second here is a CPU-second.
+        # It reaches its limit in about 1.5 s here (spec loaded, first answer read; about
+        # 3 s at half speed); killed at 5 s, its peak address space still says why. A hung
+        # child spins at its limit until then, so each second here is a CPU-second.
         results = run_schemathesis(
             discover_profiles()["fib"],
             url,

@@ -28,7 +28,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.serial]
 SESSION = "/auth/api/v1/authentication-management/session"
 SLOW, IDLE = 100, 100
 DECLARED_BODY = 200  # bytes the slow clients promise and never finish sending
-# "Answered": within this client timeout, the bound of the claim, not a speed goal.
+# "Answered": within this client timeout, the bound of the claim, not a speed goal. It holds
+# at half speed: a login costs the server about a millisecond of CPU, and the slow clients
+# cost it none while they wait (Granian's runtime holds them, not a Python thread).
 ANSWER_TIMEOUT = 5.0
 DRIP_SECONDS = 12  # the slow clients drip at most this long
 LOGINS = 3
