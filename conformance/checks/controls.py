@@ -44,6 +44,9 @@ class Control:
     headers: Mapping[str, str] = field(default_factory=dict)
     method: str = "POST"
     accepted: Callable[[int], bool] = is_2xx
+    # A signup: a refusal naming the password is the server's policy, not the owner's fault.
+    # (A login refused "wrong email or password" names it too, so only signups say so.)
+    password_policy: bool = False
 
 
 def names_password(response: httpx.Response) -> bool:
@@ -64,7 +67,9 @@ def require_accepted(ctx: Context, control: Control) -> None:
     ctx.last = probe
     if control.accepted(response.status_code):
         return
-    cause = PASSWORD_POLICY if names_password(response) else control.owner
+    cause = control.owner
+    if control.password_policy and names_password(response):
+        cause = PASSWORD_POLICY
     why = (
         f"its control, {control.what}, was refused too (HTTP {response.status_code}: "
         f"{clip(response.text)[:120]}), so the refusal shows nothing of the field under test"

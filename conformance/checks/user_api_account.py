@@ -49,7 +49,7 @@ def signup_control(
     body: dict[str, Any], what: str = "the same signup with every field valid"
 ) -> Control:
     """The control of a signup refusal check: ``body`` (all fields valid) is accepted."""
-    return Control(SIGNUP_PATH, body, owner=SIGNUP_CHECK, what=what)
+    return Control(SIGNUP_PATH, body, owner=SIGNUP_CHECK, what=what, password_policy=True)
 
 
 def submit_signup(ctx: Context, user: dict[str, str]) -> httpx.Response:
