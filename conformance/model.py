@@ -203,6 +203,8 @@ class RunResult:
     date: datetime = field(default_factory=lambda: datetime.now(UTC))
     strict: bool = False  # advisories count as failures
     incomplete: str | None = None  # why the run stopped early; None: it ran to the end
+    seed: int | None = None  # the run's seed: every value it invented (engine/invent.py)
+    run_tag: str | None = None  # the hex digits in its invented emails and names
     # fix loop: report.json blocks (settings, coverage, baseline) added after the run.
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -3,8 +3,10 @@
 Seed 003 documents only the 200 answers. Where it is silent (error codes, validation)
 a check demands only what any careful server does, "a 4xx", and says so; the
 project's own choices (400/401/409) are named as one accepted reading, never required.
-Every signup uses a fresh random email, so the checks can run again and again
-against the same server.
+Every user is invented from the run's seed with the run's tag in its email, so the
+checks can run again and again against the same server. A check that expects a refusal
+because of one field shows the same request with that field valid accepted (its
+control), so a refusal for another reason is never credited to that field.
 
 Levels: what seed 003 says (the 200 bodies, the HS256 token and its claims, "only valid
 for 1 hour", required fields) is the contract; the project's limits, status codes and
@@ -23,10 +25,13 @@ from conformance.checks.common import (
     judge_responses,
     require_jwt,
 )
+from conformance.checks.controls import Control, require_accepted
 from conformance.checks.registry import check
 from conformance.checks.user_api_account import (
     DOCUMENTED_BODY,
     LOGIN_PATH,
+    PLAIN_USER_HINT,
+    ROUND_TRIP_CHECK,
     SIGNUP_PATH,
     absent_in,
     fresh_session,
@@ -35,7 +40,9 @@ from conformance.checks.user_api_account import (
     new_user,
     same,
     signup,
+    signup_control,
     signup_token,
+    submit_signup,
     user_body_problems,
 )
 from conformance.engine.context import Context
@@ -81,13 +88,13 @@ def signup_answers_200(ctx: Context) -> None:
     Source: seed 003 (signup: "Response 200"). A 201 serves as well in practice, so the
     other checks go on with it; this check alone reports the difference.
     """
-    response = ctx.post(SIGNUP_PATH, new_user())
+    response = submit_signup(ctx, new_user(ctx))
     if response.status_code != 200:
         ctx.fail(
             f"signup of a new user was answered {response.status_code}, not 200",
             received=f"HTTP {response.status_code}",
             documented=DOCUMENTED_BODY,
-            hint="the email is random and unused; name, email and password are all plain",
+            hint=PLAIN_USER_HINT,
         )
 
 
@@ -97,7 +104,7 @@ def signup_then_login_round_trip(ctx: Context) -> None:
 
     Source: seed 003 (signup and login both answer 200 {userId, email, userName, token}).
     """
-    user = new_user()
+    user = new_user(ctx)
     created = signup(ctx, user)
     problems = user_body_problems(created)
     if problems:
@@ -221,6 +228,13 @@ def wrong_password_rejected(ctx: Context) -> None:
     user = fresh_session(ctx)["user"]
     response = login(ctx, user["email"], user["password"] + "-wrong")
     _refused_without_token(ctx, response, "login with a wrong password", "401")
+    require_accepted(ctx, _login_control(user, "the same login with the right password"))
+
+
+def _login_control(user: dict[str, str], what: str) -> Control:
+    """A login refusal's control: the run's account logs in (its failure is the round trip's)."""
+    body = {"email": user["email"], "password": user["password"]}
+    return Control(LOGIN_PATH, body, owner=ROUND_TRIP_CHECK, what=what)
 
 
 @check("user-api", group="login")
@@ -229,9 +243,11 @@ def unknown_email_rejected(ctx: Context) -> None:
 
     Source: seed 003, as for a wrong password.
     """
-    stranger = new_user()
+    stranger = new_user(ctx)
     response = login(ctx, stranger["email"], stranger["password"])
     _refused_without_token(ctx, response, "login with an unknown email", "401")
+    known = fresh_session(ctx)["user"]
+    require_accepted(ctx, _login_control(known, "a login with a registered email"))
 
 
 @check("user-api", group="signup")
@@ -240,11 +256,13 @@ def duplicate_signup_rejected(ctx: Context) -> None:
 
     Source: seed 003's login finds the user by email, so an email names one account.
     """
-    user = new_user()
+    user = new_user(ctx)
     first = signup(ctx, user)
-    intruder = {"name": "someone-else", "email": user["email"], "password": "Other-pass-123"}
+    other = new_user(ctx, "intruder")
+    intruder = {**other, "email": user["email"]}
     response = ctx.post(SIGNUP_PATH, intruder)
     _refused_without_token(ctx, response, "a second signup with the same email", "409")
+    require_accepted(ctx, signup_control(other, "the same signup with an unused email"))
     again = login(ctx, user["email"], user["password"])
     kept = ctx.json_of(again) if again.status_code == 200 else None
     # The userId is compared when signup gave one (its absence is the round trip's fault).
@@ -304,16 +322,17 @@ def no_server_error_on_bad_input(ctx: Context) -> None:
 
 def _schema_probes(ctx: Context) -> list[tuple[str, str, httpx.Response]]:
     """Signup, login, a duplicate, a wrong password, a malformed login and a short password."""
-    user = new_user()
+    user = new_user(ctx)
+    signed_up = submit_signup(ctx, user)  # a password policy's refusal blocks, or is retried
     requests = (
-        (SIGNUP_PATH, user),
         (LOGIN_PATH, {"email": user["email"], "password": user["password"]}),
         (SIGNUP_PATH, user),  # duplicate
         (LOGIN_PATH, {"email": user["email"], "password": user["password"] + "-wrong"}),
         (LOGIN_PATH, {"email": 1}),  # malformed
-        (SIGNUP_PATH, {**new_user(), "password": "short"}),  # under the project's limit
+        (SIGNUP_PATH, {**new_user(ctx), "password": "short"}),  # under the project's limit
     )
-    return [("POST", path, ctx.post(path, payload)) for path, payload in requests]
+    answers = [("POST", path, ctx.post(path, payload)) for path, payload in requests]
+    return [("POST", SIGNUP_PATH, signed_up), *answers]
 
 
 @check("user-api", group="schema")
@@ -357,8 +376,10 @@ def signup_enforces_the_project_limits(ctx: Context) -> None:
 
     Advisory: seed 003 gives no limits; these are the project's (x-authconform-advisory).
     """
+    fresh_session(ctx)  # settles the password strength this server takes, or blocks
     for what, change in OVER_THE_LIMITS:
-        response = ctx.post(SIGNUP_PATH, {**new_user(), **change})
+        user = new_user(ctx)
+        response = ctx.post(SIGNUP_PATH, {**user, **change})
         if not _is_4xx(response):
             ctx.fail(
                 f"signup with {what} was not refused",
@@ -366,6 +387,7 @@ def signup_enforces_the_project_limits(ctx: Context) -> None:
                 documented="a 4xx (project limits: name 1-64, password 8-128, an email "
                 "address of at most 254 characters; seed 003 states none)",
             )
+        require_accepted(ctx, signup_control(user, f"the same signup without {what}"))
 
 
 @check("user-api", group="login")
@@ -438,7 +460,10 @@ def signup_without_a_required_field_is_refused(ctx: Context) -> None:
 
     Source: seed 003 marks name, email and password required=true for signup.
     """
+    fresh_session(ctx)  # settles the password strength this server takes, or blocks
     for missing in ("name", "email", "password"):
-        body = {k: v for k, v in new_user().items() if k != missing}
+        user = new_user(ctx)
+        body = {k: v for k, v in user.items() if k != missing}
         response = ctx.post(SIGNUP_PATH, body)
         _refused_without_token(ctx, response, f"a signup without {missing} (fresh email)", "400")
+        require_accepted(ctx, signup_control(user, f"the same signup with {missing}"))

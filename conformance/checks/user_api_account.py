@@ -2,33 +2,76 @@
 
 A check needing an account takes it from here; when one cannot be had, the check is
 blocked by the named check that reports the deviation (``signup_answers_200``,
-``signup_then_login_round_trip``), so one difference makes one failure.
+``signup_then_login_round_trip``), so one difference makes one failure. Every user is
+invented from the run's seed, with a password any common policy takes; a server whose
+policy still refuses it gets one longer, more varied one, then blocks (PASSWORD_POLICY).
 """
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 import httpx
 
+from conformance.checks.controls import PASSWORD_POLICY, Control, names_password
 from conformance.engine.context import Context
+from conformance.engine.evidence import clip
+from conformance.engine.invent import PASSWORD_LEVELS, strong_password
 from conformance.model import CheckBlocked
 
 SIGNUP_PATH = "/api/user/signup"
 LOGIN_PATH = "/api/user/login"
 USER_FIELDS = ("userId", "email", "userName", "token")
 DOCUMENTED_BODY = '200 {"userId": str, "email": str, "userName": str, "token": "<HS256 JWT>"}'
+SIGNUP_CHECK = "signup_answers_200"  # reports a signup of a fresh, plain user that is refused
+ROUND_TRIP_CHECK = "signup_then_login_round_trip"  # reports an account that does not log in
+PLAIN_USER_HINT = (
+    "the email is unused; name, email and a 20-character password of upper and lower case "
+    "letters, digits and symbols are all plain"
+)
+_LEVEL = "user_api_password_level"  # ctx.cache: which of PASSWORD_LEVELS this server takes
 
 
-def new_user() -> dict[str, str]:
-    """A user no server has seen: random email, name and a password inside every sane limit."""
-    tag = secrets.token_hex(6)
-    return {
-        "name": f"conformance-{tag}",
-        "email": f"conformance-{tag}@example.com",
-        "password": f"Pw-{secrets.token_urlsafe(12)}",
-    }
+def new_user(ctx: Context, purpose: str = "user", *, shared: bool = False) -> dict[str, str]:
+    """A user no server has seen, from the run's seed: name, email and a strong password."""
+    rng = ctx.rng(purpose, shared=shared)
+    label = ctx.invent.label(rng)
+    level = PASSWORD_LEVELS[ctx.cache.get(_LEVEL, 0)]
+    return {"name": label, "email": f"{label}@example.com", "password": strong_password(rng, level)}
+
+
+def new_password(ctx: Context, purpose: str = "password") -> str:
+    """Another password from the run's seed, as strong as the server is known to want."""
+    return strong_password(ctx.rng(purpose), PASSWORD_LEVELS[ctx.cache.get(_LEVEL, 0)])
+
+
+def signup_control(
+    body: dict[str, Any], what: str = "the same signup with every field valid"
+) -> Control:
+    """The control of a signup refusal check: ``body`` (all fields valid) is accepted."""
+    return Control(SIGNUP_PATH, body, owner=SIGNUP_CHECK, what=what, password_policy=True)
+
+
+def submit_signup(ctx: Context, user: dict[str, str]) -> httpx.Response:
+    """POST the signup; refused for the password (a 4xx naming it), retry once, stronger.
+
+    The retry's password replaces ``user["password"]``, and the stronger level is kept for
+    the rest of the run. Still refused for the password: blocked by PASSWORD_POLICY.
+    """
+    response = ctx.post(SIGNUP_PATH, user)
+    level = ctx.cache.get(_LEVEL, 0)
+    if names_password(response) and level + 1 < len(PASSWORD_LEVELS):
+        ctx.cache[_LEVEL] = level + 1
+        user["password"] = new_password(ctx, "password retry")
+        response = ctx.post(SIGNUP_PATH, user)
+    if names_password(response):
+        raise CheckBlocked(
+            PASSWORD_POLICY,
+            f"the server's password policy refused every password the suite made, up to "
+            f"{PASSWORD_LEVELS[-1].length} characters of every class (HTTP "
+            f"{response.status_code}: {clip(response.text)[:160]})",
+        )
+    return response
 
 
 def user_body_problems(body: Any) -> list[str]:
@@ -61,18 +104,18 @@ def signup(ctx: Context, user: dict[str, str]) -> dict[str, Any]:
     account then logs in. Otherwise the check is blocked by ``signup_answers_200``,
     which reports the deviation once.
     """
-    response = ctx.post(SIGNUP_PATH, user)
+    response = submit_signup(ctx, user)
     body = _body_of(response)
     if _is_2xx(response) and (body.get("token") or _logs_in(ctx, user)):
         return body
     # Refused: signup_answers_200 names it; answered without a usable account: the round trip.
-    cause = "signup_then_login_round_trip" if _is_2xx(response) else "signup_answers_200"
+    cause = ROUND_TRIP_CHECK if _is_2xx(response) else SIGNUP_CHECK
     ctx.prerequisite_failed(
         cause,
         "signup of a new user gave no usable account",
         received=f"HTTP {response.status_code}",
         documented=DOCUMENTED_BODY,
-        hint="the email is random and unused; name, email and password are all plain",
+        hint=PLAIN_USER_HINT,
     )
 
 
@@ -91,30 +134,32 @@ def fresh_session(ctx: Context) -> dict[str, Any]:
     """One account shared by the token checks of a run (kept in ``ctx.cache``).
 
     A fresh signup when signup serves; else the first user of the credentials file that
-    logs in (``"via": "credentials"``, its body a login answer); else the check is blocked.
+    logs in (``"via": "credentials"``, its body a login answer); else the check is blocked
+    by what blocked the signup. Its user is drawn shared, so it is the same whichever
+    check asks first.
     """
     if "user_api_session" not in ctx.cache:
-        user = new_user()
+        user = new_user(ctx, "session", shared=True)
         try:
             ctx.cache["user_api_session"] = {
                 "user": user,
                 "body": signup(ctx, user),
                 "via": "signup",
             }
-        except CheckBlocked:
-            ctx.cache["user_api_session"] = _credentials_session(ctx)
+        except CheckBlocked as blocked:
+            ctx.cache["user_api_session"] = _credentials_session(ctx, blocked)
     return ctx.cache["user_api_session"]
 
 
-def _credentials_session(ctx: Context) -> dict[str, Any]:
+def _credentials_session(ctx: Context, blocked: CheckBlocked) -> dict[str, Any]:
     """A login of a credentials-file user, the fallback where signup does not serve."""
     for user in (ctx.credentials or {}).get("users") or []:
         response = login(ctx, user.get("email", ""), user.get("password", ""))
         if response.status_code == 200:
             return {"user": user, "body": _body_of(response), "via": "credentials"}
     raise CheckBlocked(
-        "signup_answers_200",
-        "signup gave no usable account and no user of the credentials file logs in",
+        blocked.cause,
+        f"{blocked.reason}; and no user of the credentials file logs in",
     )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import random
 import shlex
 import sys
 from collections.abc import Iterator
@@ -23,7 +22,7 @@ from conformance.model import CheckResult, RunResult
 from conformance.output.console import format_summary, progress_line
 from conformance.profiles import discover_profiles
 
-__all__ = ["configure", "run", "settings_from_args"]
+__all__ = ["configure", "run", "seed_line", "settings_from_args"]
 
 EMBEDDED_DEMO_USERS = 3
 
@@ -154,6 +153,12 @@ def _default_api(args: argparse.Namespace, credentials: dict[str, Any]) -> str:
     return ",".join(chosen)
 
 
+def seed_line(settings: Settings, source: str | None = None) -> str:
+    """Which seed the run uses (``source``: where it came from; None: picked now), its tag."""
+    how = source or f"picked; --seed {settings.seed} repeats the run"
+    return f"seed {settings.seed} ({how}); run tag {settings.run_tag} in invented emails"
+
+
 def _command_line(args: argparse.Namespace, api: str) -> str:
     """The `authconform check` command that repeats this run (minus --seed)."""
     words = ["authconform", "check"]
@@ -179,9 +184,9 @@ def settings_from_args(args: argparse.Namespace, seed: int | None) -> Settings:
 
 
 def run(args: argparse.Namespace) -> int:
-    # fix loop: a seed always, so that a replay repeats the Schemathesis stage exactly.
-    seed = args.seed if args.seed is not None else random.randrange(2**31)
-    settings = settings_from_args(args, seed)
+    # fix loop: a seed always, so that a replay invents the same values and repeats the
+    # Schemathesis stage exactly; a fresh tag keeps this run's accounts apart from earlier ones.
+    settings = settings_from_args(args, args.seed).identified()
     if args.api:
         choose_profiles(args.api, subject="--api")  # a bad --api is reported before anything starts
     baseline = fixloop.validate(args)  # fix loop
@@ -191,6 +196,7 @@ def run(args: argparse.Namespace) -> int:
         settings = replace(settings, command=_command_line(args, api))
         if args.show_secrets:
             _warn_secrets_shown()
+        _progress(seed_line(settings, None if args.seed is None else "given"))
         with observing() as seen:  # fix loop: documented-answer coverage
             result: RunResult = run_suite(url, profiles, credentials, settings, _progress)
         block = fixloop.settings_block(settings, api, args)

@@ -79,7 +79,7 @@ def _args(url: str | None, credentials: str | None) -> SimpleNamespace:
 
 
 def run(args: argparse.Namespace) -> int:
-    from conformance.cli.check import _progress, _target
+    from conformance.cli.check import _progress, _target, seed_line
     from conformance.engine.runner import run_suite
     from conformance.engine.target import choose_profiles
     from conformance.output.report import report_json
@@ -110,8 +110,9 @@ def run(args: argparse.Namespace) -> int:
         expiry_wait=settings.get("expiry_wait", DEFAULTS.expiry_wait),
         credentials_file=(credentials or NO_CREDENTIALS_FILE) if url else EMBEDDED_USERS,
         only=only,
-    )
+    ).identified()  # the report's seed; a new tag, as the old run's accounts exist
     _progress(f"replaying {len(flagged)} finding(s) of {args.report_dir}")
+    _progress(seed_line(run_settings, "the report's" if settings.get("seed") is not None else None))
     with _target(_args(url, credentials)) as (target, creds):
         profiles = choose_profiles(systems, subject="--api")
         result = run_suite(target, profiles, creds, run_settings, _progress)

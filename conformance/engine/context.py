@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
@@ -12,6 +13,7 @@ import httpx
 
 from conformance.engine.bounded import BoundedClient, ResponseTooLarge, describe, safe_json
 from conformance.engine.evidence import clip
+from conformance.engine.invent import SHARED_SCOPE, Inventor, new_run_tag, new_seed
 from conformance.engine.masking import token_values
 from conformance.engine.settings import Settings
 from conformance.model import CheckBlocked, CheckFailure, Exchange, ServerError
@@ -56,6 +58,16 @@ class Context:
     history: list[Exchange] = field(default_factory=list)
     # Told every token and signature sent or received, so evidence masks them by value.
     learn: Callable[[Iterable[str]], None] | None = None
+    # Every value a check invents comes from here, drawn from the run's seed and tag.
+    invent: Inventor = field(init=False)
+
+    def __post_init__(self) -> None:
+        seed = self.settings.seed if self.settings.seed is not None else new_seed()
+        self.invent = Inventor(seed, self.settings.run_tag or new_run_tag(), self.system)
+
+    def rng(self, purpose: str, *, shared: bool = False) -> random.Random:
+        """A generator for one value this check invents (``shared``: one all checks use)."""
+        return self.invent.rng(SHARED_SCOPE if shared else self.check_name, purpose)
 
     @property
     def show_secrets(self) -> bool:

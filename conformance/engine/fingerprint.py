@@ -12,7 +12,7 @@ a missing one: its checks run and say how.
 
 from __future__ import annotations
 
-import secrets
+import random
 from typing import Any
 
 import httpx
@@ -84,10 +84,19 @@ def _unlike_api(answer: BoundedResponse, control: BoundedResponse, wants_json: b
     return None
 
 
-def looks_like(client: BoundedClient, base_url: str, profile: Any, spec: dict[str, Any]) -> str:
-    """What showed the target to be ``profile``'s API; TargetError when nothing did."""
+def looks_like(
+    client: BoundedClient,
+    base_url: str,
+    profile: Any,
+    spec: dict[str, Any],
+    rng: random.Random | None = None,
+) -> str:
+    """What showed the target to be ``profile``'s API; TargetError when nothing did.
+
+    ``rng`` (the run's seed) names the made-up control path, so a repeat sends the same.
+    """
     base_url = base_url.rstrip("/")
-    token = secrets.token_hex(6)
+    token = f"{(rng or random.Random()).getrandbits(48):012x}"
     seen = []
     for method, path, operation in operations(spec):
         answer = _send(client, base_url, method, path)

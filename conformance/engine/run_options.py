@@ -26,7 +26,15 @@ RUN_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
             f"(default: {DEFAULTS.max_examples})",
         },
     ),
-    ("seed", {"type": int, "metavar": "N", "help": "Schemathesis random seed, to repeat a run"}),
+    (
+        "seed",
+        {
+            "type": int,
+            "metavar": "N",
+            "help": "the run's seed: every value the checks invent and Schemathesis's draws "
+            "(default: picked and printed)",
+        },
+    ),
     (
         "no-fuzz",
         {"action": "store_true", "help": "protocol checks only: skip the Schemathesis stage"},
@@ -71,8 +79,7 @@ RUN_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
             "type": float,
             "default": DEFAULTS.timeout,
             "metavar": "SECONDS",
-            "help": "the most a request may take, answer included "
-            f"(default: {DEFAULTS.timeout:g})",
+            "help": f"the most a request may take, answer included (default: {DEFAULTS.timeout:g})",
         },
     ),
     (

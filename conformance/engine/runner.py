@@ -273,6 +273,7 @@ def run_suite(
     system's API; a run stopped early comes back with ``incomplete`` set.
     """
     profiles = list(profiles)
+    settings = settings.identified()  # one seed and tag for every system of the run
     budget = RunBudget(settings.max_time)
     masker = Masker(secret_values(credentials), show=settings.show_secrets)
     results: list[CheckResult] = []
@@ -304,6 +305,8 @@ def run_suite(
         results=results,
         strict=settings.strict,
         incomplete=incomplete,
+        seed=settings.seed,
+        run_tag=settings.run_tag,
     )
 
 
@@ -315,6 +318,7 @@ def _fingerprint(
     progress: Progress | None,
 ) -> None:
     from conformance.engine.fingerprint import looks_like
+    from conformance.engine.invent import seeded_random
 
     with _client(settings, budget) as client:
         for profile in profiles:
@@ -322,6 +326,7 @@ def _fingerprint(
                 spec = _load_spec(profile)
             except UsageError:
                 continue  # reported by run_system; nothing documented to compare with
-            seen = looks_like(client, base_url, profile, spec)
+            rng = seeded_random(settings.seed or 0, profile.name, "fingerprint")
+            seen = looks_like(client, base_url, profile, spec, rng)
             if progress:
                 progress(f"{profile.name}: the target looks like this API ({visible(seen)})")

@@ -9,7 +9,7 @@ command-line flag, whichever front end passed it, so the same mistake reads the 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from conformance.engine.limits import (
@@ -34,7 +34,11 @@ class Settings:
 
     fuzz: bool = True  # run the Schemathesis stage after the protocol checks
     max_examples: int = DEFAULT_MAX_EXAMPLES  # Schemathesis examples per operation and phase
-    seed: int | None = None  # Schemathesis's seed; None: its own choice
+    # Every value the suite invents, and Schemathesis's draws; None: the run picks one.
+    seed: int | None = None
+    # Hex digits in every invented email and name, so a repeat of a seed meets fresh
+    # accounts (conformance.engine.invent); None: the run picks one.
+    run_tag: str | None = None
     timeout: float = DEFAULT_TIMEOUT_SECONDS  # the most one request may take, answer included
     max_time: float | None = DEFAULT_RUN_SECONDS  # the whole run's budget; None: unlimited
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES  # the most read of any answer
@@ -66,6 +70,12 @@ class Settings:
             only = {system: tuple(names) for system, names in self.only.items()}
             object.__setattr__(self, "only", MappingProxyType(only))
 
+    def identified(self) -> Settings:
+        """These settings with a seed and a run tag, picked now where none was given."""
+        from conformance.engine.invent import new_run_tag, new_seed
+
+        seed = self.seed if self.seed is not None else new_seed()
+        return replace(self, seed=seed, run_tag=self.run_tag or new_run_tag())
 
 
 DEFAULTS = Settings()

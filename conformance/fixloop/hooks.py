@@ -61,6 +61,7 @@ def settings_block(settings: Settings, api: str, args: argparse.Namespace) -> di
     return {
         "api": api,
         "seed": settings.seed,
+        "run_tag": settings.run_tag,  # in this run's invented emails; a replay takes a new one
         "max_examples": settings.max_examples,
         "strict": settings.strict,
         "fuzz": settings.fuzz,

@@ -1,14 +1,15 @@
 """Duktig's X-Auth-Key gate: valid credentials without the key, or with a wrong one, get
-401/403 and no tokens.
+401/403 and no tokens; the same credentials with the right key sign in (the control).
 """
 
 from __future__ import annotations
 
-import secrets
+import string
 
 import httpx
 
-from conformance.checks.duktig.common import active_user, auth_key, request_token
+from conformance.checks.controls import require_accepted
+from conformance.checks.duktig.common import active_user, auth_key, request_token, sign_in_control
 from conformance.checks.registry import check, requires_credentials
 from conformance.engine.context import Context
 
@@ -48,6 +49,7 @@ def missing_auth_key_rejected(ctx: Context) -> None:
         ctx, {"email": user["email"], "password": user["password"]}, send_key=False
     )
     _refused_for_key(ctx, response, "a request without X-Auth-Key")
+    require_accepted(ctx, sign_in_control(ctx, "the same request with the X-Auth-Key"))
 
 
 @check("duktig", group="auth-key")
@@ -60,6 +62,11 @@ def wrong_auth_key_rejected(ctx: Context) -> None:
     user = active_user(ctx)
     body = {"email": user["email"], "password": user["password"]}
     real = auth_key(ctx)
-    for wrong in (real[:-1] + ("x" if real[-1:] != "x" else "y"), secrets.token_urlsafe(16)):
+    made_up = "".join(ctx.rng("wrong key").choices(_KEY_ALPHABET, k=22))
+    for wrong in (real[:-1] + ("x" if real[-1:] != "x" else "y"), made_up):
         response = request_token(ctx, body, key=wrong)
         _refused_for_key(ctx, response, "a request with a wrong X-Auth-Key")
+    require_accepted(ctx, sign_in_control(ctx, "the same request with the right X-Auth-Key"))
+
+
+_KEY_ALPHABET = string.ascii_letters + string.digits + "-_"

@@ -5,11 +5,11 @@ X-Auth-Key, and a cached sign-in. Registers no check.
 from __future__ import annotations
 
 import re
-import secrets
 from typing import Any
 
 import httpx
 
+from conformance.checks.controls import Control
 from conformance.engine.context import Context
 from conformance.model import CheckSkipped
 
@@ -104,5 +104,19 @@ def sign_in(ctx: Context, *, fresh: bool = False) -> dict[str, Any]:
     return body
 
 
-def unknown_email() -> str:
-    return f"conformance-{secrets.token_hex(6)}@example.com"
+def unknown_email(ctx: Context) -> str:
+    """An email no account has, from the run's seed (and its tag, so no earlier run's either)."""
+    return ctx.invent.email(ctx.rng("unknown email"))
+
+
+def sign_in_control(ctx: Context, what: str) -> Control:
+    """A refusal check's control: the active user with the right key signs in (200)."""
+    user = active_user(ctx)
+    return Control(
+        TOKEN_PATH,
+        {"email": user["email"], "password": user["password"]},
+        owner=SIGN_IN_CHECK,
+        what=what,
+        headers={AUTH_HEADER: auth_key(ctx)},
+        accepted=lambda status: status == 200,
+    )

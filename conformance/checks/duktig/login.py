@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from conformance.checks.common import CLOCK_TOLERANCE_SECONDS, require_jwt
+from conformance.checks.controls import require_accepted
 from conformance.checks.duktig.common import (
     ACCESS_CLAIMS,
     ACCOUNT_FIELDS,
@@ -26,6 +27,7 @@ from conformance.checks.duktig.common import (
     inactive_user,
     request_token,
     sign_in,
+    sign_in_control,
     unknown_email,
 )
 from conformance.checks.registry import check, requires_credentials
@@ -66,7 +68,8 @@ def incorrect_credentials_get_401(ctx: Context) -> None:
     user = active_user(ctx)
     wrong = request_token(ctx, {"email": user["email"], "password": user["password"] + "-x"})
     _expect_error_body(ctx, wrong, 401, INCORRECT_CREDENTIALS, "a wrong password")
-    unknown = request_token(ctx, {"email": unknown_email(), "password": "Secret-123"})
+    require_accepted(ctx, sign_in_control(ctx, "the same sign-in with the right password"))
+    unknown = request_token(ctx, {"email": unknown_email(ctx), "password": "Secret-123"})
     _expect_error_body(ctx, unknown, 401, INCORRECT_CREDENTIALS, "an unknown email")
 
 

@@ -80,7 +80,7 @@ def missing_password_gets_required_value(ctx: Context) -> None:
     """
     auth_key(ctx)
     _expect_422_message(
-        ctx, {"email": unknown_email()}, "password", REQUIRED_VALUE, "a body without password"
+        ctx, {"email": unknown_email(ctx)}, "password", REQUIRED_VALUE, "a body without password"
     )
 
 
@@ -92,7 +92,7 @@ def short_password_gets_strength_message(ctx: Context) -> None:
     Source: seed 004's 422 example, message for message.
     """
     auth_key(ctx)
-    body = {"email": unknown_email(), "password": "x" * (PASSWORD_MIN - 1)}
+    body = {"email": unknown_email(ctx), "password": "x" * (PASSWORD_MIN - 1)}
     _expect_422_message(ctx, body, "password", PASSWORD_STRENGTH, "a 5-character password")
 
 
@@ -104,7 +104,7 @@ def long_password_gets_strength_message(ctx: Context) -> None:
     Source: seed 004's 422 example, message for message.
     """
     auth_key(ctx)
-    body = {"email": unknown_email(), "password": "x" * (PASSWORD_MAX + 1)}
+    body = {"email": unknown_email(ctx), "password": "x" * (PASSWORD_MAX + 1)}
     _expect_422_message(ctx, body, "password", PASSWORD_STRENGTH, "a 257-character password")
 
 
@@ -116,5 +116,5 @@ def extra_key_gets_account_message(ctx: Context) -> None:
     Source: seed 004's 422 example, message for message.
     """
     auth_key(ctx)
-    body = {"email": unknown_email(), "password": "Secret-123", "remember": True}
+    body = {"email": unknown_email(ctx), "password": "Secret-123", "remember": True}
     _expect_422_message(ctx, body, "account", EXACT_KEYS, "a body with an extra key")

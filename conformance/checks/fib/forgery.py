@@ -136,7 +136,7 @@ def tampered_payload_is_rejected(ctx: Context) -> None:
 @requires_credentials
 def token_signed_by_another_key_is_rejected(ctx: Context) -> None:
     """A token with genuine claims, EdDSA-signed by a key that is not the server's, is refused."""
-    stranger = nacl.signing.SigningKey.generate()
+    stranger = nacl.signing.SigningKey(ctx.rng("stranger").randbytes(32))
 
     def make(header: dict[str, Any], claims: dict[str, Any]) -> str:
         return forge_token(

@@ -6,13 +6,13 @@ spoiled. Registers no check.
 from __future__ import annotations
 
 import time
-import uuid
 from typing import Any
 
 import httpx
 
 from conformance import signing
 from conformance.checks.common import first_user
+from conformance.checks.controls import Control
 from conformance.engine.context import Context
 from conformance.model import CheckSkipped
 
@@ -22,8 +22,11 @@ __all__ = [
     "FIB_SESSION_PATH",
     "fib_login",
     "fib_login_body",
+    "invented_key",
+    "login_control",
     "malformed_login",
     "some_user",
+    "unknown_email",
 ]
 
 FIB_SESSION_PATH = "/auth/api/v1/authentication-management/session"
@@ -85,12 +88,31 @@ def fib_login(ctx: Context, *, fresh: bool = False) -> dict[str, Any]:
     return result
 
 
+def unknown_email(ctx: Context) -> str:
+    """An email nobody registered, from the run's seed and tag."""
+    return ctx.invent.email(ctx.rng("unknown email"), domain="example.invalid")
+
+
+def invented_key(ctx: Context, purpose: str = "key") -> str:
+    """A private key no account has (32-byte Ed25519 seed as hex), from the run's seed."""
+    return ctx.rng(purpose).randbytes(signing.SEED_BYTES).hex()
+
+
+def login_control(ctx: Context, what: str) -> Control:
+    """A refusal check's control: the first user's correctly signed login is accepted (200)."""
+    user = first_user(ctx)
+    body = fib_login_body(user["email"], user["privateKeyHex"], user.get("publicKeyHex"))
+    return Control(
+        FIB_SESSION_PATH, body, FIB_LOGIN_CHECK, what, accepted=lambda status: status == 200
+    )
+
+
 def some_user(ctx: Context) -> tuple[dict[str, str] | None, str]:
     """The first registered user if there are credentials, else an unknown email."""
     try:
         user = first_user(ctx)
     except CheckSkipped:
-        return None, f"authconform-{uuid.uuid4().hex[:12]}@example.invalid"
+        return None, unknown_email(ctx)
     return user, user["email"]
 
 
@@ -100,6 +122,6 @@ def malformed_login(ctx: Context, **override: str) -> httpx.Response:
     if user:
         body = fib_login_body(email, user["privateKeyHex"], user.get("publicKeyHex"))
     else:
-        body = fib_login_body(email, signing.generate_keypair().private_key_hex)
+        body = fib_login_body(email, invented_key(ctx))
     body.update(override)
     return ctx.post(FIB_SESSION_PATH, body)

@@ -5,18 +5,18 @@ Error answers carry the status envelope, like the 200 body.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import httpx
 
-from conformance import signing
 from conformance.checks.common import check_envelope
 from conformance.checks.fib.login_common import (
     FIB_SESSION_PATH,
     fib_login_body,
+    invented_key,
     malformed_login,
     some_user,
+    unknown_email,
 )
 from conformance.checks.registry import check
 from conformance.engine.context import Context
@@ -61,7 +61,7 @@ def missing_fields_get_4xx(ctx: Context) -> None:
     Source: the seeds' request structure (all three fields) and seed 002's 400.
     """
     user, email = some_user(ctx)
-    key = user["privateKeyHex"] if user else signing.generate_keypair().private_key_hex
+    key = user["privateKeyHex"] if user else invented_key(ctx)
     full = fib_login_body(email, key, user.get("publicKeyHex") if user else None)
     for field in full:
         body = {k: v for k, v in full.items() if k != field}
@@ -78,7 +78,7 @@ def wrong_types_get_4xx(ctx: Context) -> None:
     Source: the seeds' request structure (three strings) and seed 002's 400.
     """
     user, email = some_user(ctx)
-    key = user["privateKeyHex"] if user else signing.generate_keypair().private_key_hex
+    key = user["privateKeyHex"] if user else invented_key(ctx)
     full = fib_login_body(email, key, user.get("publicKeyHex") if user else None)
     variants: list[tuple[str, Any]] = [
         ("email as a number", {**full, "email": 12345}),
@@ -134,7 +134,7 @@ def non_json_content_type_gets_4xx(ctx: Context) -> None:
     Advisory: the seeds say the encoding is JSON, but not that other encodings are refused.
     """
     user, email = some_user(ctx)
-    key = user["privateKeyHex"] if user else signing.generate_keypair().private_key_hex
+    key = user["privateKeyHex"] if user else invented_key(ctx)
     body = fib_login_body(email, key, user.get("publicKeyHex") if user else None)
     response = ctx.request(
         "POST",
@@ -168,10 +168,7 @@ def error_bodies_use_the_envelope(ctx: Context) -> None:
             "unknown email",
             lambda: ctx.post(
                 FIB_SESSION_PATH,
-                fib_login_body(
-                    f"authconform-{uuid.uuid4().hex[:12]}@example.invalid",
-                    signing.generate_keypair().private_key_hex,
-                ),
+                fib_login_body(unknown_email(ctx), invented_key(ctx)),
             ),
         ),
         ("non-hex signature", lambda: malformed_login(ctx, signature="zz" * 64)),

@@ -5,13 +5,19 @@ Each gets one of the documented codes (every rendering's reading accepted), neve
 
 from __future__ import annotations
 
-import uuid
-
 import httpx
 
 from conformance import signing
 from conformance.checks.common import check_envelope, first_user
-from conformance.checks.fib.login_common import FIB_SESSION_PATH, fib_login_body, malformed_login
+from conformance.checks.controls import require_accepted
+from conformance.checks.fib.login_common import (
+    FIB_SESSION_PATH,
+    fib_login_body,
+    invented_key,
+    login_control,
+    malformed_login,
+    unknown_email,
+)
 from conformance.checks.registry import check, requires_credentials
 from conformance.engine.context import Context
 from conformance.model import CheckSkipped
@@ -42,15 +48,29 @@ def _expect(
     title: str,
     documented: str,
     hint: str | None = None,
+    control: str | None = None,
 ) -> None:
+    """Fail unless the answer is one of ``allowed``; a refusal with a ``control`` (what the
+    first user's valid login shows) counts only once that login is accepted."""
     if response.status_code not in allowed:
         ctx.fail(title, received=f"HTTP {response.status_code}", documented=documented, hint=hint)
+    if control is not None:
+        require_accepted(ctx, login_control(ctx, control))
+
+
+def _has_users(ctx: Context) -> bool:
+    return bool(ctx.credentials and (ctx.credentials.get("users") or []))
 
 
 def _malformed_allowed(ctx: Context) -> tuple[set[int], str]:
-    if ctx.credentials and (ctx.credentials.get("users") or []):
+    if _has_users(ctx):
         return MALFORMED, MALFORMED_DOC
     return MALFORMED | {404}, MALFORMED_DOC + "; 404 also, as no registered email is known"
+
+
+def _valid_login(ctx: Context) -> str | None:
+    """A malformed login's control, when a registered user makes one (else 404 may answer)."""
+    return "the same login with every field well formed" if _has_users(ctx) else None
 
 
 @check("fib", group="login")
@@ -61,8 +81,7 @@ def rejects_other_keypair_for_registered_email(ctx: Context) -> None:
     Source: seed 000 (401: signature incorrect) and seeds 000/002 (422: key not valid).
     """
     email = first_user(ctx)["email"]
-    stranger = signing.generate_keypair()
-    response = ctx.post(FIB_SESSION_PATH, fib_login_body(email, stranger.private_key_hex))
+    response = ctx.post(FIB_SESSION_PATH, fib_login_body(email, invented_key(ctx, "stranger")))
     _expect(
         ctx,
         response,
@@ -71,6 +90,7 @@ def rejects_other_keypair_for_registered_email(ctx: Context) -> None:
         documented=WRONG_SIGNATURE_DOC,
         hint="compare authPublicKeyHex with the key registered for the email "
         "before verifying the signature",
+        control="the same email signed with its own key",
     )
 
 
@@ -83,7 +103,7 @@ def rejects_random_signature_for_registered_key(ctx: Context) -> None:
     """
     user = first_user(ctx)
     body = fib_login_body(user["email"], user["privateKeyHex"], user.get("publicKeyHex"))
-    body["signature"] = uuid.uuid4().hex * 4  # 64 bytes of hex that sign nothing
+    body["signature"] = ctx.rng("signature").randbytes(64).hex()  # signs nothing
     response = ctx.post(FIB_SESSION_PATH, body)
     _expect(
         ctx,
@@ -92,6 +112,7 @@ def rejects_random_signature_for_registered_key(ctx: Context) -> None:
         title="a random signature was accepted for a registered email and key",
         documented=WRONG_SIGNATURE_DOC,
         hint="the server must verify the signature, not only the key",
+        control="the same login with its real signature",
     )
 
 
@@ -114,6 +135,7 @@ def rejects_signature_over_raw_email(ctx: Context) -> None:
         documented=WRONG_SIGNATURE_DOC + "; the signed message is the Iroha hash of the "
         "email (the seed example verifies only that way)",
         hint="verify Ed25519 over Blake2b-256(email) with the last bit set, not the email",
+        control="the same login signed over the Iroha hash",
     )
 
 
@@ -123,8 +145,7 @@ def unknown_email_gets_404(ctx: Context) -> None:
 
     Source: seeds 000 and 002 (404: user has not been found).
     """
-    email = f"authconform-{uuid.uuid4().hex[:12]}@example.invalid"
-    body = fib_login_body(email, signing.generate_keypair().private_key_hex)
+    body = fib_login_body(unknown_email(ctx), invented_key(ctx))
     response = ctx.post(FIB_SESSION_PATH, body)
     _expect(
         ctx,
@@ -176,6 +197,7 @@ def rejects_non_hex_signature(ctx: Context) -> None:
         allowed,
         title="non-hex signature was not refused as documented",
         documented=documented,
+        control=_valid_login(ctx),
     )
 
 
@@ -193,6 +215,7 @@ def rejects_wrong_length_signature(ctx: Context) -> None:
         allowed,
         title="short signature was not refused as documented",
         documented=documented,
+        control=_valid_login(ctx),
     )
 
 
@@ -210,4 +233,5 @@ def rejects_non_hex_public_key(ctx: Context) -> None:
         allowed,
         title="non-hex public key was not refused as documented",
         documented=documented,
+        control=_valid_login(ctx),
     )
