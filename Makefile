@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint docs serve-docs bench clean
+.PHONY: install run test test-slow lint docs serve-docs bench clean
 
 ## The install goes through uv (from PyPI, into .venv): it fetches and unpacks the hundred-odd
 ## packages in parallel: 13 s for the whole install from a fresh clone, where pip took 65 s
@@ -45,6 +45,11 @@ test: $(STAMP)
 		--no-loadscope-reorder || status=$$?; \
 	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -m serial -p no:xdist $(SERIAL_FILES) || status=$$?; \
 	exit $$status
+
+## The same tests on cores made half as fast (bench/slow_machine.py): a rehearsal for CI on a
+## slower machine (docs/guides/testing.md, "A rehearsal on a slower machine").
+test-slow: $(STAMP)
+	$(BIN)/python bench/slow_machine.py --share 0.5 -- $(MAKE) test
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
