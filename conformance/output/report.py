@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from conformance.engine.faults import fault_line, group_faults
+from conformance.engine.faults import fault_identity, fault_line, group_faults
 from conformance.errors import UsageError
 from conformance.fixloop.document import add_fixloop
 from conformance.fixloop.markdown import fixloop_markdown, reproduce_markdown
@@ -24,6 +24,10 @@ def tool_version() -> str:
         return metadata.version("authconform")
     except metadata.PackageNotFoundError:
         return "0+unknown"
+
+
+# Results that show a fault: the ones a baseline remembers, and blocked ones under their cause.
+_FAULTY = (Outcome.FAILED, Outcome.WARNED, Outcome.ERROR, Outcome.BLOCKED)
 
 
 def report_json(run: RunResult) -> dict[str, Any]:
@@ -54,6 +58,9 @@ def report_json(run: RunResult) -> dict[str, Any]:
                 "details": r.details,
                 "duration": None if r.duration is None else round(r.duration, 4),
                 "cause": r.cause,  # blocked: the failing check; a 5xx: "METHOD /path"
+                "observed": r.observed,  # what the failure saw, in conformance.observed's words
+                # The fault it shows, (system, operation, observed): baselines and SARIF key on it.
+                "fault": fault_identity(r, run.results) if r.outcome in _FAULTY else "",
                 "reproduce": r.reproduce,  # fix loop: curl lines, secrets as $VARIABLES
                 "request": r.request,  # fix loop: the failing request, for fingerprints
             }
@@ -61,7 +68,8 @@ def report_json(run: RunResult) -> dict[str, Any]:
         ],
         "faults": [
             {
-                "cause": f.key,
+                "fault": f.key,
+                "cause": f.key,  # the same, under its first name
                 "failed": [r.name for r in f.failures],
                 "blocked": [r.name for r in f.blocked],
             }
