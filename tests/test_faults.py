@@ -23,6 +23,7 @@ from conformance.engine.faults import (
     group_faults,
     restated_as_blocked,
 )
+from conformance.fixloop.baseline import compare, fingerprint
 from conformance.fuzz.report import FuzzRun
 from conformance.model import CheckResult, Level, Outcome, RunResult
 from conformance.openapi.files import load_spec
@@ -385,3 +386,17 @@ def test_one_function_for_both_tokens_without_optional_parts_passes(tmp_path: Pa
     assert "0 failures from 0 distinct faults" in verdict.output
     for name in ("token_is_hs256_jwt_with_documented_claims", "login_token_names_the_user"):
         assert verdict.result(name)["outcome"] == "passed", verdict.explain()
+
+
+def test_baselines_follow_the_fault_not_the_check_alone() -> None:
+    """Two findings of one Schemathesis check under two faults are two fingerprints; a
+    baseline written before fault identities still matches by system and check."""
+    base = {"system": "user-api", "name": "schemathesis.not_a_server_error", "outcome": "failed"}
+    login = {**base, "fault": f"user-api: {LOGIN}: answered 5xx"}
+    signup = {**base, "fault": f"user-api: {SIGNUP}: answered 5xx"}
+    assert fingerprint(login) != fingerprint(signup)
+    block = compare({"results": [login]}, {"results": [signup]}, "old")
+    assert [e["cause"] for e in block["new"]] == [login["fault"]]
+    assert [e["cause"] for e in block["fixed"]] == [signup["fault"]]
+    older = compare({"results": [login]}, {"results": [base]}, "old")
+    assert (older["new"], older["fixed"], len(older["unchanged"])) == ([], [], 1)
