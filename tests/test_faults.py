@@ -129,6 +129,11 @@ def test_every_report_shows_blocked_with_its_cause(tmp_path: Path) -> None:
     markdown = (tmp_path / "report.md").read_text("utf-8")
     assert "| *blocked* | contract | login | `tokens_are_eddsa_jwts` |" in markdown
     assert "- Faults: 3 failures from 2 distinct faults; 2 checks blocked by them" in markdown
+    assert (
+        "1. fib: correctly_signed_login_succeeds\n"
+        "    - failed `correctly_signed_login_succeeds`: login refused\n"
+        "    - blocked `tokens_are_eddsa_jwts`: blocked by correctly_signed_login_succeeds"
+    ) in markdown
     page = render_html(run)
     assert '<td class="outcome o-blocked">blocked</td>' in page
     assert "3 failures from 2 distinct faults" in page

@@ -30,6 +30,16 @@ def tool_version() -> str:
 _FAULTY = (Outcome.FAILED, Outcome.WARNED, Outcome.ERROR, Outcome.BLOCKED)
 
 
+def _faults_markdown(run: RunResult) -> list[str]:
+    """Each fault, then every result it explains (both stages), as the terminal lists them."""
+    faults = group_faults(run.results)
+    lines = ["", "## Faults", ""] if faults else []
+    for number, fault in enumerate(faults, start=1):
+        lines.append(f"{number}. {_cell(fault.key)}")
+        lines += [f"    - {r.outcome.value} `{r.name}`: {_cell(r.message)}" for r in fault.results]
+    return lines
+
+
 def report_json(run: RunResult) -> dict[str, Any]:
     """The report.json document (format fixed in the project's shared contract)."""
     totals: dict[str, Any] = run.counts()
@@ -165,6 +175,7 @@ def _markdown(run: RunResult) -> str:
                 f"| {icon[r.outcome.value]} | {r.level.value} | {r.group} | `{r.name}` "
                 f"| {_cell(r.summary)} | {took} | {_cell(r.message)} |"
             )
+    lines += _faults_markdown(run)
     flagged = run.flagged()
     if flagged:
         lines += ["", "## Failures and advisories", ""]
