@@ -121,6 +121,8 @@ class CheckFailure(AssertionError):
 
     ``received`` is what came back, ``documented`` every reading the documents
     allow (all of them, where the sources disagree), ``hint`` one line of advice.
+    ``observed`` names the cause in :mod:`conformance.observed`'s words, so another
+    check or a Schemathesis finding that saw the same thing is the same fault.
     """
 
     def __init__(
@@ -131,6 +133,7 @@ class CheckFailure(AssertionError):
         documented: str | None = None,
         hint: str | None = None,
         exchange: Exchange | None = None,
+        observed: str | None = None,
     ) -> None:
         super().__init__(title)
         self.title = title
@@ -138,6 +141,7 @@ class CheckFailure(AssertionError):
         self.documented = documented
         self.hint = hint
         self.exchange = exchange
+        self.observed = observed
 
 
 class CheckSkipped(Exception):
@@ -156,12 +160,14 @@ class CheckBlocked(CheckSkipped):
     """A prerequisite (an account, a login, a token) could not be had.
 
     ``cause`` names the check that reports the deviation, so the blocked check is shown
-    under that one fault and never counted as a failure of its own.
+    under that one fault and never counted as a failure of its own; ``observed``, when
+    known, is what it would have judged, so a Schemathesis finding restating it is blocked too.
     """
 
-    def __init__(self, cause: str, reason: str) -> None:
+    def __init__(self, cause: str, reason: str, *, observed: str = "") -> None:
         super().__init__(reason)
         self.cause = cause
+        self.observed = observed
 
 
 @dataclass
@@ -178,8 +184,10 @@ class CheckResult:
     duration: float | None = 0.0  # None: not timed on its own (e.g. one of a tool's checks)
     level: Level = Level.CONTRACT
     # Blocked: the check that failed first. Failed on a 5xx: that request, "POST /path".
-    # Results with the same cause are one fault.
     cause: str = ""
+    # What the failure saw (conformance.observed), "POST /path: answered 5xx": results of
+    # one system observing the same thing are one fault, whichever stage found them.
+    observed: str = ""
     # fix loop (conformance/fixloop/reproduce.py): the curl lines that show a failure, and the
     # failing request as {"method", "path", "status"} for fault fingerprints.
     reproduce: str = ""

@@ -12,12 +12,21 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+import pytest
 from independent import fib, user_api
 from suite_in_process import run_checks
+from test_independent import check_in_process
 
-from conformance.engine.faults import fault_line, group_faults
+from conformance.engine.faults import (
+    fault_identity,
+    fault_line,
+    group_faults,
+    restated_as_blocked,
+)
+from conformance.fixloop.baseline import compare, fingerprint
 from conformance.fuzz.report import FuzzRun
 from conformance.model import CheckResult, Level, Outcome, RunResult
+from conformance.openapi.files import load_spec
 from conformance.output.console import format_summary
 from conformance.output.html import render_html
 from conformance.output.report import write_reports
@@ -69,7 +78,10 @@ def test_results_sharing_a_cause_are_one_fault() -> None:
             "fib: correctly_signed_login_succeeds",
             ["correctly_signed_login_succeeds", "tokens_are_eddsa_jwts", "logout_succeeds"],
         ),
-        (f"fib: {SESSION}", ["malformed_json_gets_4xx", f"no_server_error[{SESSION}]"]),
+        (
+            f"fib: {SESSION}: answered 5xx",
+            ["malformed_json_gets_4xx", f"no_server_error[{SESSION}]"],
+        ),
     ]
     line = fault_line(_run().results)
     assert line == "3 failures from 2 distinct faults; 2 checks blocked by them"
@@ -88,7 +100,7 @@ def test_blocked_is_never_counted_as_a_failure() -> None:
 def test_terminal_lists_each_fault_with_what_it_explains() -> None:
     text = format_summary(_run())
     first = text.index("FAULT 1: fib: correctly_signed_login_succeeds")
-    second = text.index(f"FAULT 2: fib: {SESSION}")
+    second = text.index(f"FAULT 2: fib: {SESSION}: answered 5xx")
     blocked = text.index("BLOCKED fib tokens_are_eddsa_jwts: blocked by correctly_signed")
     assert first < blocked < second
     assert "2 blocked" in text
@@ -117,6 +129,11 @@ def test_every_report_shows_blocked_with_its_cause(tmp_path: Path) -> None:
     markdown = (tmp_path / "report.md").read_text("utf-8")
     assert "| *blocked* | contract | login | `tokens_are_eddsa_jwts` |" in markdown
     assert "- Faults: 3 failures from 2 distinct faults; 2 checks blocked by them" in markdown
+    assert (
+        "1. fib: correctly_signed_login_succeeds\n"
+        "    - failed `correctly_signed_login_succeeds`: login refused\n"
+        "    - blocked `tokens_are_eddsa_jwts`: blocked by correctly_signed_login_succeeds"
+    ) in markdown
     page = render_html(run)
     assert '<td class="outcome o-blocked">blocked</td>' in page
     assert "3 failures from 2 distinct faults" in page
@@ -208,3 +225,183 @@ def test_credentials_file_accounts_stand_in_where_signup_is_closed(served) -> No
     ):
         assert outcomes[blocked] is Outcome.BLOCKED
         assert results[blocked].cause == "signup_answers_200"
+
+
+# --- one fault identity across both stages ------------------------------------------------
+
+
+def _finding(check: str, message: str, status: int, path: str = "/api/user/signup") -> dict:
+    """A ScenarioFinished event: one Schemathesis ``check`` failing on POST ``path``."""
+    case = {"method": "POST", "path": path, "body": {"email": "a@b.c"}, "media_type": "x"}
+    interaction = {
+        "request": {"method": "POST", "uri": f"http://127.0.0.1:1{path}"},
+        "response": {"status_code": status, "content": '{"message": "Email is taken"}'},
+    }
+    failure = {"operation": f"POST {path}", "title": "Failed", "message": message}
+    entry = {"name": check, "status": "failure", "failure_info": {"failure": failure}}
+    return {
+        "phase": "examples",
+        "status": "failure",
+        "recorder": {
+            "label": f"POST {path}",
+            "cases": {"c1": {"value": case}},
+            "interactions": {"c1": interaction},
+            "checks": {"c1": [entry]},
+        },
+    }
+
+
+def _fuzz_results(*scenarios: dict) -> list[CheckResult]:
+    run = FuzzRun()
+    for scenario in scenarios:
+        run.add("ScenarioFinished", scenario)
+    spec = load_spec("user-api")
+    return run.results("user-api", disabled_checks={}, disabled_phases={}, duration=1.0, spec=spec)
+
+
+def test_a_finding_observes_what_its_protocol_twin_observes() -> None:
+    """A status, a 5xx and a missing property read as the protocol checks word them; one
+    check's findings of two causes are two results, each under its own fault."""
+    results = _fuzz_results(
+        _finding("status_code_conformance", "Received: 201\nDocumented: 200, 4XX", 201),
+        _finding("status_code_conformance", "Received: 500\nDocumented: 200, 4XX", 500),
+        _finding("response_schema_conformance", '"userName" is a required property', 200),
+    )
+    observed = [(r.name, r.observed) for r in results if r.outcome is Outcome.FAILED]
+    assert observed == [
+        ("schemathesis.status_code_conformance", "POST /api/user/signup: answered 201"),
+        ("schemathesis.status_code_conformance", "POST /api/user/signup: answered 5xx"),
+        (
+            "schemathesis.response_schema_conformance",
+            "UserWithToken answer: property userName absent",
+        ),
+    ]
+
+
+def test_a_refused_valid_request_says_what_the_answer_said_not_a_guess() -> None:
+    guess = (
+        "Valid data should have been accepted\nExpected: 200, 4xx\nHint: The request body "
+        "contains 1 additional property not defined in the schema (`x`)."
+    )
+    (result,) = [
+        r
+        for r in _fuzz_results(_finding("positive_data_acceptance", guess, 409))
+        if r.outcome is Outcome.FAILED
+    ]
+    assert "additional property" not in result.details
+    assert 'The answer said: HTTP 409 {"message": "Email is taken"}' in result.details
+    assert result.observed == "POST /api/user/signup: answered 409"
+
+
+def test_a_finding_that_restates_a_blocked_check_is_blocked_too() -> None:
+    observed = "UserWithToken answer: property userName absent"
+    blocked = _result("login_answer_names_the_user", Outcome.BLOCKED, "x", cause="signup_x")
+    blocked.observed = observed
+    finding = _result("schemathesis.response_schema_conformance", Outcome.FAILED, "Failed")
+    finding.observed = observed
+    restated_as_blocked(finding, [_result("signup_x", Outcome.FAILED, "refused"), blocked])
+    assert (finding.outcome, finding.cause) == (Outcome.BLOCKED, "signup_x")
+    assert finding.message.startswith("blocked by signup_x: restates login_answer_names_the_user")
+    twin = _result("login_answer_names_the_user", Outcome.FAILED, "x")
+    twin.observed = observed
+    kept = _result("schemathesis.response_schema_conformance", Outcome.FAILED, "Failed")
+    kept.observed = observed
+    assert restated_as_blocked(kept, [twin, blocked]).outcome is Outcome.FAILED
+
+
+def test_two_checks_failing_on_one_observed_value_are_one_fault() -> None:
+    results = []
+    for name in ("login_token_lives_one_hour", "token_lives_one_hour"):
+        results.append(_result(name, Outcome.FAILED, "does not live one hour"))
+        results[-1].observed = "token: lives 86400 s"
+    assert fault_line(results) == "2 failures from 1 distinct fault"
+    assert fault_identity(results[0]) == "fib: token: lives 86400 s"
+
+
+# Signup answers 201; userName left out of both answers and both tokens; login 500s for an
+# unknown email; a body that is not JSON 500s on both paths.
+FIVE_FAULTS = (
+    "signup_answers_201",
+    "omits_user_name",
+    "tokens_omit_user_name",
+    "server_error_on_unknown_email",
+    "server_error_on_bad_json",
+)
+SIGNUP, LOGIN = "POST /api/user/signup", "POST /api/user/login"
+# fault -> every failed result it explains, from both stages
+FIVE_FAULTS_EXPLAIN = {
+    f"user-api: {SIGNUP}: answered 201": [
+        "signup_answers_200",
+        "schemathesis.status_code_conformance",
+        "schemathesis.positive_data_acceptance",
+    ],
+    "user-api: UserWithToken answer: property userName absent": [
+        "signup_then_login_round_trip",
+        "login_answer_names_the_user",
+        "schemathesis.response_schema_conformance",
+    ],
+    "user-api: token: claim userName absent": [
+        "token_is_hs256_jwt_with_documented_claims",
+        "login_token_names_the_user",
+    ],
+    f"user-api: {LOGIN}: answered 5xx": [
+        "unknown_email_rejected",
+        f"no_server_error[{LOGIN}]",
+        "schemathesis.not_a_server_error",
+        "schemathesis.status_code_conformance",
+    ],
+    f"user-api: {SIGNUP}: answered 5xx": [
+        "no_server_error_on_bad_input",
+        f"no_server_error[{SIGNUP}]",
+        "schemathesis.not_a_server_error",
+        "schemathesis.status_code_conformance",
+    ],
+}
+
+
+@pytest.mark.slow
+def test_five_true_faults_are_five_faults_across_both_stages(tmp_path: Path) -> None:
+    """Every Schemathesis finding is filed under the protocol fault it repeats; the login
+    answer's missing userName is judged on the login answer, not blocked by signup's."""
+    verdict = check_in_process(tmp_path, "user-api", FIVE_FAULTS)
+    assert verdict.returncode == 1, verdict.explain()
+    assert "16 failures from 5 distinct faults; 1 check blocked by them\n" in verdict.output
+    report = json.loads((tmp_path / "report" / "report.json").read_text("utf-8"))
+    explained = {f["fault"]: f["failed"] for f in report["faults"]}
+    assert explained == FIVE_FAULTS_EXPLAIN, verdict.explain()
+    by_fault = {f["fault"]: f["blocked"] for f in report["faults"]}
+    assert by_fault["user-api: UserWithToken answer: property userName absent"] == [
+        "response_bodies_match_the_spec"
+    ]
+    message = verdict.result("login_token_names_the_user")["message"]
+    assert message == "login token lacks the claim userName"
+    text = verdict.output
+    assert text.index(f"FAULT 4: user-api: {LOGIN}: answered 5xx") < text.index(
+        "FAIL user-api schemathesis.not_a_server_error"
+    )
+    sarif = json.loads((tmp_path / "report" / "report.sarif").read_text("utf-8"))
+    faults = {r["properties"]["fault"] for r in sarif["runs"][0]["results"]}
+    assert set(FIVE_FAULTS_EXPLAIN) <= faults
+
+
+@pytest.mark.slow
+def test_one_function_for_both_tokens_without_optional_parts_passes(tmp_path: Path) -> None:
+    verdict = check_in_process(tmp_path, "user-api", ("one_token_function",))
+    assert verdict.returncode == 0, verdict.explain()
+    assert "0 failures from 0 distinct faults" in verdict.output
+    for name in ("token_is_hs256_jwt_with_documented_claims", "login_token_names_the_user"):
+        assert verdict.result(name)["outcome"] == "passed", verdict.explain()
+
+
+def test_baselines_follow_the_fault_not_the_check_alone() -> None:
+    """Two findings of one Schemathesis check under two faults are two fingerprints; a
+    baseline written before fault identities still matches by system and check."""
+    base = {"system": "user-api", "name": "schemathesis.not_a_server_error", "outcome": "failed"}
+    login = {**base, "fault": f"user-api: {LOGIN}: answered 5xx"}
+    signup = {**base, "fault": f"user-api: {SIGNUP}: answered 5xx"}
+    assert fingerprint(login) != fingerprint(signup)
+    block = compare({"results": [login]}, {"results": [signup]}, "old")
+    assert [e["cause"] for e in block["new"]] == [login["fault"]]
+    assert [e["cause"] for e in block["fixed"]] == [signup["fault"]]
+    older = compare({"results": [login]}, {"results": [base]}, "old")
+    assert (older["new"], older["fixed"], len(older["unchanged"])) == ([], [], 1)

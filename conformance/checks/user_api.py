@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from conformance import observed
 from conformance.checks.common import (
     CLOCK_TOLERANCE_SECONDS,
     judge_responses,
@@ -34,6 +35,7 @@ from conformance.checks.user_api_account import (
     ROUND_TRIP_CHECK,
     SIGNUP_PATH,
     absent_in,
+    body_observed,
     fresh_session,
     login,
     login_session,
@@ -53,6 +55,8 @@ TOKEN_LIFETIME_SECONDS = 3600
 # A server may read its clock twice (iat, then exp); a second or two apart is still an hour.
 LIFETIME_SLACK_SECONDS = 2
 SEED_003 = "seed 003"
+# Seed 003's example token: its claims and their JSON types.
+CLAIM_TYPES = (("userId", str), ("userName", str), ("email", str), ("iat", int), ("exp", int))
 
 SILENT_ON_ERRORS = "a 4xx (seed 003 documents no error codes; this project answers {})"
 
@@ -95,6 +99,7 @@ def signup_answers_200(ctx: Context) -> None:
             received=f"HTTP {response.status_code}",
             documented=DOCUMENTED_BODY,
             hint=PLAIN_USER_HINT,
+            observed=observed.status(f"POST {SIGNUP_PATH}", response.status_code),
         )
 
 
@@ -112,6 +117,7 @@ def signup_then_login_round_trip(ctx: Context) -> None:
             "signup answer lacks documented fields",
             received="; ".join(problems),
             documented=DOCUMENTED_BODY,
+            observed=body_observed(ctx, SIGNUP_PATH, created),
         )
     if created["email"].lower() != user["email"].lower() or created["userName"] != user["name"]:
         ctx.fail(
@@ -127,13 +133,7 @@ def signup_then_login_round_trip(ctx: Context) -> None:
             documented=DOCUMENTED_BODY,
         )
     body = ctx.json_of(response)
-    problems = user_body_problems(body)
-    if problems:
-        ctx.fail(
-            "login answer lacks documented fields",
-            received="; ".join(problems),
-            documented=DOCUMENTED_BODY,
-        )
+    _require_documented_fields(ctx, body, "login answer")
     if body["userId"] != created["userId"]:
         ctx.fail(
             "login names another userId than signup did",
@@ -170,7 +170,10 @@ def token_is_hs256_jwt_with_documented_claims(ctx: Context) -> None:
     ]
     if wrong:
         ctx.fail(
-            "token claims are missing or mistyped", received=", ".join(wrong), documented=documented
+            "token claims are missing or mistyped",
+            received=", ".join(wrong),
+            documented=documented,
+            observed=_claim_observed(claims),
         )
     mismatched = [
         f"{claim}={claims[claim]!r} but body {field}={body[field]!r}"
@@ -194,6 +197,28 @@ def token_lives_one_hour(ctx: Context) -> None:
     _lives_one_hour(ctx, signup_token(ctx), "signup token")
 
 
+def _claim_observed(claims: dict[str, Any]) -> str:
+    """The first documented claim missing or mistyped: the same in two tokens is one fault."""
+    for name, kind in CLAIM_TYPES:
+        if name not in claims:
+            return observed.token_claim(name)
+        if not isinstance(claims[name], kind) or isinstance(claims[name], bool):
+            return observed.token_claim(name, f"not {'a string' if kind is str else 'an integer'}")
+    return ""
+
+
+def _require_documented_fields(ctx: Context, body: Any, what: str) -> None:
+    """Fail unless ``body`` (a login answer, judged on its own) has every documented field."""
+    problems = user_body_problems(body)
+    if problems:
+        ctx.fail(
+            f"{what} lacks documented fields",
+            received="; ".join(problems),
+            documented=DOCUMENTED_BODY,
+            observed=body_observed(ctx, LOGIN_PATH, body),
+        )
+
+
 def _lives_one_hour(ctx: Context, token: Any, what: str) -> None:
     claims = require_jwt(ctx, token, what).claims
     iat, exp = claims.get("iat"), claims.get("exp")
@@ -202,6 +227,7 @@ def _lives_one_hour(ctx: Context, token: Any, what: str) -> None:
             f"{what} lacks integer iat/exp",
             received=f"iat={iat!r}, exp={exp!r}",
             documented="iat and exp as Unix times (seed 003's example token)",
+            observed=_claim_observed(claims),
         )
     if abs(exp - iat - TOKEN_LIFETIME_SECONDS) > LIFETIME_SLACK_SECONDS:
         ctx.fail(
@@ -209,6 +235,7 @@ def _lives_one_hour(ctx: Context, token: Any, what: str) -> None:
             received=f"exp - iat = {exp - iat} s",
             documented=f"{TOKEN_LIFETIME_SECONDS} s, ±{LIFETIME_SLACK_SECONDS} s "
             "(seed 003: 'Token is only valid for 1 hour')",
+            observed=observed.token_lifetime(exp - iat),
         )
     if exp < time.time() - CLOCK_TOLERANCE_SECONDS:
         ctx.fail(
@@ -398,7 +425,7 @@ def login_answer_names_the_user(ctx: Context) -> None:
     'admin1', not the email admin1@user.com).
     """
     body, expected = login_session(ctx)
-    absent_in(body, expected)
+    _require_documented_fields(ctx, body, "login answer")  # login's own answer, judged here
     wrong = [
         f"{field}={body[field]!r}, not {value!r}"
         for field, value in expected.items()
@@ -421,13 +448,22 @@ def login_token_names_the_user(ctx: Context) -> None:
     header is HS256/JWT and its claims name the same user as the body).
     """
     body, expected = login_session(ctx)
-    absent_in(body, ("token",))
+    absent_in(body, ("token",), "login_answer_names_the_user")
     jwt = require_jwt(ctx, body["token"], "login token")
     if jwt.header.get("alg") != "HS256":
         ctx.fail(
             "login token is not HS256",
             received=repr(jwt.header),
             documented='header {"alg": "HS256", "typ": "JWT"} (seed 003\'s example token)',
+        )
+    absent = [claim for claim in expected if claim not in jwt.claims]
+    if absent:
+        ctx.fail(
+            f"login token lacks the claim{'s' if len(absent) > 1 else ''} {', '.join(absent)}",
+            received=f"claims {', '.join(sorted(jwt.claims))}",
+            documented="claims userId, userName, email of the user who logged in "
+            f"({SEED_003}'s example token)",
+            observed=_claim_observed(jwt.claims),
         )
     named = [
         f"{claim}={jwt.claims.get(claim)!r}, not {value!r}"
@@ -450,7 +486,7 @@ def login_token_lives_one_hour(ctx: Context) -> None:
     Source: seed 003, login: "Token is only valid for 1 hour."
     """
     body, _ = login_session(ctx)
-    absent_in(body, ("token",))
+    absent_in(body, ("token",), "login_answer_names_the_user")
     _lives_one_hour(ctx, body["token"], "login token")
 
 

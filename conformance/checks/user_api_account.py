@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from conformance import observed
 from conformance.checks.controls import PASSWORD_POLICY, Control, names_password
 from conformance.engine.context import Context
 from conformance.engine.evidence import clip
@@ -83,6 +84,20 @@ def user_body_problems(body: Any) -> list[str]:
         for name in USER_FIELDS
         if not isinstance(body.get(name), str) or not body.get(name)
     ]
+
+
+def body_observed(ctx: Context, path: str, body: Any) -> str:
+    """The first documented field ``body`` lacks or mistypes, as a fault's observation:
+    both operations answer one schema, so the same field missing from both is one fault."""
+    subject = observed.answer_subject(ctx.spec, f"POST {path}")
+    if not isinstance(body, dict):
+        return f"{subject}: not an object"
+    for name in USER_FIELDS:
+        if name not in body:
+            return observed.answer_property(subject, name)
+        if not isinstance(body[name], str) or not body[name]:
+            return observed.answer_property(subject, name, "not a non-empty string")
+    return ""
 
 
 def _is_2xx(response: httpx.Response) -> bool:
@@ -214,11 +229,11 @@ def login_session(ctx: Context) -> tuple[dict[str, Any], dict[str, str]]:
     return body, expected
 
 
-def absent_in(body: dict[str, Any], names: Any) -> None:
-    """Blocked when the login answer lacks a field the calling check would judge."""
+def absent_in(
+    body: dict[str, Any], names: Any, cause: str = "signup_then_login_round_trip"
+) -> None:
+    """Blocked by ``cause`` (the check that reports it) when the answer lacks a field the
+    calling check would judge."""
     absent = [name for name in names if name not in body]
     if absent:
-        raise CheckBlocked(
-            "signup_then_login_round_trip",
-            f"the login answer has no {', '.join(absent)} to judge",
-        )
+        raise CheckBlocked(cause, f"the login answer has no {', '.join(absent)} to judge")

@@ -169,10 +169,17 @@ class Context:
         received: str | None = None,
         documented: str | None = None,
         hint: str | None = None,
+        observed: str | None = None,
     ) -> NoReturn:
-        """Raise a :class:`CheckFailure` carrying the last exchange as evidence."""
+        """Raise a :class:`CheckFailure` carrying the last exchange as evidence (and, when
+        given, what it observed, so the same cause seen elsewhere is one fault)."""
         raise CheckFailure(
-            title, received=received, documented=documented, hint=hint, exchange=self.last
+            title,
+            received=received,
+            documented=documented,
+            hint=hint,
+            exchange=self.last,
+            observed=observed or None,
         )
 
     def json_of(self, response: httpx.Response) -> Any:

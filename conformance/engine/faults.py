@@ -2,8 +2,12 @@
 
 A 5xx is a server failure under every reading (RFC 9110 §15.6), so every request the
 protocol checks send is judged for it, once per distinct (method, path), with the first
-request that drew it as evidence. Results that share a cause (the same 5xx request, or a
-chain of checks blocked by one failing check) are one fault; reports count faults.
+request that drew it as evidence.
+
+One fault identity, (system, operation, observed), serves the grouping, the summary line,
+baselines and SARIF: results of either stage that observed the same thing (the same 5xx
+request, the same undocumented status, the same property or claim missing) are one
+fault, and so is a chain of checks blocked by one failing check; reports count faults.
 """
 
 from __future__ import annotations
@@ -14,13 +18,16 @@ from dataclasses import dataclass, field
 from conformance.engine.context import Context
 from conformance.engine.evidence import render_exchange
 from conformance.model import CheckResult, Exchange, Level, Outcome
+from conformance.observed import server_error
 
 __all__ = [
     "SERVER_ERROR_CLAIM",
     "Fault",
+    "fault_identity",
     "fault_key",
     "fault_line",
     "group_faults",
+    "restated_as_blocked",
     "server_error_results",
 ]
 
@@ -62,6 +69,7 @@ def server_error_results(ctx: Context) -> list[CheckResult]:
                 duration=None,
                 level=Level.CONTRACT,
                 cause=key,
+                observed=server_error(key),
             )
         )
     return results
@@ -84,24 +92,60 @@ class Fault:
 
 
 def _own_key(result: CheckResult) -> str:
-    if result.cause and result.outcome is not Outcome.BLOCKED:
-        return f"{result.system}: {result.cause}"
+    """A result's own identity: what it observed, else its 5xx request, else its name."""
+    if result.observed:
+        return f"{result.system}: {result.observed}"
+    if result.cause:
+        return f"{result.system}: {server_error(result.cause)}"
     return f"{result.system}: {result.name}"
 
 
+def fault_identity(result: CheckResult, results: Iterable[CheckResult] = ()) -> str:
+    """``"user-api: POST /api/user/login: answered 5xx"``: the fault ``result`` shows; a
+    blocked result's is that of the check it waits for (looked up in ``results``)."""
+    return _identity(result, _by_name(results))
+
+
+def _by_name(results: Iterable[CheckResult]) -> dict[tuple[str, str], CheckResult]:
+    return {(r.system, r.name): r for r in results if r.outcome is not Outcome.PASSED}
+
+
+def _identity(result: CheckResult, by_name: dict[tuple[str, str], CheckResult]) -> str:
+    for _ in range(len(by_name) + 1):  # a chain of blocked checks, never a loop
+        if result.outcome is not Outcome.BLOCKED:
+            break
+        cause = by_name.get((result.system, result.cause))
+        if cause is None or cause is result:
+            return f"{result.system}: {result.cause}"
+        result = cause
+    return _own_key(result)
+
+
+def restated_as_blocked(finding: CheckResult, protocol: Iterable[CheckResult]) -> CheckResult:
+    """``finding`` (a Schemathesis result), blocked like the protocol check whose judgement
+    it only restates: none failed on what it observed, a blocked one would have judged it."""
+    if finding.outcome is not Outcome.FAILED or not finding.observed:
+        return finding
+    protocol = [r for r in protocol if r.system == finding.system]
+    if any(r.observed == finding.observed and r.outcome in _COUNTED for r in protocol):
+        return finding
+    for result in protocol:
+        if result.outcome is Outcome.BLOCKED and result.observed == finding.observed:
+            finding.outcome, finding.cause = Outcome.BLOCKED, result.cause
+            finding.message = (
+                f"blocked by {result.cause}: restates {result.name} ({finding.message})"
+            )
+            return finding
+    return finding
+
+
 def group_faults(results: Iterable[CheckResult]) -> list[Fault]:
-    """Failures and blocked checks grouped under their cause, in the order faults appear."""
+    """Failures and blocked checks grouped under their fault's identity, in order of appearance."""
     results = list(results)
-    by_name = {(r.system, r.name): r for r in results}
+    by_name = _by_name(results)
 
     def key_of(result: CheckResult) -> str:
-        seen = 0
-        while result.outcome is Outcome.BLOCKED and seen < len(results):
-            cause = by_name.get((result.system, result.cause))
-            if cause is None:
-                return f"{result.system}: {result.cause}"
-            result, seen = cause, seen + 1
-        return _own_key(result)
+        return _identity(result, by_name)
 
     faults: dict[str, Fault] = {}
     for result in results:

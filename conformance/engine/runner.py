@@ -25,7 +25,7 @@ from conformance.checks.registry import Check, checks_for
 from conformance.engine.bounded import BoundedClient, RunBudget
 from conformance.engine.context import Context, nothing_to_judge
 from conformance.engine.evidence import render_exchange
-from conformance.engine.faults import server_error_results
+from conformance.engine.faults import restated_as_blocked, server_error_results
 from conformance.engine.fuzz_stage import fuzz_stage
 from conformance.engine.gate import make_safe
 from conformance.engine.masking import Masker, secret_values
@@ -46,6 +46,7 @@ from conformance.model import (
     Stopped,
     outcome_for,
 )
+from conformance.observed import server_error
 from conformance.profiles import Profile, load_checks
 from conformance.textsafe import visible
 
@@ -77,7 +78,7 @@ def run_check(chk: Check, ctx: Context) -> CheckResult:
     ctx.answers = []
     ctx.check_name = chk.name
     started = time.perf_counter()
-    message, details, cause = "", "", ""
+    message, details, cause, observed = "", "", "", ""
     reproduce, request = "", None
     try:
         chk.func(ctx)
@@ -90,13 +91,15 @@ def run_check(chk: Check, ctx: Context) -> CheckResult:
     except CheckFailure as failure:
         outcome, message = outcome_for(chk.level), failure.title
         details = _failure_details(failure, masked=not ctx.show_secrets)
+        observed = failure.observed or ""
         if failure.exchange is not None and (failure.exchange.status or 0) >= 500:
             cause = failure.exchange.key()  # the same fault as the 5xx it shows
+            observed = server_error(cause)
         # fix loop: the curl lines that show it, and the request for its fingerprint.
         reproduce = reproducer(failure.exchange, ctx.history, ctx.system, ctx.credentials)
         request = failing_request(failure.exchange)
     except CheckBlocked as blocked:
-        outcome, cause = Outcome.BLOCKED, blocked.cause
+        outcome, cause, observed = Outcome.BLOCKED, blocked.cause, blocked.observed
         message = f"blocked by {blocked.cause}: {blocked.reason}"
     except CheckNotApplicable as not_applicable:
         outcome, message = Outcome.NOT_APPLICABLE, not_applicable.reason
@@ -116,6 +119,7 @@ def run_check(chk: Check, ctx: Context) -> CheckResult:
         duration=time.perf_counter() - started,
         level=chk.level,
         cause=cause,
+        observed=observed,
         reproduce=reproduce,
         request=request,
     )
@@ -210,7 +214,7 @@ def run_system(
                 max_response_bytes=settings.max_response_bytes,
                 progress=progress,
             ):
-                record(result)
+                record(restated_as_blocked(result, results))
     except RunStopped as stop:
         for result in stop.results:
             record(result)

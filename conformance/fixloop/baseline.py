@@ -1,9 +1,11 @@
 """Fault fingerprints, and marking a run's results new, fixed or unchanged against another.
 
-A fault is matched by (system, check, cause), never by message text: messages carry
-timestamps, token claims and counts that change from run to run. The cause is the
-result's own ``cause`` key when it has one; otherwise the failing request (method and
-path) and the status it drew. Both sides are report.json documents.
+A finding is matched by (system, check, fault), never by message text: messages carry
+timestamps, token claims and counts that change from run to run. The fault is the one
+identity the run's grouping and summary use, (system, operation, observed), recorded as
+each result's ``fault``; a report written before it had one falls back to the result's
+``cause`` key, else the failing request (method and path) and the status it drew. Both
+sides are report.json documents.
 """
 
 from __future__ import annotations
@@ -45,7 +47,10 @@ def load_report(directory: str | Path, option: str) -> dict[str, Any]:
 
 
 def cause_of(result: dict[str, Any]) -> str:
-    """What the fault is about, stable across runs: a ``cause`` key, else request and status."""
+    """What the fault is about, stable across runs: its identity, else a ``cause`` key, else
+    request and status (reports written before fault identities)."""
+    if result.get("fault"):
+        return str(result["fault"])
     if result.get("cause"):
         return str(result["cause"])
     request = result.get("request") or {}
@@ -67,15 +72,13 @@ def _flagged(document: dict[str, Any]) -> list[dict[str, Any]]:
 def compare(current: dict[str, Any], baseline: dict[str, Any], source: str) -> dict[str, Any]:
     """The ``baseline`` block: every current result marked, and the faults fixed since.
 
-    A result of an old report that recorded no request (written before fingerprints had
-    a cause) matches by system and check alone.
+    A result of an old report that recorded no fault identity (written before there was
+    one) matches by system and check alone: its fingerprint was made of other parts.
     """
     old = _flagged(baseline)
     old_prints = {fingerprint(r) for r in old}
     old_checks = {(r.get("system"), r.get("name")) for r in old}
-    loose = {
-        (r.get("system"), r.get("name")) for r in old if "request" not in r and "cause" not in r
-    }
+    loose = {(r.get("system"), r.get("name")) for r in old if "fault" not in r}
     marks: dict[str, str] = {}
     new, unchanged = [], []
     current_prints = set()

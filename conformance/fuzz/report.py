@@ -12,9 +12,10 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from conformance.fuzz.identity import answer_hint, finding_observed
 from conformance.model import CheckResult, Level, Outcome, Stopped, outcome_for
 
 __all__ = ["CHECK_SUMMARIES", "RUN_SUMMARY", "FuzzRun", "fold_events", "read_events", "run_result"]
@@ -75,6 +76,24 @@ class _Failure:
     phase: str
     evidence: str
     count: int = 1
+    sent: str | None = None  # "TRACE /path": the request sent, when it is not the operation's
+    status: int | None = None  # the answer's status, when there was one
+
+    @property
+    def where(self) -> str:
+        return f"{self.sent} (operation {self.operation})" if self.sent else self.operation
+
+    def observed(self, check: str, spec: dict[str, Any]) -> str:
+        """What this failure observed, in the protocol checks' words (its fault's identity)."""
+        return finding_observed(
+            check,
+            self.operation,
+            sent=self.sent,
+            title=self.title,
+            message=self.message,
+            status=self.status,
+            spec=spec,
+        )
 
 
 @dataclass
@@ -113,8 +132,6 @@ class FuzzRun:
         if payload.get("status") == "skip" and payload.get("skip_reason"):
             self.skip_reasons.setdefault(phase, set()).add(payload["skip_reason"])
         recorder = payload.get("recorder") or {}
-        cases = recorder.get("cases") or {}
-        interactions = recorder.get("interactions") or {}
         for case_id, checks in (recorder.get("checks") or {}).items():
             for entry in checks:
                 check = entry.get("name", "?")
@@ -122,24 +139,37 @@ class FuzzRun:
                 if entry.get("status") != "failure":
                     continue
                 info = (entry.get("failure_info") or {}).get("failure") or {}
-                operation = info.get("operation") or recorder.get("label", "?")
-                sent = _sent(case_id, cases, interactions)
-                if sent and sent != operation:  # e.g. TRACE sent to the POST operation's path
-                    operation = f"{sent} (operation {operation})"
-                title = info.get("title") or check
-                message = (info.get("message") or "").strip()
-                key = (operation, title, message)
-                seen = self.failures.setdefault(check, {})
-                if key in seen:
-                    seen[key].count += 1
-                    continue
-                seen[key] = _Failure(
-                    operation=operation,
-                    title=title,
-                    message=message,
-                    phase=phase,
-                    evidence=_evidence(case_id, cases, interactions),
-                )
+                self._add_failure(check, case_id, info, phase, recorder)
+
+    def _add_failure(
+        self, check: str, case_id: str, info: dict[str, Any], phase: str, recorder: dict[str, Any]
+    ) -> None:
+        cases = recorder.get("cases") or {}
+        interactions = recorder.get("interactions") or {}
+        operation = info.get("operation") or recorder.get("label", "?")
+        sent = _sent(case_id, cases, interactions)
+        sent = sent if sent and sent != operation else None  # e.g. TRACE to a POST path
+        title = info.get("title") or check
+        message = (info.get("message") or "").strip()
+        key = (f"{sent} (operation {operation})" if sent else operation, title, message)
+        seen = self.failures.setdefault(check, {})
+        if key in seen:
+            seen[key].count += 1
+            return
+        response = (interactions.get(case_id) or {}).get("response") or {}
+        status = response.get("status_code")
+        if check == "positive_data_acceptance":
+            body = _body_text(response.get("content")) if "content" in response else ""
+            message = answer_hint(message, status, body)
+        seen[key] = _Failure(
+            operation=operation,
+            title=title,
+            message=message,
+            phase=phase,
+            evidence=_evidence(case_id, cases, interactions),
+            sent=sent,
+            status=status if isinstance(status, int) else None,
+        )
 
     def _reproduce(self, command: str | None) -> str | None:
         """The full command that repeats this run, when both it and the seed are known."""
@@ -158,8 +188,10 @@ class FuzzRun:
         levels: dict[str, str] | None = None,
         not_applicable: dict[str, str] | None = None,
         command: str | None = None,
+        spec: dict[str, Any] | None = None,
     ) -> list[CheckResult]:
-        """One result per check that ran or was switched off, then phases and run errors.
+        """One result per check that ran or was switched off (a failing one: per fault it
+        observed, named by ``spec``'s operations and schemas), then phases and run errors.
 
         Schemathesis applies its checks together to each response, so a check has no time
         of its own: the run's time is given once, on ``schemathesis.run``.
@@ -185,15 +217,10 @@ class FuzzRun:
                 level=level,
             )
             if failures:
-                total = sum(f.count for f in failures)
-                result.message = (
-                    f"{failures[0].title}: {len(failures)} distinct failure(s) "
-                    f"in {total} request(s)"
-                )
-                result.details = _mask(
-                    _render_failures(failures, seed_line, self._reproduce(command)), mask
-                )
-            elif name in idle:
+                footer = self._reproduce(command) or f"Reproduce the run with the same {seed_line}."
+                results.extend(_by_fault(result, failures, footer, mask, spec or {}))
+                continue
+            if name in idle:
                 # Applied to every response, but the spec gives it nothing to look at.
                 result.outcome = Outcome.NOT_APPLICABLE
                 result.message = idle[name]
@@ -268,6 +295,29 @@ class FuzzRun:
             details=_mask("\n\n".join(dict.fromkeys(problems)), mask),
             duration=duration,
         )
+
+
+def _by_fault(
+    check: CheckResult, failures: list[_Failure], footer: str, mask: tuple[str, ...], spec: Any
+) -> list[CheckResult]:
+    """One failed result of ``check`` per fault its failures observed, so each joins its
+    protocol twin (or stands alone, as (check, operation, cause))."""
+    name = check.name.removeprefix("schemathesis.")
+    groups: dict[str, list[_Failure]] = {}
+    for failure in failures:
+        groups.setdefault(failure.observed(name, spec), []).append(failure)
+    results = []
+    for observed, group in groups.items():
+        total = sum(f.count for f in group)
+        operations = ", ".join(dict.fromkeys(f.where for f in group))
+        message = f"{group[0].title} on {operations}: {len(group)} distinct failure(s) in "
+        details = _mask(_render_failures(group, footer), mask)
+        results.append(
+            replace(
+                check, message=f"{message}{total} request(s)", details=details, observed=observed
+            )
+        )
+    return results
 
 
 def run_result(
@@ -394,18 +444,18 @@ def _request_lines(case: dict[str, Any], interaction: dict[str, Any] | None) -> 
     return lines
 
 
-def _render_failures(failures: list[_Failure], seed_line: str, reproduce: str | None = None) -> str:
+def _render_failures(failures: list[_Failure], footer: str) -> str:
     blocks = []
     for number, failure in enumerate(failures[:MAX_FAILURES_SHOWN], start=1):
         times = f" (seen {failure.count}x)" if failure.count > 1 else ""
         blocks.append(
-            f"{number}. {failure.title}{times}: {failure.operation}, {failure.phase} phase\n"
+            f"{number}. {failure.title}{times}: {failure.where}, {failure.phase} phase\n"
             f"{failure.message}\n{failure.evidence}"
         )
     hidden = len(failures) - MAX_FAILURES_SHOWN
     if hidden > 0:
         blocks.append(f"... and {hidden} more distinct failure(s)")
-    blocks.append(reproduce or f"Reproduce the run with the same {seed_line}.")
+    blocks.append(footer)
     return "\n\n".join(blocks)
 
 

@@ -177,6 +177,7 @@ def run_schemathesis(
         levels=plan.levels,
         not_applicable=not_applicable(contract, plan.config),
         command=reproduce,
+        spec=spec,
     )
     for result in results:
         if result.outcome in (Outcome.FAILED, Outcome.WARNED) and result.name != "schemathesis.run":

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from conformance.engine.faults import fault_line, group_faults
+from conformance.engine.faults import fault_identity, fault_line, group_faults
 from conformance.errors import UsageError
 from conformance.fixloop.document import add_fixloop
 from conformance.fixloop.markdown import fixloop_markdown, reproduce_markdown
@@ -24,6 +24,20 @@ def tool_version() -> str:
         return metadata.version("authconform")
     except metadata.PackageNotFoundError:
         return "0+unknown"
+
+
+# Results that show a fault: the ones a baseline remembers, and blocked ones under their cause.
+_FAULTY = (Outcome.FAILED, Outcome.WARNED, Outcome.ERROR, Outcome.BLOCKED)
+
+
+def _faults_markdown(run: RunResult) -> list[str]:
+    """Each fault, then every result it explains (both stages), as the terminal lists them."""
+    faults = group_faults(run.results)
+    lines = ["", "## Faults", ""] if faults else []
+    for number, fault in enumerate(faults, start=1):
+        lines.append(f"{number}. {_cell(fault.key)}")
+        lines += [f"    - {r.outcome.value} `{r.name}`: {_cell(r.message)}" for r in fault.results]
+    return lines
 
 
 def report_json(run: RunResult) -> dict[str, Any]:
@@ -54,6 +68,9 @@ def report_json(run: RunResult) -> dict[str, Any]:
                 "details": r.details,
                 "duration": None if r.duration is None else round(r.duration, 4),
                 "cause": r.cause,  # blocked: the failing check; a 5xx: "METHOD /path"
+                "observed": r.observed,  # what the failure saw, in conformance.observed's words
+                # The fault it shows, (system, operation, observed): baselines and SARIF key on it.
+                "fault": fault_identity(r, run.results) if r.outcome in _FAULTY else "",
                 "reproduce": r.reproduce,  # fix loop: curl lines, secrets as $VARIABLES
                 "request": r.request,  # fix loop: the failing request, for fingerprints
             }
@@ -61,7 +78,8 @@ def report_json(run: RunResult) -> dict[str, Any]:
         ],
         "faults": [
             {
-                "cause": f.key,
+                "fault": f.key,
+                "cause": f.key,  # the same, under its first name
                 "failed": [r.name for r in f.failures],
                 "blocked": [r.name for r in f.blocked],
             }
@@ -157,6 +175,7 @@ def _markdown(run: RunResult) -> str:
                 f"| {icon[r.outcome.value]} | {r.level.value} | {r.group} | `{r.name}` "
                 f"| {_cell(r.summary)} | {took} | {_cell(r.message)} |"
             )
+    lines += _faults_markdown(run)
     flagged = run.flagged()
     if flagged:
         lines += ["", "## Failures and advisories", ""]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from conformance.fixloop.baseline import fingerprint
+from conformance.fixloop.baseline import cause_of, fingerprint
 
 __all__ = ["SARIF_SCHEMA", "SARIF_VERSION", "sarif_document"]
 
@@ -99,7 +99,12 @@ def sarif_document(document: dict[str, Any]) -> dict[str, Any]:
             "message": {"text": _message(result)},
             "locations": [_location(document.get("target", ""), result)],
             "partialFingerprints": {FINGERPRINT_KEY: fingerprint(result)},
-            "properties": {"outcome": result["outcome"], "level": result["level"]},
+            "properties": {
+                "outcome": result["outcome"],
+                "level": result["level"],
+                # The fault it shows, as the report groups and counts them.
+                "fault": cause_of(result),
+            },
         }
         if result.get("baseline"):
             entry["baselineState"] = {"new": "new", "unchanged": "unchanged"}.get(

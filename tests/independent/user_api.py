@@ -52,6 +52,12 @@ FLAGS = {
     "signup_answers_201": "signup answers 201 Created (same body)",
     "omits_user_name": "signup and login answers leave userName out (the token keeps it)",
     "signup_closed": "signup refuses everyone with 403 (accounts are made elsewhere)",
+    "tokens_omit_user_name": "neither token carries a userName claim",
+    "server_error_on_unknown_email": "login with an unknown email answers 500 (null account)",
+    "server_error_on_bad_json": "a body that is not JSON answers 500 on both paths",
+    # A correct reading: one function makes both tokens, with only the documented claims
+    # and no optional typ header.
+    "one_token_function": "both tokens come from one function: five claims, no typ header",
 }
 # flag -> the check that must fail on a server with that one fault. The first four are the
 # bugs the suite let through; their checks are named as the issue asks for them.
@@ -145,6 +151,8 @@ class _Accounts:
         if login and "login_token_names_other_user" in self.flags:
             other = USERS[1] if account["email"] == USERS[0]["email"] else USERS[0]
             named = self.find(other["email"])[0]
+        if "one_token_function" in self.flags:
+            return self._plain_answer(account)
         now = int(time.time())
         claims = {
             "userId": named["id"],
@@ -153,6 +161,8 @@ class _Accounts:
             "iat": now,
             "exp": now + lifetime,
         }
+        if "tokens_omit_user_name" in self.flags:
+            del claims["userName"]
         user_name = account["name"]
         if login and "login_user_name_is_email" in self.flags:
             user_name = account["email"]
@@ -166,14 +176,31 @@ class _Accounts:
             del answer["userName"]
         return answer
 
+    def _plain_answer(self, account: dict[str, str]) -> dict[str, str]:
+        """Signup and login alike: the seed's five claims, and no typ in the header."""
+        now = int(time.time())
+        claims = {"userId": account["id"], "userName": account["name"], "email": account["email"]}
+        claims |= {"iat": now, "exp": now + TOKEN_SECONDS}
+        token = jwt.encode(claims, self.secret, algorithm="HS256", headers={"typ": None})
+        return {**_user_fields(account), "token": token}
+
+
+def _user_fields(account: dict[str, str]) -> dict[str, str]:
+    return {"userId": account["id"], "email": account["email"], "userName": account["name"]}
+
 
 def _fields(
-    request: Request, names: tuple[str, ...], optional: tuple[str, ...] = ()
+    request: Request,
+    names: tuple[str, ...],
+    optional: tuple[str, ...] = (),
+    flags: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, Any] | None, Reply | None]:
     """(values, None) or (None, the refusal): 400 for an unreadable body, 422 for bad fields."""
     try:
         body = request.json()
     except (ValueError, UnicodeDecodeError):
+        if "server_error_on_bad_json" in flags:  # the parser's error reaches the last handler
+            return None, _error(500, "Internal Server Error")
         return None, _error(400, "Unexpected token in JSON body")
     if not isinstance(body, dict):
         return None, _error(400, "The body must be a JSON object")
@@ -203,7 +230,7 @@ def _handlers(accounts: _Accounts) -> dict[tuple[str, str], Callable[[Request], 
         if "signup_closed" in accounts.flags:
             return _error(403, "Signup is closed")
         optional = ("name",) if "signup_name_optional" in accounts.flags else ()
-        body, refusal = _fields(request, ("name", "email", "password"), optional)
+        body, refusal = _fields(request, ("name", "email", "password"), optional, accounts.flags)
         if refusal:
             return refusal
         name = body.get("name") or body["email"].split("@")[0]
@@ -214,10 +241,12 @@ def _handlers(accounts: _Accounts) -> dict[tuple[str, str], Callable[[Request], 
         return Reply(created, accounts.answer(account, login=False))
 
     def login(request: Request) -> Reply:
-        body, refusal = _fields(request, ("email", "password"))
+        body, refusal = _fields(request, ("email", "password"), flags=accounts.flags)
         if refusal:
             return refusal
         found = accounts.find(body["email"])
+        if found is None and "server_error_on_unknown_email" in accounts.flags:
+            return _error(500, "Cannot read properties of null (reading 'password')")
         if found is None:
             return _error(401, "Invalid credentials")
         account, stored = found
