@@ -9,7 +9,13 @@ PROFILE = Profile(
     title="User API (signup and login)",
     spec_file="user-api.openapi.yaml",
     credentials_key="user-api",
-    check_modules=("conformance.checks.user_api",),
+    check_modules=(
+        "conformance.checks.user_api.round_trip",
+        "conformance.checks.user_api.refusals",
+        "conformance.checks.user_api.schema",
+        "conformance.checks.user_api.login",
+        "conformance.checks.user_api.validation",
+    ),
     schemathesis={
         # Seed 003 documents only the 200 answers and types every field as a plain string:
         # a server may refuse a schema-valid body for any rule of its own (a length limit,
