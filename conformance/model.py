@@ -194,6 +194,8 @@ class CheckResult:
     request: dict[str, Any] | None = None
     # Set when time ran out around this check; its message says so in words for people.
     stopped: Stopped | None = None
+    # What the claim enforces (a seed page, an RFC section, an ASVS id); see checks.registry.
+    source: str = ""
 
 
 # What a run reports as it goes: a note (a system's heading, the fingerprint's verdict,

@@ -47,6 +47,10 @@ class Check:
     group: str
     func: CheckFunc = field(repr=False)
     level: Level = Level.CONTRACT
+    # What the claim enforces, named so a reader can look it up: a seed page and line
+    # ("seed 003: login answers 200"), an RFC section ("RFC 9110 §15.5.6"), an OWASP ASVS
+    # 5.0 id ("ASVS 5.0 V6.3.1"). Reports, SARIF rules and the site's catalogue show it.
+    source: str = ""
 
     @property
     def summary(self) -> str:
@@ -60,9 +64,14 @@ _REGISTRY: dict[str, dict[str, Check]] = {}
 
 
 def check(
-    system: str, *, group: str = "protocol", level: Level | str = Level.CONTRACT
+    system: str,
+    *,
+    group: str = "protocol",
+    level: Level | str = Level.CONTRACT,
+    source: str = "",
 ) -> Callable[[CheckFunc], CheckFunc]:
-    """Register ``func`` as a check of ``system`` at ``level``; a name already taken is refused."""
+    """Register ``func`` as a check of ``system`` at ``level``, citing ``source``; a name
+    already taken is refused."""
     level = Level(level)
 
     def register(func: CheckFunc) -> CheckFunc:
@@ -70,7 +79,9 @@ def check(
         name = func.__name__
         if name in checks:
             raise ValueError(f"check {name!r} is already registered for system {system!r}")
-        checks[name] = Check(name=name, system=system, group=group, func=func, level=level)
+        checks[name] = Check(
+            name=name, system=system, group=group, func=func, level=level, source=source
+        )
         return func
 
     return register

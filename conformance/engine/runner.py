@@ -118,6 +118,7 @@ def run_check(chk: Check, ctx: Context) -> CheckResult:
         details=details,
         duration=time.perf_counter() - started,
         level=chk.level,
+        source=chk.source,
         cause=cause,
         observed=observed,
         reproduce=reproduce,
@@ -249,6 +250,7 @@ def _not_run(
                         message=f"did not run: {why}",
                         duration=None,
                         level=chk.level,
+                        source=chk.source,
                         stopped=Stopped.NOT_RUN,
                     )
                 )

@@ -64,6 +64,7 @@ def report_json(run: RunResult) -> dict[str, Any]:
                 "summary": r.summary,
                 "outcome": r.outcome.value,
                 "level": r.level.value,
+                "source": r.source,  # what the claim enforces: seed page, RFC section, ASVS id
                 "message": r.message,
                 "details": r.details,
                 "duration": None if r.duration is None else round(r.duration, 4),
