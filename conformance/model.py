@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BAD_OUTCOMES",
+    "NOT_IMPLEMENTED",
+    "NO_CONTENT_METHODS",
     "CheckBlocked",
     "CheckFailure",
     "CheckNotApplicable",
@@ -39,7 +41,20 @@ __all__ = [
     "ServerError",
     "Stopped",
     "outcome_for",
+    "unimplemented_method",
 ]
+
+# RFC 9110 §9.3.8: a client MUST NOT send content with TRACE; content on GET, HEAD and
+# DELETE has no defined meaning (§9.3.1, §9.3.2, §9.3.5). The suite sends none with them.
+NO_CONTENT_METHODS = frozenset({"GET", "HEAD", "DELETE", "TRACE"})
+# RFC 9110 §15.6.2: the answer for a method the server does not implement (not a failure).
+NOT_IMPLEMENTED = 501
+
+
+def unimplemented_method(status: int, documented: bool) -> bool:
+    """A 501 for a method the documents do not give the path: the server said it lacks the
+    method, as RFC 9110 §15.6.2 asks, so it is no 5xx fault (a 500 for it still is)."""
+    return status == NOT_IMPLEMENTED and not documented
 
 
 class Level(StrEnum):

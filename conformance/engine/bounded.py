@@ -29,6 +29,7 @@ import httpx
 
 from conformance.engine.limits import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RUN_SECONDS
 from conformance.errors import RunStopped
+from conformance.model import NO_CONTENT_METHODS
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
@@ -252,7 +253,12 @@ class BoundedClient:
         headers: dict[str, str] | None = None,
         read_body: bool = True,
     ) -> BoundedResponse:
-        """Send one request and read its answer within the deadline and the byte cap."""
+        """Send one request and read its answer within the deadline and the byte cap.
+
+        Content with a method in NO_CONTENT_METHODS is a bug of the suite (RFC 9110 §9.3.8).
+        """
+        if method.upper() in NO_CONTENT_METHODS and (json is not None or content):
+            raise ValueError(f"{method} carries no content (RFC 9110 §9.3): {url}")
         limit = self.timeout
         if self.budget is not None:
             self.budget.stop_if_spent()

@@ -16,7 +16,13 @@ from conformance.engine.evidence import clip
 from conformance.engine.invent import SHARED_SCOPE, Inventor, new_run_tag, new_seed
 from conformance.engine.masking import token_values
 from conformance.engine.settings import Settings
-from conformance.model import CheckBlocked, CheckFailure, Exchange, ServerError
+from conformance.model import (
+    CheckBlocked,
+    CheckFailure,
+    Exchange,
+    ServerError,
+    unimplemented_method,
+)
 
 # Exchange stays importable from here for the check modules that import it with Context.
 __all__ = ["EXCHANGE_OBSERVERS", "Context", "Exchange", "nothing_to_judge"]
@@ -121,9 +127,16 @@ class Context:
         self.answers.append(_answer_kind(response))
         if self.learn is not None:
             self.learn(token_values(dict(response.headers), _json_or_none(response)))
-        if response.status_code >= 500:
-            self._server_error(method, path, response.status_code)
+        status = response.status_code
+        if status >= 500 and not unimplemented_method(status, self.documents(method, path)):
+            self._server_error(method, path, status)
         return response
+
+    def documents(self, method: str, path: str) -> bool:
+        """Whether the spec gives ``path`` the operation ``method`` (a 501 for one it does
+        not is the server saying it lacks the method, RFC 9110 §15.6.2)."""
+        item = (self.spec.get("paths") or {}).get(path.split("?", 1)[0])
+        return isinstance(item, dict) and isinstance(item.get(method.lower()), dict)
 
     def _server_error(self, method: str, path: str, status: int) -> None:
         key = self.last.key()

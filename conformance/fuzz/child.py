@@ -9,7 +9,8 @@ bodies kept over the whole run are bounded in total. An operating-system limit o
 child's address space is the last guard, should anything else grow without bound.
 
 Settings come from the environment the parent sets (names below); without them the
-child runs Schemathesis unbounded, exactly as ``python -m schemathesis.cli`` would.
+child runs Schemathesis unbounded, as ``python -m schemathesis.cli`` would, except that
+TRACE, GET, HEAD and DELETE requests always go without content (RFC 9110 §9.3).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import resource
 import runpy
 import sys
 from typing import Any
+
+from conformance.model import NO_CONTENT_METHODS
 
 __all__ = ["BREACH_FILE", "MAX_BREACHES", "MAX_BYTES", "MEMORY_BYTES", "main"]
 
@@ -81,10 +84,30 @@ def _cap_bodies(max_bytes: int, breach_file: str | None) -> None:
     requests.Session.send = capped  # type: ignore[method-assign]
 
 
+def _send_no_content() -> None:
+    """No content on TRACE, GET, HEAD or DELETE (RFC 9110 §9.3.8 for TRACE: a client MUST
+    NOT send any): the coverage phase sends its undeclared-method probes with the
+    operation's body. The request is changed before it leaves, so the record shows it sent.
+    """
+    import requests
+
+    original = requests.Session.send
+
+    def without_content(self: requests.Session, request: Any, **kwargs: Any) -> Any:
+        if str(request.method).upper() in NO_CONTENT_METHODS and request.body is not None:
+            request.body = None
+            for name in ("Content-Length", "Content-Type", "Transfer-Encoding"):
+                request.headers.pop(name, None)
+        return original(self, request, **kwargs)
+
+    requests.Session.send = without_content  # type: ignore[method-assign]
+
+
 def main() -> None:
     memory = os.environ.get(MEMORY_BYTES)
     if memory:
         _limit_memory(int(memory))
+    _send_no_content()
     max_bytes = os.environ.get(MAX_BYTES)
     if max_bytes:
         _cap_bodies(int(max_bytes), os.environ.get(BREACH_FILE))

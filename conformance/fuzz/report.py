@@ -16,7 +16,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from conformance.fuzz.identity import answer_hint, finding_observed
-from conformance.model import CheckResult, Level, Outcome, Stopped, outcome_for
+from conformance.model import (
+    CheckResult,
+    Level,
+    Outcome,
+    Stopped,
+    outcome_for,
+    unimplemented_method,
+)
 
 __all__ = ["CHECK_SUMMARIES", "RUN_SUMMARY", "FuzzRun", "fold_events", "read_events", "run_result"]
 
@@ -48,6 +55,10 @@ PHASE_SUMMARIES = {
     "fuzzing": "Schemathesis sends randomly generated valid and invalid requests.",
     "stateful": "Schemathesis follows the spec's links (login -> refresh -> logout).",
 }
+# Checks a 501 for an undeclared method satisfies: the server says it lacks the method
+# (RFC 9110 §15.6.2), which is neither a server failure nor a wrong answer to the probe.
+METHOD_PROBE_CHECKS = frozenset({"not_a_server_error", "unsupported_method"})
+METHOD_PROBE = "unspecified_http_method"  # the coverage scenario that sends undeclared methods
 # Errors of the run that mean the target did not answer, which is its fault, not ours.
 TARGET_ERROR_MARKERS = ("timeout", "timed out", "connection", "remotedisconnected", "reset by peer")
 
@@ -138,6 +149,11 @@ class FuzzRun:
                 self.checks_seen[check] = self.checks_seen.get(check, 0) + 1
                 if entry.get("status") != "failure":
                     continue
+                if check in METHOD_PROBE_CHECKS and _not_implemented(
+                    (recorder.get("cases") or {}).get(case_id),
+                    (recorder.get("interactions") or {}).get(case_id),
+                ):
+                    continue  # held: 501 is the answer RFC 9110 gives for this probe
                 info = (entry.get("failure_info") or {}).get("failure") or {}
                 self._add_failure(check, case_id, info, phase, recorder)
 
@@ -401,6 +417,16 @@ def _evidence(case_id: str, cases: dict[str, Any], interactions: dict[str, Any])
     return "\n".join(lines) if lines else f"case {case_id} (not recorded)"
 
 
+def _not_implemented(case: dict[str, Any] | None, interaction: dict[str, Any] | None) -> bool:
+    """A coverage probe with a method the spec does not give the path, answered 501."""
+    meta = ((case or {}).get("value") or {}).get("meta") or {}
+    scenario = ((meta.get("phase") or {}).get("data") or {}).get("scenario")
+    status = ((interaction or {}).get("response") or {}).get("status_code")
+    if scenario != METHOD_PROBE or not isinstance(status, int):
+        return False
+    return unimplemented_method(status, documented=False)
+
+
 def _sent(case_id: str, cases: dict[str, Any], interactions: dict[str, Any]) -> str | None:
     """``"TRACE /auth/token"``: the method and path of the request actually sent."""
     case = (cases.get(case_id) or {}).get("value") or {}
@@ -428,10 +454,13 @@ def _request_lines(case: dict[str, Any], interaction: dict[str, Any] | None) -> 
     for name, value in headers.items():
         value = ", ".join(value) if isinstance(value, list) else value
         lines.append(f"> {name}: {value}")
+    # The planned body is shown only if one went out (none goes with TRACE, see child.py);
+    # the record of a request sent without content has no body.
+    sent_body = "body" in case and (not request or request.get("body") is not None)
     has_type = any(name.lower() == "content-type" for name in headers)
-    if case.get("media_type") and case.get("body") is not None and not has_type:
+    if case.get("media_type") and case.get("body") is not None and sent_body and not has_type:
         lines.append(f"> Content-Type: {case['media_type']}")
-    if "body" in case:
+    if sent_body:
         lines.append(f"> {_clip(_body_text(case['body']))}")
     response = (interaction or {}).get("response")
     if response:

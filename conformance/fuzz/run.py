@@ -81,7 +81,7 @@ from conformance.model import CheckResult, Level, Outcome, Stopped
 from conformance.openapi.files import load_spec
 from conformance.openapi.view import Addition, additions, contract_view
 
-__all__ = ["past_memory_limit", "run_schemathesis"]
+__all__ = ["past_memory_limit", "phase_note", "run_schemathesis"]
 
 # Whole-run ceiling; a run that needs longer is stuck, not thorough.
 DEFAULT_RUN_TIMEOUT = 300.0
@@ -260,7 +260,7 @@ def _follow(
                 if name == "PhaseFinished":
                     phase = payload.get("phase") or {}
                     if phase.get("name") in ("examples", "coverage", "fuzzing", "stateful"):
-                        say(f"schemathesis: {system}: {phase['name']} {payload.get('status')}")
+                        say(phase_note(system, phase["name"], payload.get("status")))
         if finished:
             if pending.strip():
                 for name, payload in read_events([pending]):
@@ -273,6 +273,21 @@ def _follow(
             continue
         with contextlib.suppress(subprocess.TimeoutExpired):
             child.wait(timeout=POLL_INTERVAL)
+
+
+# A phase's own status is no verdict: "failure" means some check did not hold, an advisory
+# one included; each check's verdict comes later, at its level.
+_PHASE_ENDS = {
+    "success": "done",
+    "failure": "done",
+    "skip": "skipped",
+    "error": "stopped on an error",
+}
+
+
+def phase_note(system: str, phase: str, status: str | None) -> str:
+    """The progress line for a finished phase, in the suite's words, not Schemathesis's."""
+    return f"schemathesis: {system}: {phase} phase {_PHASE_ENDS.get(str(status), str(status))}"
 
 
 def _unserved_additions(

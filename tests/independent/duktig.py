@@ -3,7 +3,8 @@
 Readings taken where the seed is silent or points elsewhere: ``lastLogin`` is the time of
 the user's previous sign-in, so null on the first; a body that is not JSON gets 400
 ``["Required valid json string"]`` (Duktig's general error page); undeclared methods and
-paths get 404 ``{"status": "error", "message": "Resource not found"}``; a missing or wrong
+paths get 404 ``{"status": "error", "message": "Resource not found"}`` (with ``only_post``,
+any method but POST gets http.server's own 501, as PHP's server does); a missing or wrong
 ``X-Auth-Key`` gets 403; tokens live 8 hours and 7 days, not the example's 1 and 30 days.
 What the seed fixes is kept word for word: the 422 map, the 401 and 403 bodies, the 200
 body and the HS256 tokens with ``cty: JWT`` and their claims.
@@ -73,6 +74,10 @@ FLAGS = {
     "expires_in_is_lifetime": "expires_in is the lifetime in seconds, not the Unix time",
     # Off in one place, the way a real server of seed 004's family might be.
     "omits_last_login": "the sign-in answer leaves lastLogin out",
+    # Another correct reading, not a fault: a server that implements POST alone, like PHP's
+    # built-in server, answers every other method 501 (RFC 9110 §15.6.2).
+    "only_post": "only POST is implemented: other methods get http.server's own 501",
+    "query_crashes": "with only_post: QUERY, a method it does not implement, answers 500",
 }
 # flag -> the check that must fail on a server with that one fault; the first is a bug the
 # suite let through, its check named as the issue asks for it.
@@ -220,4 +225,11 @@ def serve(
     if unknown:
         raise ValueError(f"unknown Duktig flags {sorted(unknown)}")
     directory = _Directory(chosen, auth_key)
-    return serve_app(App({("POST", TOKEN): _handler(directory)}, _status_error), port)
+    routes = {("POST", TOKEN): _handler(directory)}
+    methods = None
+    if "only_post" in chosen:
+        methods = frozenset({"POST"})
+    if "query_crashes" in chosen:  # the method reaches code that was never meant for it
+        methods = frozenset({"POST", "QUERY"})
+        routes[("QUERY", TOKEN)] = lambda _request: _status_error(500, "Internal Server Error")
+    return serve_app(App(routes, _status_error, methods=methods), port)

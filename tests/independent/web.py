@@ -50,6 +50,9 @@ class App:
     routes: dict[tuple[str, str], Handler]
     error: Callable[[int, str], Reply]  # (status, sentence) -> the system's own error answer
     body_limit: int = 256 * 1024
+    # The methods the server implements at all; http.server answers any other with its own
+    # 501 page, never reaching the routes. None: every method reaches them.
+    methods: frozenset[str] | None = None
 
     def __call__(self, request: Request) -> Reply:
         handler = self.routes.get((request.method, request.path))
@@ -68,8 +71,9 @@ def _handler_class(app: App) -> type[BaseHTTPRequestHandler]:
         server_version = "independent/1"
 
         def __getattr__(self, name: str) -> Any:
-            # Every method, declared or not, goes to one place: undeclared ones become 404.
-            if name.startswith("do_"):
+            # Every method the app implements goes to one place: unrouted ones become 404.
+            # Without a do_ method, http.server itself answers 501 Not Implemented.
+            if name.startswith("do_") and (app.methods is None or name[3:] in app.methods):
                 return self._dispatch
             raise AttributeError(name)
 
