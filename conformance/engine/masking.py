@@ -58,7 +58,11 @@ MIN_VALUE_LENGTH = 6
 # A run learns a few tokens per check; past this many, new ones are masked by name only.
 MAX_LEARNED = 5000
 _SCHEMES = ("bearer ", "basic ", "token ")
-_FIELD = re.compile(r'("([A-Za-z_-]+)"\s*:\s*)"((?:[^"\\]|\\.)*)"')
+# A JSON string holds no raw line break: a value is never read across one, so a line cut
+# short (no closing quote) cannot swallow the next line's key. Such a cut value runs to
+# the end of its line (_CUT_FIELD) and is masked there, closed with a quote.
+_FIELD = re.compile(r'("([A-Za-z_-]+)"\s*:\s*)"((?:[^"\\\r\n]|\\.)*)"')
+_CUT_FIELD = re.compile(r'("([A-Za-z_-]+)"\s*:\s*)"((?:[^"\\\r\n]|\\.)*)$', re.MULTILINE)
 # "Name: value" anywhere: transcripts ("> Authorization: ..."), curl lines ("-H 'X-Auth-Key:
 # ..."), Python reprs ("'authorization': '...'"). The value stops at a quote or line end.
 _HEADER = re.compile(
@@ -68,6 +72,10 @@ _HEADER = re.compile(
 # Three base64url parts, the first a JSON object ("eyJ" is base64 of '{"').
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _CLAIMS_SHOWN = 240
+# A documented shape's stand-in for a value ("<HS256 JWT>", str): never a secret, kept, so
+# a "documented:" line still says what was documented.
+_PLACEHOLDER = re.compile(r"<[\w .,:;()/-]{1,40}>|str|string|int|integer|number|bool|boolean")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _b64_json(part: str) -> Any:
@@ -78,11 +86,12 @@ def _b64_json(part: str) -> Any:
 
 
 def _pairs(value: Any) -> str:
-    """A decoded JWT part as ``k=v`` pairs, free of quotes so it sits inside any JSON string."""
+    """A decoded JWT part as ``k=v`` pairs, free of quotes, backslashes and control
+    characters, so it sits inside any JSON string and the string stays JSON."""
     if not isinstance(value, dict):
         return "(not a JSON object)"
     text = " ".join(f"{k}={v}" for k, v in value.items())
-    text = text.replace('"', "'").replace("\\", "/")
+    text = _CONTROL.sub(" ", text.replace('"', "'").replace("\\", "/"))
     return text if len(text) <= _CLAIMS_SHOWN else text[:_CLAIMS_SHOWN] + "…"
 
 
@@ -133,11 +142,13 @@ def mask_body(text: str) -> str:
         kind, value = _field_kind(match.group(2)), match.group(3)
         if kind is None or _already(value) or (kind == "token" and not value):
             return match.group(0)
+        if _PLACEHOLDER.fullmatch(value):
+            return match.group(0)
         if kind == "secret":
             return f'{match.group(1)}"{MASK}"'
         return f'{match.group(1)}"{fingerprint(value)}"'
 
-    return _FIELD.sub(replace, text)
+    return _CUT_FIELD.sub(replace, _FIELD.sub(replace, text))
 
 
 def mask_transcript(text: str) -> str:

@@ -78,6 +78,8 @@ DEFAULT_LEVELS = {
     "allow_header_conformance": "advisory",
 }
 
+# Widest line of a Schemathesis "Value:" or "Schema:" block (its default, 80, cuts tokens).
+VALUE_LINE_WIDTH = 4000
 # A generated request that takes longer than this is a hang, not a slow answer.
 DEFAULT_REQUEST_TIMEOUT = 5.0
 # Each stateful scenario is a short chain (login -> refresh -> logout is three steps).
@@ -172,7 +174,13 @@ def build_plan(
             # Shrinking re-sends many requests; the first failing example is evidence enough.
             "no-shrink": True,
         },
-        "output": {"sanitization": {"enabled": False}},
+        # Masking is ours (engine/masking.py). Lines of a failure's "Value:" block are cut
+        # at this width: a cut token line is no JSON string any more, so cut only what no
+        # real field needs (a JWT is a few hundred characters).
+        "output": {
+            "sanitization": {"enabled": False},
+            "truncation": {"max-width": VALUE_LINE_WIDTH},
+        },
         "checks": checks,
         "phases": phases,
     }
