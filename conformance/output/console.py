@@ -51,6 +51,8 @@ def format_summary(run: RunResult) -> str:
     lines = ["", f"Summary for {run.target}"]
     for system in run.systems:
         lines.append(f"  {system}: {format_counts(run.counts(system))}")
+    if len(run.systems) > 1:
+        lines.append(f"  all: {format_counts(run.counts())}")
     for number, fault in enumerate(group_faults(run.results), start=1):
         lines.append("")
         lines.append(f"FAULT {number}: {fault.key}")
@@ -85,12 +87,12 @@ def _flagged_lines(result: CheckResult) -> list[str]:
 
 
 def format_counts(c: dict[str, int]) -> str:
-    """``12 passed, 0 failed, 1 advisories, 0 errors, 3 skipped, 1 not applicable (17 checks)``."""
+    """``12 passed, 0 failed, 1 advisories, 0 errors, 3 skipped, 1 not applicable, 0 blocked
+    (17 checks)``: every count, always, so the terminal and every report say the same."""
     return (
         f"{c['passed']} passed, {c['failed']} failed, {c['warned']} advisories, "
-        f"{c['error']} errors, {c['skipped']} skipped, {c['not_applicable']} not applicable"
-        + (f", {c['blocked']} blocked" if c.get("blocked") else "")
-        + f" ({c['total']} checks)"
+        f"{c['error']} errors, {c['skipped']} skipped, {c['not_applicable']} not applicable, "
+        f"{c.get('blocked', 0)} blocked ({c['total']} checks)"
     )
 
 

@@ -1,14 +1,20 @@
 """report.summary.md: the few lines a CI job summary shows (GitHub's $GITHUB_STEP_SUMMARY).
 
-Verdict, each fault by name, coverage, and what is new against a baseline; the full
-story stays in report.md and report.html.
+Verdict, the counts and the fault line the terminal prints, each finding by name,
+coverage, and what is new against a baseline; the full story stays in report.md and
+report.html.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from conformance.output.console import format_counts
+
 __all__ = ["summary_markdown"]
+
+# The counts every output gives (report.json totals): the same words as the terminal's.
+COUNTED = ("passed", "failed", "warned", "error", "skipped", "not_applicable", "blocked", "total")
 
 # A job summary is read at a glance: past this many findings, the reports have the rest.
 MAX_LISTED = 20
@@ -27,13 +33,14 @@ def _verdict(document: dict[str, Any]) -> str:
 def summary_markdown(document: dict[str, Any]) -> str:
     """The job summary of one report.json document."""
     totals = document.get("totals") or {}
+    counts = {key: totals.get(key, 0) for key in COUNTED}
     lines = [
         f"### authconform: {_verdict(document)}",
         "",
-        f"Target `{document.get('target')}`: {totals.get('passed', 0)} passed, "
-        f"{totals.get('failed', 0)} failed, {totals.get('warned', 0)} advisories, "
-        f"{totals.get('error', 0)} errors ({totals.get('total', 0)} checks).",
+        f"Target `{document.get('target')}`: {format_counts(counts)}.",
     ]
+    if totals.get("fault_line"):
+        lines.append(f"Faults: {totals['fault_line']}.")
     flagged = [r for r in document["results"] if r["outcome"] in ("failed", "warned", "error")]
     compared = document.get("baseline") is not None
     if flagged:
