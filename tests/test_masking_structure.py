@@ -8,11 +8,13 @@ and is never masked.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import textwrap
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree as ET
 
 import jwt
 import pytest
@@ -75,12 +77,15 @@ def test_a_documented_shape_is_never_masked(shape: str) -> None:
 
 
 def _outputs(report: Path, console: str) -> dict[str, str]:
+    """Each output's text as a reader gets it (JSON and XML decoded, HTML unescaped)."""
     data = json.loads((report / "report.json").read_text("utf-8"))
-    details = "\n".join(r["details"] for r in data["results"])
+    junit = ET.parse(report / "junit.xml").getroot()
     return {
         "console": console,
         "report.md": (report / "report.md").read_text("utf-8"),
-        "report.json": details,
+        "report.json": "\n".join(r["details"] for r in data["results"]),
+        "junit.xml": "\n".join(node.text or "" for node in junit.iter("failure")),
+        "report.html": html.unescape((report / "report.html").read_text("utf-8")),
     }
 
 
@@ -98,4 +103,4 @@ def test_schemathesis_value_blocks_parse_back_in_every_output(tmp_path: Path) ->
         assert all("userId" in b for b in blocks if isinstance(b, dict) and "token" in b)
         seen[name] = len(tokens)
     assert f"documented: {DOCUMENTED}" in verdict.output
-    assert len(seen) == 3
+    assert len(seen) == 5

@@ -1,12 +1,13 @@
 """Every output of one run gives the same counts, and each says what actually happened.
 
-The terminal, report.md, report.summary.md and report.json are read back after one real
+The terminal, report.md, report.html, report.summary.md and report.json are read back after one real
 run that has failures, advisories, blocked checks and not-applicable ones; the failed,
 warned, blocked, N/A and fault counts must agree everywhere.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
@@ -65,6 +66,7 @@ def test_terminal_and_every_report_give_the_same_counts(tmp_path: Path) -> None:
         "terminal": terminal,
         "report.md": (report / "report.md").read_text("utf-8"),
         "report.summary.md": (report / "report.summary.md").read_text("utf-8"),
+        "report.html": html.unescape((report / "report.html").read_text("utf-8")),
         "report.json": f"{format_counts(totals)}\n{totals['fault_line']}",
     }
     for name, text in outputs.items():

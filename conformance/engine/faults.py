@@ -2,7 +2,9 @@
 
 A 5xx is a server failure under every reading (RFC 9110 §15.6), so every request the
 protocol checks send is judged for it, once per distinct (method, path), with the first
-request that drew it as evidence.
+request that drew it as evidence. The one exception is a 501 for a method the spec does
+not give the path: the server says it lacks the method, as §15.6.2 asks (Context leaves
+it out; a 500 for the same method still counts).
 
 One fault identity, (system, operation, observed), serves the grouping, the summary line,
 baselines and SARIF: results of either stage that observed the same thing (the same 5xx
