@@ -64,12 +64,21 @@ class Context:
     history: list[Exchange] = field(default_factory=list)
     # Told every token and signature sent or received, so evidence masks them by value.
     learn: Callable[[Iterable[str]], None] | None = None
+    # Told each password the suite invents for a throwaway account: nobody's secret, so the
+    # reproducer that signs that account up stays runnable (never learned as a secret).
+    invented: Callable[[str], None] | None = None
     # Every value a check invents comes from here, drawn from the run's seed and tag.
     invent: Inventor = field(init=False)
 
     def __post_init__(self) -> None:
         seed = self.settings.seed if self.settings.seed is not None else new_seed()
         self.invent = Inventor(seed, self.settings.run_tag or new_run_tag(), self.system)
+
+    def throwaway(self, value: str) -> str:
+        """``value``, recorded as invented for a throwaway account (see ``invented``)."""
+        if self.invented is not None:
+            self.invented(value)
+        return value
 
     def rng(self, purpose: str, *, shared: bool = False) -> random.Random:
         """A generator for one value this check invents (``shared``: one all checks use)."""

@@ -217,13 +217,16 @@ class Masker:
     """Masks known secret values (and their JSON-escaped forms) in any text, then by name.
 
     ``learned`` is filled during the run with every token and signature seen on the wire;
-    they are masked by value (as fingerprints) wherever they turn up later.
+    they are masked by value (as fingerprints) wherever they turn up later. ``invented``
+    holds what the suite made up for its own throwaway accounts (their passwords): nobody's
+    secret, never learned, so the reproducer that signs such an account up still runs.
     """
 
     def __init__(self, secrets: Iterable[str] = (), *, show: bool = False) -> None:
         self.show = show  # --show-secrets: leave every text as it is (local debugging)
         self._secrets = [s for s in secrets if len(s) >= MIN_VALUE_LENGTH]
         self.learned: set[str] = set()
+        self.invented: set[str] = set()
         self._known = -1
         self._replacement: dict[str, str] = {}
         self._by_prefix: dict[str, list[str]] = {}
@@ -232,8 +235,17 @@ class Masker:
         for value in values:
             if len(self.learned) >= MAX_LEARNED:
                 return
-            if len(value) >= MIN_VALUE_LENGTH and not _already(value):
+            if (
+                len(value) >= MIN_VALUE_LENGTH
+                and not _already(value)
+                and value not in self.invented
+            ):
                 self.learned.add(value)
+
+    def invent(self, value: str) -> None:
+        """``value`` was made up by the suite for a throwaway account: not to be learned."""
+        if len(self.invented) < MAX_LEARNED:
+            self.invented.add(value)
 
     def _index(self) -> None:
         if self._known == len(self.learned):

@@ -193,6 +193,7 @@ def run_system(
                 credentials=section,
                 settings=settings,
                 learn=masker.learn,
+                invented=masker.invent,
             )
             for chk in checks_for(profile.name):
                 if not selected(settings.only, profile.name, chk.name):  # fix loop: replay

@@ -38,12 +38,15 @@ def new_user(ctx: Context, purpose: str = "user", *, shared: bool = False) -> di
     rng = ctx.rng(purpose, shared=shared)
     label = ctx.invent.label(rng)
     level = PASSWORD_LEVELS[ctx.cache.get(_LEVEL, 0)]
-    return {"name": label, "email": f"{label}@example.com", "password": strong_password(rng, level)}
+    password = ctx.throwaway(strong_password(rng, level))
+    return {"name": label, "email": f"{label}@example.com", "password": password}
 
 
 def new_password(ctx: Context, purpose: str = "password") -> str:
     """Another password from the run's seed, as strong as the server is known to want."""
-    return strong_password(ctx.rng(purpose), PASSWORD_LEVELS[ctx.cache.get(_LEVEL, 0)])
+    return ctx.throwaway(
+        strong_password(ctx.rng(purpose), PASSWORD_LEVELS[ctx.cache.get(_LEVEL, 0)])
+    )
 
 
 def signup_control(
