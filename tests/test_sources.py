@@ -5,6 +5,10 @@ from __future__ import annotations
 import pytest
 
 from conformance.checks.registry import check, checks_for
+from conformance.errors import UsageError
+from conformance.fuzz.config import ALL_CHECKS, build_plan
+from conformance.fuzz.report import FuzzRun
+from conformance.profiles import discover_profiles
 from conformance.sources import Kind, parse_source, parse_sources
 
 WELL_FORMED = [
@@ -111,3 +115,59 @@ def test_the_registry_refuses_a_malformed_source_and_registers_nothing() -> None
     check("sources-test", source="seed 003: signup answers 200")(some_claim)
     (registered,) = checks_for("sources-test")
     assert [s.kind for s in registered.sources] == [Kind.SEED]
+
+
+@pytest.mark.parametrize("system", sorted(discover_profiles()))
+def test_every_schemathesis_check_a_profile_runs_cites_its_source(system: str) -> None:
+    plan = build_plan(discover_profiles()[system].schemathesis, max_examples=1, seed=None)
+    assert set(plan.sources) == set(ALL_CHECKS)
+    for name, text in plan.sources.items():
+        sources = parse_sources(text)
+        if plan.levels[name] == "contract":
+            assert any(s.backs_a_contract for s in sources), f"{system}: {name}: {text}"
+
+
+def test_schemathesis_sources_name_each_of_the_profiles_documents() -> None:
+    plan = build_plan(discover_profiles()["fib"].schemathesis, max_examples=1, seed=None)
+    labels = [s.label for s in parse_sources(plan.sources["status_code_conformance"])]
+    assert labels == ["seeds 000-002", "FIB docs"]
+    # The FIB profile makes ignored_auth advisory, and cites HTTP's reading for it.
+    assert parse_sources(plan.sources["ignored_auth"])[0].label == "RFC 9110 §15.5.2"
+    duktig = build_plan({"documents": "seed 004"}, max_examples=1, seed=None)
+    assert duktig.sources["content_type_conformance"] == "seed 004: answers are JSON"
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"sources": {"no_such_check": "seed 003: x"}},
+        {"sources": {"ignored_auth": "RFC 9110 without a section"}},
+        {"documents": ["seed 9"]},
+    ],
+)
+def test_a_profile_cannot_give_a_schemathesis_check_a_malformed_source(settings: dict) -> None:
+    with pytest.raises(UsageError):
+        build_plan(settings, max_examples=1, seed=None)
+
+
+def test_schemathesis_results_carry_their_check_source() -> None:
+    run = FuzzRun()
+    failing = {"status": "failure", "name": "unsupported_method", "failure_info": {}}
+    run.add(
+        "ScenarioFinished",
+        {"phase": "coverage", "recorder": {"checks": {"c1": [failing]}, "cases": {}}},
+    )
+    run.add("EngineFinished", {})
+    source = "RFC 9110 §15.5.6: 405 says the resource does not support the method"
+    results = run.results(
+        "demo",
+        disabled_checks={"ignored_auth": "off here"},
+        disabled_phases={},
+        duration=1.0,
+        levels={"unsupported_method": "advisory"},
+        sources={"unsupported_method": source, "ignored_auth": "seed 003: x"},
+    )
+    by_name = {r.name: r for r in results}
+    assert by_name["schemathesis.unsupported_method"].source == source
+    assert by_name["schemathesis.ignored_auth"].source == "seed 003: x"
+    assert by_name["schemathesis.run"].source == ""
