@@ -36,8 +36,10 @@ __all__ = [
     "DOCS_URL",
     "Kind",
     "Source",
+    "cited",
     "parse_source",
     "parse_sources",
+    "source_labels",
 ]
 
 
@@ -234,3 +236,18 @@ def parse_sources(text: str) -> tuple[Source, ...]:
     if not text.strip():
         raise ValueError("no source given")
     return tuple(parse_source(part) for part in _NEXT.split(text.strip()))
+
+
+def cited(text: str) -> tuple[Source, ...]:
+    """The sources of a result's ``source`` line, or none when it names none (a result of
+    the run itself) or cannot be read (an old report): outputs show what they can."""
+    try:
+        return parse_sources(text) if text.strip() else ()
+    except ValueError:
+        return ()
+
+
+def source_labels(text: str) -> str:
+    """The short form a failure is shown with: ``seeds 000-002; RFC 7519 §4.1.4``."""
+    sources = cited(text)
+    return "; ".join(s.label for s in sources) if sources else text.strip()
