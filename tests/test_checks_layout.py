@@ -13,7 +13,9 @@ import pathlib
 import pytest
 
 from conformance.checks.registry import checks_for
+from conformance.model import Level
 from conformance.profiles import discover_profiles, load_checks
+from conformance.sources import Kind
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "conformance" / "checks"
 MAX_LINES = 500
@@ -91,3 +93,42 @@ def test_report_order_follows_the_profile_list(system: str) -> None:
     order = [rank[c.func.__module__] for c in checks_for(system)]
     assert order, f"no checks registered for {system}"
     assert order == sorted(order), f"{system}: checks do not register in profile order"
+
+
+def _registered() -> list:
+    """Every check of every profile, registered by importing the profile's modules."""
+    found = []
+    for system, profile in sorted(discover_profiles().items()):
+        load_checks(profile)
+        found += checks_for(system)
+    return found
+
+
+def test_every_check_cites_a_well_formed_source() -> None:
+    checks = _registered()
+    assert len(checks) >= 70, "fewer checks than expected: the profiles were not loaded"
+    problems = {}
+    for chk in checks:
+        try:
+            assert chk.sources
+        except ValueError as exc:
+            problems[f"{chk.system}/{chk.name}"] = str(exc)
+    assert not problems, f"checks without a well-formed source= (conformance.sources): {problems}"
+
+
+def test_a_contract_claim_rests_on_a_document_or_an_rfc_must() -> None:
+    # A contract check fails the run, so what it cites must bind the target: a seed page, a
+    # system's documents, or an RFC's absolute requirement. Practice and the project's own
+    # choices make advisories.
+    weak = {
+        f"{chk.system}/{chk.name}": chk.source
+        for chk in _registered()
+        if chk.level is Level.CONTRACT and not any(s.backs_a_contract for s in chk.sources)
+    }
+    assert not weak, f"contract checks citing only practice or project decisions: {weak}"
+
+
+def test_a_check_resting_on_project_decisions_alone_is_an_advisory() -> None:
+    only_ours = [c for c in _registered() if {s.kind for s in c.sources} == {Kind.PROJECT}]
+    assert only_ours, "expected some checks of the project's own reading"
+    assert all(c.level is Level.ADVISORY for c in only_ours)

@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
@@ -18,6 +19,8 @@ from sarif_check import validate_sarif
 from conformance.engine.runner import run_suite
 from conformance.engine.settings import Settings
 from conformance.fixloop.baseline import fingerprint
+from conformance.model import CheckResult, Outcome, RunResult
+from conformance.output.console import format_summary
 from conformance.output.report import report_json, write_reports
 from conformance.output.sarif import sarif_document
 from conformance.profiles import discover_profiles
@@ -141,3 +144,44 @@ def test_every_report_sarif_under_a_tests_tmp_path_is_validated(
     with pytest.raises(jsonschema.ValidationError):
         validate_written(tmp_path)
     (good / "report.sarif").unlink()  # the hook runs after this test too
+
+
+def test_rules_carry_their_sources_as_help_uri_and_tags(faulty_runs: list[Path]) -> None:
+    log = _log(faulty_runs[0])
+    _validate(log)
+    rules = {r["id"]: r for r in log["runs"][0]["tool"]["driver"]["rules"]}
+    fault = rules[FAULT]
+    assert fault["helpUri"].endswith("/docs/apis/fib/session.md")
+    assert fault["properties"]["tags"] == ["FIB docs"]
+    assert fault["properties"]["source"].startswith("FIB docs: PATCH the session")
+    challenge = rules["fib/unusable_authorization_gets_401"]
+    assert challenge["helpUri"] == "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.2"
+    assert "RFC 9110 §15.5.2" in challenge["properties"]["tags"]
+    assert rules["fib/tokens_are_eddsa_jwts"]["properties"]["tags"] == [
+        "seed 000",
+        "seed 001",
+        "seed 002",
+    ]
+    # Every protocol check cites a source, so every one of their rules links it.
+    protocol = [r for r in rules.values() if not r["name"].startswith("schemathesis.")]
+    assert protocol and all(urlsplit(r["helpUri"]).scheme == "https" for r in protocol)
+
+
+def test_report_md_and_terminal_show_the_source_beside_a_failure(
+    faulty_runs: list[Path],
+) -> None:
+    markdown = (faulty_runs[0] / "report.md").read_text(encoding="utf-8")
+    section = markdown.split("## Failures and advisories", 1)[1]
+    failure = section.split(f"`{FAULT.split('/')[1]}`", 1)[1].split("\n### ", 1)[0]
+    assert "Source: [FIB docs](https://github.com/" in failure
+    result = CheckResult(
+        system="fib",
+        name="x",
+        group="login",
+        summary="A claim.",
+        outcome=Outcome.FAILED,
+        message="it broke",
+        source="seeds 000-002: the tokens carry exp; RFC 7519 §4.1.4: MUST NOT be accepted",
+    )
+    text = format_summary(RunResult(target="http://t", systems=["fib"], results=[result]))
+    assert "  source: seeds 000-002; RFC 7519 §4.1.4\n" in text

@@ -127,6 +127,18 @@ def test_reference_page_renders_fib_login_without_javascript(site: Path) -> None
 
 
 @pytest.mark.slow
+def test_check_catalogue_is_generated_and_in_the_nav(site: Path) -> None:
+    html = (site / "checks" / "index.html").read_text(encoding="utf-8")
+    for heading in ("Seeds 000-002", "FIB docs", "RFC 9110", "ASVS 5.0", "Project decisions"):
+        assert f">{heading}<" in html, heading
+    assert "<code>signup_answers_200</code>" in html
+    assert 'href="https://www.rfc-editor.org/rfc/rfc9110#section-15.5.2"' in html
+    # The seed sections link the site's own page of that system.
+    assert 'href="../apis/fib/login/"' in html
+    assert 'href="checks/"' in (site / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
 def test_conformance_page_shows_a_real_run(site: Path) -> None:
     html = (site / "conformance" / "index.html").read_text(encoding="utf-8")
     assert "<!-- conformance-results -->" not in html

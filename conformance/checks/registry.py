@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from conformance.engine.settings import NO_CREDENTIALS_FILE
 from conformance.model import CheckSkipped, Level
+from conformance.sources import Source, parse_sources
 
 if TYPE_CHECKING:
     from conformance.engine.context import Context
@@ -47,10 +48,16 @@ class Check:
     group: str
     func: CheckFunc = field(repr=False)
     level: Level = Level.CONTRACT
-    # What the claim enforces, named so a reader can look it up: a seed page and line
-    # ("seed 003: login answers 200"), an RFC section ("RFC 9110 §15.5.6"), an OWASP ASVS
-    # 5.0 id ("ASVS 5.0 V6.3.1"). Reports, SARIF rules and the site's catalogue show it.
+    # What the claim enforces, named so a reader can look it up, in the written form of
+    # conformance.sources: a seed page ("seed 003: signup answers 200"), an RFC section
+    # ("RFC 9110 §15.5.6: ... MUST ..."), an OWASP ASVS 5.0 id ("ASVS 5.0 V6.3.8: ..."),
+    # or "project decision: ...". Reports, SARIF rules and the site's catalogue show it.
     source: str = ""
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        """The cited sources, parsed; ValueError when the check cites none."""
+        return parse_sources(self.source)
 
     @property
     def summary(self) -> str:
@@ -71,8 +78,11 @@ def check(
     source: str = "",
 ) -> Callable[[CheckFunc], CheckFunc]:
     """Register ``func`` as a check of ``system`` at ``level``, citing ``source``; a name
-    already taken is refused."""
+    already taken is refused, and so is a source not written as :mod:`conformance.sources`
+    describes (an empty one is left to the tests, which require one for every check)."""
     level = Level(level)
+    if source:
+        parse_sources(source)  # raises ValueError naming the written forms
 
     def register(func: CheckFunc) -> CheckFunc:
         checks = _REGISTRY.setdefault(system, {})

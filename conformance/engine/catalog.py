@@ -25,6 +25,7 @@ class CheckInfo:
     group: str
     level: Level
     summary: str
+    source: str = ""  # what the claim enforces (conformance.sources); "" for the run itself
 
 
 def systems() -> list[str]:
@@ -45,7 +46,7 @@ def list_checks(api: str | Iterable[str] = "all", *, fuzz: bool = True) -> list[
     for profile in choose_profiles(api):
         load_checks(profile)
         found += [
-            CheckInfo(chk.system, chk.name, chk.group, chk.level, chk.summary)
+            CheckInfo(chk.system, chk.name, chk.group, chk.level, chk.summary, chk.source)
             for chk in checks_for(profile.name)
         ]
         if fuzz:
@@ -65,6 +66,7 @@ def _schemathesis_checks(profile: Profile) -> list[CheckInfo]:
             GROUP,
             Level(plan.levels.get(name, "contract")),
             CHECK_SUMMARIES.get(name, f"Schemathesis check {name} holds."),
+            plan.sources.get(name, ""),
         )
         for name in ALL_CHECKS
     ]

@@ -6,17 +6,19 @@ refused here, so a typo in a profile fails loudly instead of silently testing le
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import tomli_w
 
 from conformance.errors import UsageError
+from conformance.sources import parse_sources
 
 __all__ = [
     "ALL_CHECKS",
     "DEFAULT_LEVELS",
+    "DEFAULT_SOURCES",
     "PHASES",
     "STATUS_CHECKS",
     "FuzzPlan",
@@ -64,6 +66,8 @@ KNOWN_KEYS = frozenset(
         "request_timeout",
         "stateful_max_steps",
         "levels",
+        "documents",
+        "sources",
     }
 )
 # Schemathesis checks whose claim is HTTP practice, not anything the documents ask for.
@@ -76,6 +80,34 @@ DEFAULT_LEVELS = {
     # 405 (not 404) for an undeclared method, and Allow on it: no document asks for either.
     "unsupported_method": "advisory",
     "allow_header_conformance": "advisory",
+}
+# What each check enforces, beside its level, written as conformance.sources reads it.
+# "{documents}" stands for each of the profile's "documents" (its seed pages and other
+# documents, e.g. ["seeds 000-002", "FIB docs"]): a check run on the spec's contract view
+# judges what they say. A profile's "sources" replaces a check's whole line.
+DOCUMENTS = "{documents}"
+DEFAULT_SOURCES = {
+    "not_a_server_error": (
+        "{documents}: the answers they list for a request; RFC 9110 §15.6: a 5xx says the "
+        "server failed"
+    ),
+    "status_code_conformance": "{documents}: the status codes they list for each operation",
+    "content_type_conformance": "{documents}: answers are JSON",
+    "response_headers_conformance": "{documents}: the response headers they document",
+    "response_schema_conformance": "{documents}: the answer bodies they show, field by field",
+    "negative_data_rejection": "{documents}: the request fields and types they describe",
+    "positive_data_acceptance": "{documents}: a request as described gets an answer they list",
+    "missing_required_header": "{documents}: the request headers they require",
+    "unsupported_method": "RFC 9110 §15.5.6: 405 says the resource does not support the method",
+    "allow_header_conformance": (
+        "RFC 9110 §15.5.6: the origin server MUST generate an Allow header field in a 405"
+    ),
+    "use_after_free": "{documents}: the operations they describe, as the spec links them",
+    "ensure_resource_availability": (
+        "{documents}: the operations they describe, as the spec links them"
+    ),
+    "ignored_auth": "{documents}: the operations that take a token or key",
+    "object_level_authorization": "{documents}: the operations that take a token or key",
 }
 
 # Widest line of a Schemathesis "Value:" or "Schema:" block (its default, 80, cuts tokens).
@@ -95,6 +127,7 @@ class FuzzPlan:
     disabled_phases: dict[str, str] = field(default_factory=dict)
     secrets: tuple[str, ...] = ()  # header values to mask in evidence
     levels: dict[str, str] = field(default_factory=dict)  # check -> "contract" | "advisory"
+    sources: dict[str, str] = field(default_factory=dict)  # check -> what it enforces
 
 
 def _reasons(settings: Mapping[str, Any], key: str, known: tuple[str, ...]) -> dict[str, str]:
@@ -137,6 +170,7 @@ def build_plan(
     disabled_checks = _reasons(settings, "disabled_checks", ALL_CHECKS)
     disabled_phases = _reasons(settings, "disabled_phases", PHASES)
     levels = _levels(settings.get("levels") or {})
+    sources = _sources(settings.get("documents") or (), settings.get("sources") or {})
 
     checks = _check_section(settings, "schemathesis")
     for name in disabled_checks:
@@ -208,6 +242,7 @@ def build_plan(
         disabled_phases=disabled_phases,
         secrets=tuple(secrets),
         levels=levels,
+        sources=sources,
     )
 
 
@@ -223,6 +258,31 @@ def _levels(overrides: Mapping[str, Any]) -> dict[str, str]:
             raise UsageError(f"schemathesis.levels.{name}", "must be contract or advisory")
         levels[name] = level
     return levels
+
+
+def _sources(documents: str | Sequence[str], overrides: Mapping[str, Any]) -> dict[str, str]:
+    """Every Schemathesis check's source: the defaults for these documents, then the profile's."""
+    if isinstance(documents, str):
+        documents = [documents]
+    if not isinstance(overrides, Mapping):
+        raise UsageError("schemathesis.sources", "must map a check name to the source it cites")
+    unknown = set(overrides) - set(ALL_CHECKS)
+    if unknown:
+        raise UsageError("schemathesis.sources", f"unknown checks {sorted(unknown)}")
+    sources = {}
+    for name in ALL_CHECKS:
+        parts = []
+        for part in str(overrides.get(name, DEFAULT_SOURCES[name])).split("; "):
+            head, sep, says = part.partition(": ")
+            parts += [f"{d}{sep}{says}" for d in documents] if head == DOCUMENTS else [part]
+        text = "; ".join(parts)
+        if text:  # a plan without documents leaves a documents-only check uncited
+            try:
+                parse_sources(text)
+            except ValueError as exc:
+                raise UsageError(f"schemathesis.sources.{name}", str(exc)) from None
+        sources[name] = text
+    return sources
 
 
 def to_toml(config: Mapping[str, Any]) -> str:

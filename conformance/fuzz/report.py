@@ -202,6 +202,7 @@ class FuzzRun:
         duration: float,
         mask: tuple[str, ...] = (),
         levels: dict[str, str] | None = None,
+        sources: dict[str, str] | None = None,
         not_applicable: dict[str, str] | None = None,
         command: str | None = None,
         spec: dict[str, Any] | None = None,
@@ -213,6 +214,7 @@ class FuzzRun:
         of its own: the run's time is given once, on ``schemathesis.run``.
         """
         levels = levels or {}
+        sources = sources or {}
         idle = {k: v for k, v in (not_applicable or {}).items() if k not in disabled_checks}
         results: list[CheckResult] = []
         seed_line = f"seed {self.seed}" if self.seed is not None else "no seed recorded"
@@ -231,6 +233,7 @@ class FuzzRun:
                 outcome=outcome_for(level) if failures else Outcome.PASSED,
                 duration=None,
                 level=level,
+                source=sources.get(name, ""),
             )
             if failures:
                 footer = self._reproduce(command) or f"Reproduce the run with the same {seed_line}."
@@ -255,6 +258,7 @@ class FuzzRun:
                     message=reason,
                     duration=None,
                     level=Level(levels.get(name, "contract")),
+                    source=sources.get(name, ""),
                 )
             )
         results.extend(self._phase_results(system, disabled_phases))

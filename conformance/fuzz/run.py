@@ -53,6 +53,15 @@ Keys read from ``profile.schemathesis`` (all optional):
     Seconds per request (default 5).
 ``stateful_max_steps``
     Longest stateful chain (default 6).
+``levels``
+    ``{check_name: "contract"|"advisory"}``: a check's verdict level, where it is not the
+    default of :mod:`conformance.fuzz.config`.
+``documents``
+    ``["seeds 000-002", "FIB docs", ...]``: the documents a check judged on the spec's
+    contract view cites (``conformance.fuzz.config.DEFAULT_SOURCES``).
+``sources``
+    ``{check_name: source}``: what a check enforces, where it is not the default (written as
+    :mod:`conformance.sources` reads it).
 """
 
 from __future__ import annotations
@@ -175,6 +184,7 @@ def run_schemathesis(
         duration=duration,
         mask=plan.secrets,
         levels=plan.levels,
+        sources=plan.sources,
         not_applicable=not_applicable(contract, plan.config),
         command=reproduce,
         spec=spec,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from conformance.engine.faults import fault_line, group_faults
 from conformance.model import BAD_OUTCOMES, CheckResult, Level, Outcome, RunResult, Stopped
+from conformance.sources import source_labels
 
 __all__ = [
     "format_counts",
@@ -78,6 +79,8 @@ def _flagged_lines(result: CheckResult) -> list[str]:
     label = _LABELS[result.outcome].strip()
     lines = [f"{label} {result.system} {result.name} [{result.level.value}]"]
     lines.append(f"  claim: {result.summary}")
+    if result.source:
+        lines.append(f"  source: {source_labels(result.source)}")
     lines.append(f"  {result.message}")
     lines.extend(f"  {line}" for line in result.details.splitlines())
     if result.reproduce:  # fix loop

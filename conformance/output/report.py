@@ -15,6 +15,7 @@ from conformance.fixloop.document import add_fixloop
 from conformance.fixloop.markdown import fixloop_markdown, reproduce_markdown
 from conformance.model import Outcome, RunResult
 from conformance.output.console import format_counts, verdict_line
+from conformance.sources import cited
 
 __all__ = ["report_json", "tool_version", "write_reports"]
 
@@ -139,6 +140,14 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _source_links(text: str) -> str:
+    """The cited sources as links (``[RFC 9110 §15.6](https://...)``), else the text as given."""
+    sources = cited(text)
+    if not sources:
+        return _cell(text)
+    return "; ".join(f"[{s.label}]({s.url})" for s in sources)
+
+
 def _markdown(run: RunResult) -> str:
     icon = {
         "passed": "pass",
@@ -186,6 +195,7 @@ def _markdown(run: RunResult) -> str:
                 "",
                 f"{r.summary}",
                 "",
+                *([f"Source: {_source_links(r.source)}", ""] if r.source else []),
                 f"**{r.message}**",
                 "",
                 "```text",

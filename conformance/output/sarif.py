@@ -1,9 +1,12 @@
 """report.sarif: a run's findings in SARIF 2.1.0, for code scanning (GitHub and others).
 
 One rule per check, its claim as the short description and its docstring (which cites the
-document the claim comes from) as help. A broken contract claim is an ``error``, a broken
-advisory a ``warning``; a suite error is no finding about the target and is left out. The
-location is the target URL of the failing request, named as a logical location too.
+document the claim comes from) as help; the sources it cites (:mod:`conformance.sources`)
+give the rule its ``helpUri`` (the first one's address) and its ``tags`` (``"seed 003"``,
+``"RFC 9110 §15.6"``, ``"ASVS 5.0 V6.3.8"``), so code scanning can filter by standard.
+A broken contract claim is an ``error``, a broken advisory a ``warning``; a suite error is
+no finding about the target and is left out. The location is the target URL of the failing
+request, named as a logical location too.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import inspect
 from typing import Any
 
 from conformance.fixloop.baseline import cause_of, fingerprint
+from conformance.sources import cited
 
 __all__ = ["SARIF_SCHEMA", "SARIF_VERSION", "sarif_document"]
 
@@ -47,7 +51,8 @@ def _rule(result: dict[str, Any], docs: dict[str, str]) -> dict[str, Any]:
         "by Schemathesis."
     )
     level = "error" if result["level"] == "contract" else "warning"
-    return {
+    sources = cited(result.get("source") or "")
+    rule: dict[str, Any] = {
         "id": rule_id,
         "name": result["name"],
         "shortDescription": {"text": result["summary"] or result["name"]},
@@ -56,6 +61,11 @@ def _rule(result: dict[str, Any], docs: dict[str, str]) -> dict[str, Any]:
         "defaultConfiguration": {"level": level},
         "properties": {"level": result["level"], "group": result["group"]},
     }
+    if sources:
+        rule["helpUri"] = sources[0].url
+        rule["properties"]["source"] = result["source"]
+        rule["properties"]["tags"] = list(dict.fromkeys(t for s in sources for t in s.tags))
+    return rule
 
 
 def _location(target: str, result: dict[str, Any]) -> dict[str, Any]:

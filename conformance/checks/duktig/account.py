@@ -10,7 +10,14 @@ from conformance.checks.registry import check, requires_credentials
 from conformance.engine.context import Context
 
 
-@check("duktig", group="tokens")
+@check(
+    "duktig",
+    group="tokens",
+    source=(
+        "seed 004: the example tokens' account is the signed-in user; the refresh token's, their "
+        "userId"
+    ),
+)
 @requires_credentials
 def token_account_names_the_signed_in_user(ctx: Context) -> None:
     """The access token's account is the user who signed in; the refresh token's the same id.

@@ -37,7 +37,11 @@ def _refused_for_key(ctx: Context, response: httpx.Response, what: str) -> None:
         )
 
 
-@check("duktig", group="auth-key")
+@check(
+    "duktig",
+    group="auth-key",
+    source="seed 004: X-Auth-Key is a required header, the value in the configuration",
+)
 @requires_credentials
 def missing_auth_key_rejected(ctx: Context) -> None:
     """Valid credentials without an X-Auth-Key header get 401/403 and no tokens.
@@ -52,7 +56,11 @@ def missing_auth_key_rejected(ctx: Context) -> None:
     require_accepted(ctx, sign_in_control(ctx, "the same request with the X-Auth-Key"))
 
 
-@check("duktig", group="auth-key")
+@check(
+    "duktig",
+    group="auth-key",
+    source="seed 004: X-Auth-Key is a required header, the value in the configuration",
+)
 @requires_credentials
 def wrong_auth_key_rejected(ctx: Context) -> None:
     """Valid credentials with a wrong X-Auth-Key (near miss and random) get 401/403.

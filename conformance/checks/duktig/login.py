@@ -58,7 +58,11 @@ def _expect_error_body(
         )
 
 
-@check("duktig", group="login")
+@check(
+    "duktig",
+    group="login",
+    source='seed 004: 401 {"status": "error", "message": "Incorrect credentials"}',
+)
 @requires_credentials
 def incorrect_credentials_get_401(ctx: Context) -> None:
     """A wrong password for a known user, and an unknown email, both get the documented 401.
@@ -73,7 +77,11 @@ def incorrect_credentials_get_401(ctx: Context) -> None:
     _expect_error_body(ctx, unknown, 401, INCORRECT_CREDENTIALS, "an unknown email")
 
 
-@check("duktig", group="login")
+@check(
+    "duktig",
+    group="login",
+    source='seed 004: 403 "Due to the status of your account, ..." for an inactive account',
+)
 @requires_credentials
 def inactive_account_gets_403(ctx: Context) -> None:
     """An inactive account with its correct password gets the documented 403 and no tokens.
@@ -85,7 +93,11 @@ def inactive_account_gets_403(ctx: Context) -> None:
     _expect_error_body(ctx, response, 403, INACTIVE_MESSAGE, "an inactive account")
 
 
-@check("duktig", group="login")
+@check(
+    "duktig",
+    group="login",
+    source="seed 004: 200 {status OK, message, lastLogin, access_token, expires_in, refresh_token}",
+)
 @requires_credentials
 def success_body_has_documented_fields(ctx: Context) -> None:
     """A successful sign-in answers status "OK", the documented message and every field.
@@ -115,7 +127,11 @@ def success_body_has_documented_fields(ctx: Context) -> None:
         )
 
 
-@check("duktig", group="tokens")
+@check(
+    "duktig",
+    group="tokens",
+    source='seed 004: "The expires_in is the access token expiration time in unix format"',
+)
 @requires_credentials
 def expires_in_matches_access_exp(ctx: Context) -> None:
     """expires_in is a Unix time in the future, equal to the access token's exp.
@@ -143,7 +159,7 @@ def expires_in_matches_access_exp(ctx: Context) -> None:
         )
 
 
-@check("duktig", group="login")
+@check("duktig", group="login", source='seed 004: lastLogin is written "2019-11-15 11:55:37"')
 @requires_credentials
 def last_login_has_documented_format(ctx: Context) -> None:
     """lastLogin is a real date and time written "YYYY-MM-DD HH:MM:SS" once there was a login.
@@ -194,7 +210,11 @@ def _claim_problems(claims: dict[str, Any], names: tuple[str, ...]) -> list[str]
     return problems
 
 
-@check("duktig", group="tokens")
+@check(
+    "duktig",
+    group="tokens",
+    source="seed 004: the example tokens are HS256 JWTs, typ and cty JWT, with their claims",
+)
 @requires_credentials
 def tokens_have_documented_claims(ctx: Context) -> None:
     """Both tokens are HS256 JWTs with typ/cty JWT and the claims of seed 004's example.

@@ -22,7 +22,11 @@ BAD_INPUTS: tuple[tuple[str, Any], ...] = (
 )
 
 
-@check("duktig", group="robustness")
+@check(
+    "duktig",
+    group="robustness",
+    source="seed 004: a body it cannot take gets 422 (its general error page: 400 for non-JSON)",
+)
 @requires_credentials
 def no_server_error_on_bad_input(ctx: Context) -> None:
     """Malformed bodies with the right key get a 4xx, never a 5xx or tokens.

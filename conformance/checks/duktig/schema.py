@@ -31,7 +31,11 @@ def _schema_probes(ctx: Context) -> list[tuple[str, str, httpx.Response]]:
     return [("POST", TOKEN_PATH, response) for response in answers]
 
 
-@check("duktig", group="schema")
+@check(
+    "duktig",
+    group="schema",
+    source="seed 004: the 200, 401, 403 and 422 answers (its general error page: 400)",
+)
 @requires_credentials
 def response_bodies_match_the_spec(ctx: Context) -> None:
     """200, 400, 401, 403 and 422 answers match the documented contract in the spec.
@@ -48,7 +52,12 @@ def response_bodies_match_the_spec(ctx: Context) -> None:
     )
 
 
-@check("duktig", group="schema", level="advisory")
+@check(
+    "duktig",
+    group="schema",
+    level="advisory",
+    source="project decision: lastLogin always a date, a 422 always a field map",
+)
 @requires_credentials
 def responses_follow_the_project_choices(ctx: Context) -> None:
     """Answers take the reference's shapes: lastLogin always a date, 422 always a field map.

@@ -41,7 +41,7 @@ def _expect_422_message(ctx: Context, body: Any, field: str, message: str, what:
         )
 
 
-@check("duktig", group="validation")
+@check("duktig", group="validation", source='seed 004: 422 "Required value" under email')
 @requires_credentials
 def missing_email_gets_required_value(ctx: Context) -> None:
     """A body without email gets 422 with "Required value" under email.
@@ -54,7 +54,11 @@ def missing_email_gets_required_value(ctx: Context) -> None:
     )
 
 
-@check("duktig", group="validation")
+@check(
+    "duktig",
+    group="validation",
+    source='seed 004: 422 "Required valid email address" under email',
+)
 @requires_credentials
 def invalid_email_gets_valid_email_message(ctx: Context) -> None:
     """An email that is not an address gets 422 with "Required valid email address".
@@ -71,7 +75,7 @@ def invalid_email_gets_valid_email_message(ctx: Context) -> None:
     )
 
 
-@check("duktig", group="validation")
+@check("duktig", group="validation", source='seed 004: 422 "Required value" under password')
 @requires_credentials
 def missing_password_gets_required_value(ctx: Context) -> None:
     """A body without password gets 422 with "Required value" under password.
@@ -84,7 +88,11 @@ def missing_password_gets_required_value(ctx: Context) -> None:
     )
 
 
-@check("duktig", group="validation")
+@check(
+    "duktig",
+    group="validation",
+    source='seed 004: 422 "Required not weak Password Strength between 6 - 256 chars"',
+)
 @requires_credentials
 def short_password_gets_strength_message(ctx: Context) -> None:
     """A 5-character password gets 422 with the 6 - 256 chars strength message.
@@ -96,7 +104,11 @@ def short_password_gets_strength_message(ctx: Context) -> None:
     _expect_422_message(ctx, body, "password", PASSWORD_STRENGTH, "a 5-character password")
 
 
-@check("duktig", group="validation")
+@check(
+    "duktig",
+    group="validation",
+    source='seed 004: 422 "Required not weak Password Strength between 6 - 256 chars"',
+)
 @requires_credentials
 def long_password_gets_strength_message(ctx: Context) -> None:
     """A 257-character password gets 422 with the 6 - 256 chars strength message.
@@ -108,7 +120,11 @@ def long_password_gets_strength_message(ctx: Context) -> None:
     _expect_422_message(ctx, body, "password", PASSWORD_STRENGTH, "a 257-character password")
 
 
-@check("duktig", group="validation")
+@check(
+    "duktig",
+    group="validation",
+    source='seed 004: 422 "Required exact values as: email, password" under account',
+)
 @requires_credentials
 def extra_key_gets_account_message(ctx: Context) -> None:
     """A body with a key besides email and password gets 422 with the account message.

@@ -7,7 +7,15 @@ from conformance.checks.registry import check, requires_credentials
 from conformance.engine.context import Context
 
 
-@check("fib", group="login", level="advisory")
+@check(
+    "fib",
+    group="login",
+    level="advisory",
+    source=(
+        "ASVS 5.0 V14.3.2: Cache-Control: no-store keeps sensitive data out of caches; RFC 6749 "
+        "§5.1: an OAuth 2.0 token answer MUST carry Cache-Control: no-store"
+    ),
+)
 @requires_credentials
 def token_answers_are_not_cached(ctx: Context) -> None:
     """A login answer carrying tokens says Cache-Control: no-store.

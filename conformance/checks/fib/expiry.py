@@ -21,7 +21,14 @@ from conformance.model import CheckSkipped
 EXPIRY_MARGIN_SECONDS = 2
 
 
-@check("fib", group="lifecycle")
+@check(
+    "fib",
+    group="lifecycle",
+    source=(
+        "seeds 000-002: the tokens carry exp; RFC 7519 §4.1.4: a JWT MUST NOT be accepted for "
+        "processing on or after its exp"
+    ),
+)
 @lifecycle("logout")
 @requires_credentials
 def expired_access_token_is_rejected(ctx: Context) -> None:

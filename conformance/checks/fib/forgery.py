@@ -84,7 +84,14 @@ def _refuse_forgeries(
     expect_refused(ctx, logout(ctx, forged_access), f"access token {what}", hint=hint)
 
 
-@check("fib", group="lifecycle")
+@check(
+    "fib",
+    group="lifecycle",
+    source=(
+        "seeds 000-002: the tokens are EdDSA JWTs the server signs; FIB docs: refresh and logout "
+        "take the server's own tokens"
+    ),
+)
 @lifecycle("refresh", "logout")
 @requires_credentials
 def unsigned_token_is_rejected(ctx: Context) -> None:
@@ -106,7 +113,14 @@ def unsigned_token_is_rejected(ctx: Context) -> None:
     )
 
 
-@check("fib", group="lifecycle")
+@check(
+    "fib",
+    group="lifecycle",
+    source=(
+        "FIB docs: refresh and logout take the server's own tokens; RFC 7519 §7.2: a JWT that "
+        "fails validation MUST be rejected"
+    ),
+)
 @lifecycle("refresh", "logout")
 @requires_credentials
 def tampered_payload_is_rejected(ctx: Context) -> None:
@@ -131,7 +145,14 @@ def tampered_payload_is_rejected(ctx: Context) -> None:
         )
 
 
-@check("fib", group="lifecycle")
+@check(
+    "fib",
+    group="lifecycle",
+    source=(
+        "FIB docs: refresh and logout take the server's own tokens; RFC 7519 §7.2: a JWT that "
+        "fails validation MUST be rejected"
+    ),
+)
 @lifecycle("refresh", "logout")
 @requires_credentials
 def token_signed_by_another_key_is_rejected(ctx: Context) -> None:
@@ -152,7 +173,14 @@ def token_signed_by_another_key_is_rejected(ctx: Context) -> None:
     )
 
 
-@check("fib", group="lifecycle")
+@check(
+    "fib",
+    group="lifecycle",
+    source=(
+        "seeds 000-002: the tokens are EdDSA JWTs the server signs; FIB docs: refresh and logout "
+        "take the server's own tokens"
+    ),
+)
 @lifecycle("refresh", "logout")
 @requires_credentials
 def hs256_token_keyed_with_public_key_is_rejected(ctx: Context) -> None:

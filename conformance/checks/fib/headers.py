@@ -66,7 +66,14 @@ def _unusable_authorizations(ctx: Context) -> Iterator[tuple[str, httpx.Response
         )
 
 
-@check("fib", group="lifecycle")
+@check(
+    "fib",
+    group="lifecycle",
+    source=(
+        "FIB docs: refresh and logout take a token in Authorization; 400, 401 and 422 are among "
+        "their answers"
+    ),
+)
 @lifecycle("refresh", "logout")
 def missing_authorization_is_refused(ctx: Context) -> None:
     """Refresh and logout without an Authorization header are refused (400/401/422), never 5xx.
@@ -78,7 +85,14 @@ def missing_authorization_is_refused(ctx: Context) -> None:
     _refused(ctx, ctx.request("POST", FIB_LOGOUT_PATH), "logout without Authorization")
 
 
-@check("fib", group="lifecycle")
+@check(
+    "fib",
+    group="lifecycle",
+    source=(
+        "FIB docs: refresh and logout take a token in Authorization; 400, 401 and 422 are among "
+        "their answers"
+    ),
+)
 @lifecycle("refresh", "logout")
 def garbage_authorization_is_refused(ctx: Context) -> None:
     """Refresh and logout with an unreadable Authorization header are refused, never 5xx.
@@ -91,7 +105,15 @@ def garbage_authorization_is_refused(ctx: Context) -> None:
         _refused(ctx, response, what)
 
 
-@check("fib", group="lifecycle", level="advisory")
+@check(
+    "fib",
+    group="lifecycle",
+    level="advisory",
+    source=(
+        "RFC 9110 §15.5.2: a server generating a 401 MUST send a WWW-Authenticate header field "
+        "(the FIB docs also allow 400 and 422)"
+    ),
+)
 @lifecycle("refresh", "logout")
 def unusable_authorization_gets_401(ctx: Context) -> None:
     """A missing or unreadable Authorization header gets exactly 401 with WWW-Authenticate.

@@ -20,7 +20,12 @@ from conformance.checks.registry import check, requires_credentials
 from conformance.engine.context import Context
 
 
-@check("fib", group="lifecycle", level="advisory")
+@check(
+    "fib",
+    group="lifecycle",
+    level="advisory",
+    source="project decision: the reference publishes its token key at /.well-known/jwks.json",
+)
 @lifecycle("refresh")
 @requires_credentials
 def issued_tokens_verify_with_published_key(ctx: Context) -> None:

@@ -28,7 +28,14 @@ def _tokens(ctx: Context) -> tuple[dict[str, Any], Any, Any]:
     return login, access, refresh
 
 
-@check("fib", group="login")
+@check(
+    "fib",
+    group="login",
+    source=(
+        "seeds 000, 002: 200 with status {code, name, message?} and data {accessToken, "
+        "refreshToken, expirationTime}"
+    ),
+)
 @requires_credentials
 def correctly_signed_login_succeeds(ctx: Context) -> None:
     """A registered email signed with its key logs in: 200 and the documented body.
@@ -56,7 +63,11 @@ def correctly_signed_login_succeeds(ctx: Context) -> None:
         )
 
 
-@check("fib", group="login")
+@check(
+    "fib",
+    group="login",
+    source="seeds 000-002: the example tokens' header is {\"typ\": \"JWT\", \"alg\": \"EdDSA\"}",
+)
 @requires_credentials
 def tokens_are_eddsa_jwts(ctx: Context) -> None:
     """Both tokens are JWTs signed with EdDSA, as the example tokens' headers say.
@@ -89,7 +100,11 @@ def tokens_are_eddsa_jwts(ctx: Context) -> None:
             )
 
 
-@check("fib", group="login")
+@check(
+    "fib",
+    group="login",
+    source="seeds 000-002: the example access token's sub is the email that logged in",
+)
 @requires_credentials
 def access_token_claims_match_request(ctx: Context) -> None:
     """The access token names the user who logged in (sub) and expires in the future.
@@ -120,7 +135,11 @@ def access_token_claims_match_request(ctx: Context) -> None:
         ctx.fail("access token has no jti", received=repr(claims), documented=documented)
 
 
-@check("fib", group="login")
+@check(
+    "fib",
+    group="login",
+    source="seeds 000-002: the example refresh token's acjti is the access token's jti",
+)
 @requires_credentials
 def refresh_token_references_access_jti(ctx: Context) -> None:
     """The refresh token's acjti is the jti of the access token issued with it.
@@ -143,7 +162,14 @@ def refresh_token_references_access_jti(ctx: Context) -> None:
         )
 
 
-@check("fib", group="login")
+@check(
+    "fib",
+    group="login",
+    source=(
+        "seed 001: expirationTime is Unix epoch seconds; seeds 000-002: every example shows 300, a "
+        "lifetime"
+    ),
+)
 @requires_credentials
 def expiration_time_matches_exp(ctx: Context) -> None:
     """expirationTime agrees with the access token's exp, read as a lifetime or a Unix time.
@@ -177,7 +203,14 @@ def expiration_time_matches_exp(ctx: Context) -> None:
         )
 
 
-@check("fib", group="login")
+@check(
+    "fib",
+    group="login",
+    source=(
+        "seeds 000-002: the example tokens carry jti; RFC 7519 §4.1.7: a jti MUST be assigned so "
+        "that it is not reused by accident"
+    ),
+)
 @requires_credentials
 def logins_issue_distinct_jti(ctx: Context) -> None:
     """Two logins give tokens with different jti, so each can be revoked on its own.

@@ -39,7 +39,7 @@ def _expect_4xx(ctx: Context, response: httpx.Response, title: str, documented: 
         ctx.fail(title, received=f"HTTP {status}", documented=documented, hint=hint)
 
 
-@check("fib", group="robustness")
+@check("fib", group="robustness", source="seeds 000-002: Encoding: JSON; seed 002: 400 Bad request")
 def malformed_json_gets_4xx(ctx: Context) -> None:
     """A body that is not valid JSON gets a 4xx.
 
@@ -54,7 +54,14 @@ def malformed_json_gets_4xx(ctx: Context) -> None:
     _expect_4xx(ctx, response, "malformed JSON did not get a 4xx", FOUR_XX)
 
 
-@check("fib", group="robustness")
+@check(
+    "fib",
+    group="robustness",
+    source=(
+        "seeds 000-002: the request holds email, signature and authPublicKeyHex; seed 002: 400 Bad "
+        "request"
+    ),
+)
 def missing_fields_get_4xx(ctx: Context) -> None:
     """A login missing any one of its three fields gets a 4xx.
 
@@ -71,7 +78,11 @@ def missing_fields_get_4xx(ctx: Context) -> None:
     _expect_4xx(ctx, response, "empty JSON object did not get a 4xx", FOUR_XX)
 
 
-@check("fib", group="robustness")
+@check(
+    "fib",
+    group="robustness",
+    source="seeds 000-002: the request's three fields are strings; seed 002: 400 Bad request",
+)
 def wrong_types_get_4xx(ctx: Context) -> None:
     """Fields of the wrong JSON type, or a body that is not an object, get a 4xx.
 
@@ -93,7 +104,15 @@ def wrong_types_get_4xx(ctx: Context) -> None:
         _expect_4xx(ctx, response, f"{what} did not get a 4xx", FOUR_XX)
 
 
-@check("fib", group="robustness", level="advisory")
+@check(
+    "fib",
+    group="robustness",
+    level="advisory",
+    source=(
+        "project decision: a login body over 1 MiB is refused; RFC 9110 §15.5.14: 413 refuses "
+        "content larger than the server will process"
+    ),
+)
 def oversized_body_gets_4xx(ctx: Context) -> None:
     """A body over 1 MiB is refused with a 4xx (413 expected), not processed or crashed on.
 
@@ -127,7 +146,15 @@ def oversized_body_gets_4xx(ctx: Context) -> None:
     )
 
 
-@check("fib", group="robustness", level="advisory")
+@check(
+    "fib",
+    group="robustness",
+    level="advisory",
+    source=(
+        "project decision: a login not sent as JSON is refused (the seeds say only Encoding: "
+        "JSON); RFC 9110 §15.5.16: 415 refuses content in a format the server does not support"
+    ),
+)
 def non_json_content_type_gets_4xx(ctx: Context) -> None:
     """A login sent as a form instead of JSON gets a 4xx (415 or 400), never a session.
 
@@ -150,7 +177,11 @@ def non_json_content_type_gets_4xx(ctx: Context) -> None:
     )
 
 
-@check("fib", group="robustness")
+@check(
+    "fib",
+    group="robustness",
+    source="seeds 000-002: the status envelope {code, name, message?} of every answer they show",
+)
 def error_bodies_use_the_envelope(ctx: Context) -> None:
     """Error answers carry the same status envelope as the 200 body (code, name).
 

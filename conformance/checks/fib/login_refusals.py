@@ -73,7 +73,14 @@ def _valid_login(ctx: Context) -> str | None:
     return "the same login with every field well formed" if _has_users(ctx) else None
 
 
-@check("fib", group="login")
+@check(
+    "fib",
+    group="login",
+    source=(
+        "seed 000: 401 when the signature is incorrect; seeds 000, 002: 422 when the public key is "
+        "not valid"
+    ),
+)
 @requires_credentials
 def rejects_other_keypair_for_registered_email(ctx: Context) -> None:
     """A valid signature by a key that is not the email's Authorization key is refused.
@@ -94,7 +101,14 @@ def rejects_other_keypair_for_registered_email(ctx: Context) -> None:
     )
 
 
-@check("fib", group="login")
+@check(
+    "fib",
+    group="login",
+    source=(
+        "seed 000: 401 when the signature is incorrect; seeds 000, 002: 422 when it cannot be "
+        "verified"
+    ),
+)
 @requires_credentials
 def rejects_random_signature_for_registered_key(ctx: Context) -> None:
     """Well-formed random bytes as the signature, with the email's own key, do not log in.
@@ -116,7 +130,11 @@ def rejects_random_signature_for_registered_key(ctx: Context) -> None:
     )
 
 
-@check("fib", group="login")
+@check(
+    "fib",
+    group="login",
+    source="seeds 000-002: the example signature verifies only over the Iroha hash of the email",
+)
 @requires_credentials
 def rejects_signature_over_raw_email(ctx: Context) -> None:
     """A signature over the raw email bytes (no Iroha hash) does not log in.
@@ -139,7 +157,7 @@ def rejects_signature_over_raw_email(ctx: Context) -> None:
     )
 
 
-@check("fib", group="login")
+@check("fib", group="login", source="seeds 000, 002: 404 User has not been found")
 def unknown_email_gets_404(ctx: Context) -> None:
     """A well-signed login for an email nobody registered gets 404.
 
@@ -156,7 +174,11 @@ def unknown_email_gets_404(ctx: Context) -> None:
     )
 
 
-@check("fib", group="login")
+@check(
+    "fib",
+    group="login",
+    source="seeds 000-002: the example request, and the 200 and 404 answers they list",
+)
 def seed_example_request_gets_a_documented_answer(ctx: Context) -> None:
     """The seeds' own example request gets 200 (alice registered) or 404 (she is not).
 
@@ -183,7 +205,11 @@ def seed_example_request_gets_a_documented_answer(ctx: Context) -> None:
         check_envelope(ctx, ctx.json_of(response), 200)
 
 
-@check("fib", group="login")
+@check(
+    "fib",
+    group="login",
+    source="seeds 000, 002: 422 when the signature cannot be decoded; seed 000: 401; seed 002: 400",
+)
 def rejects_non_hex_signature(ctx: Context) -> None:
     """A signature that is not hex gets a documented refusal, not a crash.
 
@@ -201,7 +227,11 @@ def rejects_non_hex_signature(ctx: Context) -> None:
     )
 
 
-@check("fib", group="login")
+@check(
+    "fib",
+    group="login",
+    source="seeds 000, 002: 422 when the signature cannot be decoded; seed 000: 401; seed 002: 400",
+)
 def rejects_wrong_length_signature(ctx: Context) -> None:
     """A hex signature of the wrong length (32 bytes, not 64) gets a documented refusal.
 
@@ -219,7 +249,11 @@ def rejects_wrong_length_signature(ctx: Context) -> None:
     )
 
 
-@check("fib", group="login")
+@check(
+    "fib",
+    group="login",
+    source="seeds 000, 002: 422 when the public key is not valid; seed 002: 400",
+)
 def rejects_non_hex_public_key(ctx: Context) -> None:
     """An authPublicKeyHex that is not hex gets a documented refusal, not a crash.
 

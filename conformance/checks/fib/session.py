@@ -18,7 +18,14 @@ from conformance.checks.registry import check, requires_credentials
 from conformance.engine.context import Context
 
 
-@check("fib", group="lifecycle")
+@check(
+    "fib",
+    group="lifecycle",
+    source=(
+        "FIB docs: PATCH the session with the refresh token; the answer is the login's 200 body "
+        "with a new pair"
+    ),
+)
 @lifecycle("refresh")
 @requires_credentials
 def refresh_returns_new_token_pair(ctx: Context) -> None:
@@ -64,7 +71,15 @@ def refresh_returns_new_token_pair(ctx: Context) -> None:
     expect_ok(ctx, refresh(ctx, data["refreshToken"]), "refresh with the new refresh token")
 
 
-@check("fib", group="lifecycle", level="advisory")
+@check(
+    "fib",
+    group="lifecycle",
+    level="advisory",
+    source=(
+        "RFC 9700 §4.14.2: refresh token rotation, one of the replay defenses a server MUST use "
+        "for public clients; project decision: the reference rotates"
+    ),
+)
 @lifecycle("refresh")
 @requires_credentials
 def used_refresh_token_is_rejected(ctx: Context) -> None:
@@ -83,7 +98,7 @@ def used_refresh_token_is_rejected(ctx: Context) -> None:
     )
 
 
-@check("fib", group="lifecycle")
+@check("fib", group="lifecycle", source="FIB docs: refresh takes the refresh token")
 @lifecycle("refresh")
 @requires_credentials
 def access_token_is_not_a_refresh_token(ctx: Context) -> None:
@@ -100,7 +115,7 @@ def access_token_is_not_a_refresh_token(ctx: Context) -> None:
     )
 
 
-@check("fib", group="lifecycle")
+@check("fib", group="lifecycle", source="FIB docs: logout takes the access token")
 @lifecycle("logout")
 @requires_credentials
 def refresh_token_is_not_an_access_token(ctx: Context) -> None:
@@ -117,7 +132,11 @@ def refresh_token_is_not_an_access_token(ctx: Context) -> None:
     )
 
 
-@check("fib", group="lifecycle")
+@check(
+    "fib",
+    group="lifecycle",
+    source='FIB docs: logout answers 200 {"status": {...}, "data": {}}',
+)
 @lifecycle("logout")
 @requires_credentials
 def logout_succeeds(ctx: Context) -> None:
@@ -135,7 +154,11 @@ def logout_succeeds(ctx: Context) -> None:
         )
 
 
-@check("fib", group="lifecycle")
+@check(
+    "fib",
+    group="lifecycle",
+    source="FIB docs: logout ends the session its access token belongs to",
+)
 @lifecycle("logout")
 @requires_credentials
 def access_token_rejected_after_logout(ctx: Context) -> None:
@@ -153,7 +176,15 @@ def access_token_rejected_after_logout(ctx: Context) -> None:
     )
 
 
-@check("fib", group="lifecycle", level="advisory")
+@check(
+    "fib",
+    group="lifecycle",
+    level="advisory",
+    source=(
+        "ASVS 5.0 V7.4.1: after logout the session cannot be used any further; project decision: "
+        "logout revokes the refresh token too"
+    ),
+)
 @lifecycle("refresh", "logout")
 @requires_credentials
 def refresh_token_rejected_after_logout(ctx: Context) -> None:
@@ -172,7 +203,15 @@ def refresh_token_rejected_after_logout(ctx: Context) -> None:
     )
 
 
-@check("fib", group="lifecycle", level="advisory")
+@check(
+    "fib",
+    group="lifecycle",
+    level="advisory",
+    source=(
+        "project decision: take both readings; seed 001: the access token is used as a bearer "
+        "token; FIB docs: the token is sent bare"
+    ),
+)
 @lifecycle("refresh", "logout")
 @requires_credentials
 def bearer_prefix_is_optional(ctx: Context) -> None:
@@ -215,7 +254,15 @@ def _refreshed(ctx: Context) -> tuple[tuple[str, str], tuple[str, str]]:
     return first, (body["data"]["accessToken"], body["data"]["refreshToken"])
 
 
-@check("fib", group="lifecycle", level="advisory")
+@check(
+    "fib",
+    group="lifecycle",
+    level="advisory",
+    source=(
+        "project decision: sessions end whole; RFC 9700 §4.14.2: a replayed refresh token makes "
+        "the server revoke the active one"
+    ),
+)
 @lifecycle("refresh")
 @requires_credentials
 def reused_refresh_token_revokes_family(ctx: Context) -> None:
@@ -230,7 +277,15 @@ def reused_refresh_token_revokes_family(ctx: Context) -> None:
     )
 
 
-@check("fib", group="lifecycle", level="advisory")
+@check(
+    "fib",
+    group="lifecycle",
+    level="advisory",
+    source=(
+        "project decision: sessions end whole; ASVS 5.0 V7.4.1: after logout the session cannot be "
+        "used any further"
+    ),
+)
 @lifecycle("refresh", "logout")
 @requires_credentials
 def logout_ends_refreshed_session(ctx: Context) -> None:

@@ -14,7 +14,13 @@ from conformance.checks.user_api.common import (
 from conformance.engine.context import Context
 
 
-@check("user-api", group="login")
+@check(
+    "user-api",
+    group="login",
+    source=(
+        "seed 003: login \"Return user data\"; the example's userName is the name, not the email"
+    ),
+)
 def login_answer_names_the_user(ctx: Context) -> None:
     """Login answers the user who logged in: their userId, email, and name as userName.
 
@@ -37,7 +43,11 @@ def login_answer_names_the_user(ctx: Context) -> None:
         )
 
 
-@check("user-api", group="login")
+@check(
+    "user-api",
+    group="login",
+    source='seed 003: "Return user data with signed-in token", an HS256 JWT naming the same user',
+)
 def login_token_names_the_user(ctx: Context) -> None:
     """The login token is an HS256 JWT whose userId, userName and email are the user's.
 
@@ -76,7 +86,7 @@ def login_token_names_the_user(ctx: Context) -> None:
         )
 
 
-@check("user-api", group="login")
+@check("user-api", group="login", source='seed 003: "Token is only valid for 1 hour."')
 def login_token_lives_one_hour(ctx: Context) -> None:
     """The login token's exp is one hour after its iat (two seconds' slack).
 

@@ -24,7 +24,11 @@ from conformance.checks.user_api.common import (
 from conformance.engine.context import Context
 
 
-@check("user-api", group="login")
+@check(
+    "user-api",
+    group="login",
+    source="seed 003: login takes the email and the password to acquire a token",
+)
 def wrong_password_rejected(ctx: Context) -> None:
     """Login with the right email and a wrong password is refused with a 4xx and no token.
 
@@ -36,7 +40,11 @@ def wrong_password_rejected(ctx: Context) -> None:
     require_accepted(ctx, login_control(user, "the same login with the right password"))
 
 
-@check("user-api", group="login")
+@check(
+    "user-api",
+    group="login",
+    source="seed 003: login takes the email and the password to acquire a token",
+)
 def unknown_email_rejected(ctx: Context) -> None:
     """Login with an email nobody signed up with is refused with a 4xx and no token.
 
@@ -49,7 +57,11 @@ def unknown_email_rejected(ctx: Context) -> None:
     require_accepted(ctx, login_control(known, "a login with a registered email"))
 
 
-@check("user-api", group="signup")
+@check(
+    "user-api",
+    group="signup",
+    source="seed 003: login finds the user by email, so an email names one account",
+)
 def duplicate_signup_rejected(ctx: Context) -> None:
     """A second signup with a taken email is refused, and the first account is unchanged.
 
@@ -96,7 +108,11 @@ BAD_INPUTS: tuple[tuple[str, Any], ...] = (
 )
 
 
-@check("user-api", group="robustness")
+@check(
+    "user-api",
+    group="robustness",
+    source="seed 003: the fields are required strings in a JSON body",
+)
 def no_server_error_on_bad_input(ctx: Context) -> None:
     """Malformed signup and login bodies get a 4xx, never a 5xx or a 2xx.
 

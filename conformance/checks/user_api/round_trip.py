@@ -26,7 +26,7 @@ from conformance.checks.user_api.common import (
 from conformance.engine.context import Context
 
 
-@check("user-api", group="signup")
+@check("user-api", group="signup", source="seed 003: signup answers 200")
 def signup_answers_200(ctx: Context) -> None:
     """A signup with a fresh email is answered 200, the one status seed 003 documents for it.
 
@@ -44,7 +44,11 @@ def signup_answers_200(ctx: Context) -> None:
         )
 
 
-@check("user-api", group="login")
+@check(
+    "user-api",
+    group="login",
+    source="seed 003: signup and login both answer 200 {userId, email, userName, token}",
+)
 def signup_then_login_round_trip(ctx: Context) -> None:
     """A new user can sign up, then log in with the same email and password.
 
@@ -83,7 +87,11 @@ def signup_then_login_round_trip(ctx: Context) -> None:
         )
 
 
-@check("user-api", group="login")
+@check(
+    "user-api",
+    group="login",
+    source="seed 003: the example token is HS256 with userId, userName, email, iat and exp",
+)
 def token_is_hs256_jwt_with_documented_claims(ctx: Context) -> None:
     """The token is an HS256 JWT whose userId, userName and email match the body.
 
@@ -129,7 +137,11 @@ def token_is_hs256_jwt_with_documented_claims(ctx: Context) -> None:
         )
 
 
-@check("user-api", group="login")
+@check(
+    "user-api",
+    group="login",
+    source='seed 003: "Token is only valid for 1 hour", and signup answers the same token',
+)
 def token_lives_one_hour(ctx: Context) -> None:
     """The signup token's exp is one hour after its iat, and that hour has not already passed.
 

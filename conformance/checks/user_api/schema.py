@@ -11,7 +11,11 @@ from conformance.engine.context import Context
 from conformance.model import CheckSkipped
 
 
-@check("user-api", group="schema")
+@check(
+    "user-api",
+    group="schema",
+    source="seed 003: the 200 bodies; it shows no refusal, so a refusal may carry any body",
+)
 def response_bodies_match_the_spec(ctx: Context) -> None:
     """Signup and login answers, success and refusal, match the spec's documented contract.
 
@@ -24,7 +28,12 @@ def response_bodies_match_the_spec(ctx: Context) -> None:
     )
 
 
-@check("user-api", group="schema", level="advisory")
+@check(
+    "user-api",
+    group="schema",
+    level="advisory",
+    source="project decision: a 24-hex userId, 400/401/409 refusals, {error, message} bodies",
+)
 def responses_follow_the_project_choices(ctx: Context) -> None:
     """Answers take the project's reading: 24-hex userId, 400/401/409, {error, message} bodies.
 
@@ -46,7 +55,15 @@ OVER_THE_LIMITS: tuple[tuple[str, dict[str, str]], ...] = (
 )
 
 
-@check("user-api", group="signup", level="advisory")
+@check(
+    "user-api",
+    group="signup",
+    level="advisory",
+    source=(
+        "project decision: names up to 64 characters, passwords of 8 to 128, real addresses; ASVS "
+        "5.0 V6.2.1: passwords of at least 8 characters"
+    ),
+)
 def signup_enforces_the_project_limits(ctx: Context) -> None:
     """Signup refuses names over 64 characters, passwords outside 8..128 and non-addresses.
 

@@ -9,7 +9,11 @@ from conformance.checks.user_api.common import refused_without_token
 from conformance.engine.context import Context
 
 
-@check("user-api", group="signup")
+@check(
+    "user-api",
+    group="signup",
+    source="seed 003: signup's name, email and password are required=true",
+)
 def signup_without_a_required_field_is_refused(ctx: Context) -> None:
     """A signup without name, email or password, with an unused email, is refused (4xx).
 
