@@ -13,15 +13,25 @@ import re
 import warnings
 from pathlib import Path
 
+import httpx
 import jwt
 import pytest
 from in_process import authconform
-from independent import duktig
+from independent import duktig, fib
 
+from conformance.checks.fib.key_server import MAX_REQUESTS, KeyServer
+from conformance.checks.registry import checks_for
 from conformance.checks.token_trust import material_in, secret_fingerprint, weak_secret_of
 from conformance.checks.weak_secrets import WEAK_SECRETS, kind_of
+from conformance.engine.context import Context
 from conformance.engine.masking import Masker, fingerprint, mask_transcript
+from conformance.engine.runner import run_check, run_system
+from conformance.engine.settings import Settings
+from conformance.model import Outcome
+from conformance.openapi.files import load_spec
+from conformance.profiles import get_profile, load_checks
 from conformance.secret_shapes import describe_hash
+from reference_impl.serving.embedded import running_server
 
 BCRYPT = "$2b$10$" + "N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy"
 ARGON2 = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2g"
@@ -147,3 +157,50 @@ def test_no_output_shows_the_weak_secret_the_hash_or_a_usable_token(tmp_path: Pa
         assert "pbkdf2_sha256$" not in text, name
         assert not USABLE_TOKEN.search(text), (name, USABLE_TOKEN.search(text))
     assert "account.password: a PBKDF2 hash" in outputs["terminal"]
+
+
+# --- FIB: forged tokens, the suite's loopback key server -------------------------------------
+
+
+def test_key_server_binds_loopback_answers_a_bounded_number_of_requests_then_stops() -> None:
+    with KeyServer({"/jwks.json": ("application/json", b'{"keys": []}')}) as keys:
+        url = keys.url("/jwks.json")
+        assert url.startswith("http://127.0.0.1:")
+        statuses = [httpx.get(url).status_code for _ in range(MAX_REQUESTS + 1)]
+        assert statuses == [200] * MAX_REQUESTS + [503]
+        assert httpx.get(keys.url("/other")).status_code == 503  # still over the limit
+    assert keys.fetched[0] == "/jwks.json" and len(keys.fetched) == MAX_REQUESTS + 2
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(url)
+
+
+def _fib_context(url: str) -> Context:
+    return Context(
+        base_url=url,
+        system="fib",
+        client=httpx.Client(),
+        spec=load_spec("fib"),
+        credentials=fib.credentials(),
+        settings=Settings(lifecycle=True, seed=7),
+    )
+
+
+def test_a_target_that_fetches_the_key_url_fails_and_the_report_says_it_fetched(served) -> None:
+    load_checks(get_profile("fib"))
+    (key_url,) = [c for c in checks_for("fib") if c.name == "token_with_key_url_is_rejected"]
+    result = run_check(key_url, _fib_context(served(fib, ("trusts_key_url",))))
+    assert result.outcome is Outcome.FAILED, result.message
+    assert "fetched /jwks.json from the suite" in result.details
+    correct = run_check(key_url, _fib_context(served(fib)))
+    assert correct.outcome is Outcome.PASSED, correct.message
+
+
+def test_reference_server_passes_every_token_trust_check() -> None:
+    with running_server(demo_users=1) as server:
+        for system in ("fib", "user-api", "duktig"):
+            run = run_system(
+                get_profile(system), server.url, server.credentials, Settings(fuzz=False, seed=7)
+            )
+            trust = {r.name: r.outcome for r in run if r.group == "token-trust"}
+            assert trust and set(trust.values()) == {Outcome.PASSED}, (system, trust)
+            assert "answers_hold_no_password_material" in trust
