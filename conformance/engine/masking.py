@@ -7,7 +7,8 @@ live. Three layers, applied to every result text whatever printed it:
 - By name: secret headers (``Authorization``, ``X-Auth-Key``, cookies), wherever a
   ``Name: value`` line appears, and JSON fields (``password``, ``privateKeyHex``,
   ``authKey``, ``signature``, ``accessToken``, ``refreshToken``, ``token``...).
-- By shape: any JWT-shaped string.
+- By shape: any JWT-shaped string, and any password hash (bcrypt, argon2, scrypt, PBKDF2,
+  crypt formats), shown as what it is ("a bcrypt hash ($2b$, cost 10, 60 chars)").
 - By value: every secret of the run's credentials file, and every token or signature the
   suite sent or received during the run (:attr:`Masker.learned`, fed by the HTTP context).
 
@@ -24,6 +25,8 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from conformance.secret_shapes import HASH_SHAPE, describe_hash, names_password_material
 
 __all__ = [
     "MASK",
@@ -85,11 +88,28 @@ def _b64_json(part: str) -> Any:
         return None
 
 
+def _without_material(value: Any, depth: int = 0) -> Any:
+    """Claims with password material masked: a token's claims are shown, its secrets never."""
+    if depth > 8:
+        return MASK
+    if isinstance(value, dict):
+        return {
+            k: MASK if names_password_material(str(k)) else _without_material(v, depth + 1)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_without_material(v, depth + 1) for v in value]
+    if isinstance(value, str) and HASH_SHAPE.search(value):
+        return MASK
+    return value
+
+
 def _pairs(value: Any) -> str:
     """A decoded JWT part as ``k=v`` pairs, free of quotes, backslashes and control
     characters, so it sits inside any JSON string and the string stays JSON."""
     if not isinstance(value, dict):
         return "(not a JSON object)"
+    value = _without_material(value)
     text = " ".join(f"{k}={v}" for k, v in value.items())
     text = _CONTROL.sub(" ", text.replace('"', "'").replace("\\", "/"))
     return text if len(text) <= _CLAIMS_SHOWN else text[:_CLAIMS_SHOWN] + "…"
@@ -159,7 +179,13 @@ def mask_transcript(text: str) -> str:
         return f"{name}{colon}{mask_header(name, value)}"
 
     text = mask_body(_HEADER.sub(header, text))
-    return _JWT.sub(lambda m: fingerprint(m.group(0)), text)
+    text = _JWT.sub(lambda m: fingerprint(m.group(0)), text)
+    return HASH_SHAPE.sub(_hash_mask, text)
+
+
+def _hash_mask(match: re.Match[str]) -> str:
+    """A password hash shown as what it is, never its salt or digest."""
+    return f"{MASKED_PREFIX}: {describe_hash(match.group(0)) or 'a password hash'}]"
 
 
 mask_text = mask_transcript

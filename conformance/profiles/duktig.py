@@ -16,6 +16,7 @@ PROFILE = Profile(
         "conformance.checks.duktig.robustness",
         "conformance.checks.duktig.schema",
         "conformance.checks.duktig.account",
+        "conformance.checks.duktig.trust",
     ),
     schemathesis={
         # What the checks run on the spec's contract view cite (conformance.fuzz.config).

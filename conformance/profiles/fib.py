@@ -19,6 +19,7 @@ PROFILE = Profile(
         "conformance.checks.fib.forgery",
         "conformance.checks.fib.jwks",
         "conformance.checks.fib.expiry",
+        "conformance.checks.fib.trust",
     ),
     schemathesis={
         # What the checks run on the spec's contract view cite (conformance.fuzz.config).

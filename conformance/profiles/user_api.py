@@ -15,6 +15,7 @@ PROFILE = Profile(
         "conformance.checks.user_api.schema",
         "conformance.checks.user_api.login",
         "conformance.checks.user_api.validation",
+        "conformance.checks.user_api.trust",
     ),
     schemathesis={
         # What the checks run on the spec's contract view cite (conformance.fuzz.config).

@@ -12,6 +12,7 @@ body and the HS256 tokens with ``cty: JWT`` and their claims.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
@@ -28,7 +29,7 @@ import jwt
 from independent.web import App, Reply, Request
 from independent.web import serve as serve_app
 
-__all__ = ["AUTH_KEY", "FLAGS", "MUTANTS", "credentials", "serve"]
+__all__ = ["AUTH_KEY", "FLAGS", "MUTANTS", "PLACEHOLDER_SECRET", "credentials", "serve"]
 
 TOKEN = "/auth/token"
 AUTH_KEY = "indep-key-%41*77Zq"
@@ -78,7 +79,12 @@ FLAGS = {
     # built-in server, answers every other method 501 (RFC 9110 §15.6.2).
     "only_post": "only POST is implemented: other methods get http.server's own 501",
     "query_crashes": "with only_post: QUERY, a method it does not implement, answers 500",
+    # Seen on real User API servers, planted here in another system's server.
+    "placeholder_jwt_secret": "tokens are signed with the quoted string 'process.env.JWT_KEY'",
+    "answer_has_password_hash": "the sign-in answer carries the account row, hash included",
 }
+# The secret a server with ``placeholder_jwt_secret`` signs with: a variable name, quoted.
+PLACEHOLDER_SECRET = "process.env.JWT_KEY"
 # flag -> the check that must fail on a server with that one fault; the first is a bug the
 # suite let through, its check named as the issue asks for it.
 MUTANTS = {
@@ -86,6 +92,8 @@ MUTANTS = {
     "inactive_gets_tokens": "inactive_account_gets_403",
     "reworded_401": "incorrect_credentials_get_401",
     "expires_in_is_lifetime": "expires_in_matches_access_exp",
+    "placeholder_jwt_secret": "token_secret_is_not_a_known_weak_one",
+    "answer_has_password_hash": "answers_hold_no_password_material",
 }
 
 
@@ -110,11 +118,20 @@ def _digest(password: str) -> bytes:
     return hashlib.sha256(password.encode("utf-8")).digest()
 
 
+def _django_hash(password: str) -> str:
+    """The password as Django would store it: ``pbkdf2_sha256$rounds$salt$hash``."""
+    salt = secrets.token_hex(8)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt.encode(), 1000)
+    return f"pbkdf2_sha256$1000${salt}${base64.b64encode(digest).decode('ascii')}"
+
+
 class _Directory:
     def __init__(self, flags: frozenset[str], auth_key: str) -> None:
         self.flags = flags
         self.auth_key = auth_key.encode("utf-8")
         self.secret = secrets.token_urlsafe(32)
+        if "placeholder_jwt_secret" in flags:
+            self.secret = PLACEHOLDER_SECRET
         self.lock = threading.Lock()
         self.accounts = {
             a.email: _Account(**{**a.__dict__, "password": _digest(a.password).hex()})
@@ -211,6 +228,8 @@ def _handler(directory: _Directory) -> Callable[[Request], Reply]:
         }
         if "omits_last_login" in directory.flags:
             del answer["lastLogin"]
+        if "answer_has_password_hash" in directory.flags:
+            answer["account"] = {"email": account.email, "password": _django_hash(body["password"])}
         return Reply(200, answer)
 
     return token

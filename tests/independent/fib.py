@@ -11,9 +11,14 @@ every undeclared method and path; no JWKS endpoint; its own role/acc values and 
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
+import json
+import os
 import threading
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -21,6 +26,7 @@ from typing import Any
 import jwt
 import nacl.exceptions
 import nacl.signing
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from independent.web import App, Reply, Request
@@ -64,7 +70,15 @@ FLAGS = {
     "logout_keeps_session": "logout answers 200 but revokes nothing",
     # Off in one place, the way a real server might be: no size check, a crash instead.
     "server_error_on_large_body": "a login body over 100 KB is answered 500",
+    # Token trust: verifiers that take the key from the token, as real libraries once did.
+    "trusts_embedded_jwk": "verifies a token with the key its jwk header carries",
+    "trusts_key_url": "fetches the key set a token's jku or x5u names and verifies with it",
+    "kid_names_key_file": "reads an HS256 key from the file a token's kid names",
+    "hand_rolled_verifier": "its own verifier: trusts jwk and never looks at crit",
+    "shares_hs256_secret": "also takes HS256 tokens signed with a neighbour's 'secret'",
 }
+KEY_FILES = os.path.dirname(os.path.abspath(__file__))  # where kid_names_key_file looks
+NEIGHBOUR_SECRET = b"secret"
 LARGE_BODY = 100 * 1024
 # flag -> the check that must fail on a server with that one fault
 MUTANTS = {
@@ -72,6 +86,11 @@ MUTANTS = {
     "expiration_is_lifetime_off": "expiration_time_matches_exp",
     "refresh_token_reusable": "used_refresh_token_is_rejected",
     "logout_keeps_session": "access_token_rejected_after_logout",
+    "trusts_embedded_jwk": "token_with_embedded_jwk_is_rejected",
+    "trusts_key_url": "token_with_key_url_is_rejected",
+    "kid_names_key_file": "token_with_tampered_kid_is_rejected",
+    "hand_rolled_verifier": "token_with_unknown_crit_is_rejected",
+    "shares_hs256_secret": "token_of_another_system_is_rejected",
 }
 
 
@@ -191,13 +210,70 @@ def _token(request: Request) -> tuple[str | None, Reply | None]:
 def _claims(sessions: _Sessions, token: str) -> tuple[dict[str, Any] | None, int]:
     """Verified claims, or (None, status): 400 for a token that is not a JWT, 401 otherwise."""
     try:
-        return jwt.decode(token, sessions.public, algorithms=["EdDSA"]), 200
+        if "hand_rolled_verifier" in sessions.flags:
+            header = json.loads(_unb64(token.split(".")[0]))
+            if isinstance(header, dict) and "jwk" in header:
+                return _hand_rolled(token, header), 200
+        header = jwt.get_unverified_header(token)
+        key, algorithms = _verification_key(sessions, header)
+        if isinstance(key, _RawHmacKey):
+            return _hs256_by_hand(token, key), 200
+        return jwt.decode(token, key, algorithms=algorithms), 200
     except jwt.InvalidSignatureError:
         return None, 401
     except jwt.DecodeError:  # not three base64url JSON parts: malformed input
         return None, 400
-    except jwt.PyJWTError:  # expired, wrong algorithm
+    except (jwt.PyJWTError, ValueError, KeyError, OSError):  # expired, wrong alg, no key
         return None, 401
+
+
+def _verification_key(sessions: _Sessions, header: dict[str, Any]) -> tuple[Any, list[str]]:
+    """The server's own key, unless a fault flag lets the token choose another."""
+    flags = sessions.flags
+    if "trusts_embedded_jwk" in flags and isinstance(header.get("jwk"), dict):
+        return jwt.PyJWK(header["jwk"]).key, ["EdDSA"]
+    if "trusts_key_url" in flags and isinstance(header.get("jku"), str):
+        with urllib.request.urlopen(header["jku"], timeout=2) as answer:
+            keys = json.loads(answer.read(64 * 1024))["keys"]
+        return jwt.PyJWK(keys[0]).key, ["EdDSA"]
+    if "trusts_key_url" in flags and isinstance(header.get("x5u"), str):
+        with urllib.request.urlopen(header["x5u"], timeout=2) as answer:
+            certificate = x509.load_pem_x509_certificate(answer.read(64 * 1024))
+        return certificate.public_key(), ["EdDSA"]
+    if "kid_names_key_file" in flags and header.get("alg") == "HS256" and "kid" in header:
+        with open(os.path.join(KEY_FILES, str(header["kid"])), "rb") as file:
+            return _RawHmacKey(file.read(4096)), ["HS256"]
+    if "shares_hs256_secret" in flags and header.get("alg") == "HS256":
+        return _RawHmacKey(NEIGHBOUR_SECRET), ["HS256"]
+    return sessions.public, ["EdDSA"]
+
+
+class _RawHmacKey(bytes):
+    """An HMAC key PyJWT would frown on (too short, even empty): checked by hand instead."""
+
+
+def _hs256_by_hand(token: str, key: bytes) -> dict[str, Any]:
+    head, payload, signature = token.split(".")
+    mac = hmac.new(key, f"{head}.{payload}".encode(), hashlib.sha256).digest()
+    if not hmac.compare_digest(mac, _unb64(signature)):
+        raise jwt.InvalidSignatureError("bad signature")
+    return json.loads(_unb64(payload))
+
+
+def _hand_rolled(token: str, header: dict[str, Any]) -> dict[str, Any]:
+    """Ed25519 under the token's own jwk, as a quick hand-written verifier would: no crit."""
+    head, payload, signature = token.split(".")
+    x = header["jwk"]["x"]
+    key = nacl.signing.VerifyKey(base64.urlsafe_b64decode(x + "=" * (-len(x) % 4)))
+    try:
+        key.verify(f"{head}.{payload}".encode(), _unb64(signature))
+    except nacl.exceptions.BadSignatureError as exc:
+        raise jwt.InvalidSignatureError("bad signature") from exc
+    return json.loads(_unb64(payload))
+
+
+def _unb64(part: str) -> bytes:
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
 
 
 def _handlers(sessions: _Sessions) -> dict[tuple[str, str], Callable[[Request], Reply]]:

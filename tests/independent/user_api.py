@@ -25,7 +25,7 @@ import jwt
 from independent.web import App, Reply, Request
 from independent.web import serve as serve_app
 
-__all__ = ["FLAGS", "MUTANTS", "USERS", "credentials", "serve"]
+__all__ = ["FLAGS", "MUTANTS", "PLACEHOLDER_SECRET", "USERS", "credentials", "serve"]
 
 SIGNUP = "/api/user/signup"
 LOGIN = "/api/user/login"
@@ -58,7 +58,10 @@ FLAGS = {
     # A correct reading: one function makes both tokens, with only the documented claims
     # and no optional typ header.
     "one_token_function": "both tokens come from one function: five claims, no typ header",
+    "placeholder_jwt_secret": "tokens are signed with jwt.io's 'your-256-bit-secret'",
+    "signup_answers_stored_password": "the signup answer carries the stored salt:hash",
 }
+PLACEHOLDER_SECRET = "your-256-bit-secret"
 # flag -> the check that must fail on a server with that one fault. The first four are the
 # bugs the suite let through; their checks are named as the issue asks for them.
 MUTANTS = {
@@ -68,6 +71,8 @@ MUTANTS = {
     "signup_name_optional": "signup_without_a_required_field_is_refused",
     "signup_token_lives_a_day": "token_lives_one_hour",
     "accepts_any_password": "wrong_password_rejected",
+    "placeholder_jwt_secret": "token_secret_is_not_a_known_weak_one",
+    "signup_answers_stored_password": "answers_hold_no_password_material",
 }
 
 _ERRORS = {
@@ -109,6 +114,8 @@ class _Accounts:
     def __init__(self, flags: frozenset[str]) -> None:
         self.flags = flags
         self.secret = secrets.token_bytes(32)
+        if "placeholder_jwt_secret" in flags:
+            self.secret = PLACEHOLDER_SECRET.encode("utf-8")
         self.lock = threading.Lock()
         self.db = sqlite3.connect(":memory:", check_same_thread=False)
         self.db.execute(
@@ -238,7 +245,10 @@ def _handlers(accounts: _Accounts) -> dict[tuple[str, str], Callable[[Request], 
         if account is None:
             return _error(400, "Email is already registered")
         created = 201 if "signup_answers_201" in accounts.flags else 200
-        return Reply(created, accounts.answer(account, login=False))
+        answer = accounts.answer(account, login=False)
+        if "signup_answers_stored_password" in accounts.flags:
+            answer["password"] = accounts.find(account["email"])[1]
+        return Reply(created, answer)
 
     def login(request: Request) -> Reply:
         body, refusal = _fields(request, ("email", "password"), flags=accounts.flags)

@@ -4,23 +4,26 @@ are refused on both lifecycle routes.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import json
 import time
-from collections.abc import Callable
 from typing import Any
 
 import nacl.signing
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from conformance.checks.fib.forging import (
+    Signer,
+    b64url,
+    forge_token,
+    refuse_forgeries,
+    segment,
+)
 from conformance.checks.fib.keys import server_keys
 from conformance.checks.fib.session_common import (
     claims_of,
     expect_refused,
-    header_of,
     lifecycle,
     login_pair,
     logout,
@@ -28,26 +31,6 @@ from conformance.checks.fib.session_common import (
 )
 from conformance.checks.registry import check, requires_credentials
 from conformance.engine.context import Context
-
-__all__ = ["forge_token"]
-
-
-Signer = Callable[[bytes], bytes]  # signing input -> raw signature
-Forger = Callable[[dict[str, Any], dict[str, Any]], str]  # (header, claims) -> token
-
-
-def _b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
-def _segment(value: dict[str, Any]) -> str:
-    return _b64url(json.dumps(value, separators=(",", ":")).encode("utf-8"))
-
-
-def forge_token(header: dict[str, Any], claims: dict[str, Any], sign: Signer) -> str:
-    """A compact JWT whose signature is ``sign(signing_input)`` (bytes), for forgeries."""
-    signing_input = f"{_segment(header)}.{_segment(claims)}"
-    return f"{signing_input}.{_b64url(sign(signing_input.encode('ascii')))}"
 
 
 def _hmac_secrets(raw: bytes) -> dict[str, bytes]:
@@ -60,28 +43,12 @@ def _hmac_secrets(raw: bytes) -> dict[str, bytes]:
         "PEM": pem,
         "PEM without final newline": pem.rstrip(b"\n"),
         "hex": raw.hex().encode("ascii"),
-        "JWK x": _b64url(raw).encode("ascii"),
+        "JWK x": b64url(raw).encode("ascii"),
     }
 
 
 def _hs256(secret: bytes) -> Signer:
     return lambda data: hmac.new(secret, data, hashlib.sha256).digest()
-
-
-def _refuse_forgeries(
-    ctx: Context, pair: tuple[str, str], make: Forger, what: str, hint: str
-) -> None:
-    """Send ``make(header, claims)`` built from a genuine pair to both routes; both must refuse."""
-    access, refresh_token = pair
-    forged_refresh = make(
-        header_of(ctx, refresh_token, "refreshToken"),
-        claims_of(ctx, refresh_token, "refreshToken"),
-    )
-    expect_refused(ctx, refresh(ctx, forged_refresh), f"refresh token {what}", hint=hint)
-    forged_access = make(
-        header_of(ctx, access, "accessToken"), claims_of(ctx, access, "accessToken")
-    )
-    expect_refused(ctx, logout(ctx, forged_access), f"access token {what}", hint=hint)
 
 
 @check(
@@ -104,7 +71,7 @@ def unsigned_token_is_rejected(ctx: Context) -> None:
     def make(header: dict[str, Any], claims: dict[str, Any]) -> str:
         return forge_token({**header, "alg": "none"}, claims, lambda _data: b"")
 
-    _refuse_forgeries(
+    refuse_forgeries(
         ctx,
         login_pair(ctx),
         make,
@@ -136,7 +103,7 @@ def tampered_payload_is_rejected(ctx: Context) -> None:
             claims["exp"] += 3600
         else:
             claims["exp"] = int(time.time()) + 3600
-        tampered = f"{head}.{_segment(claims)}.{signature}"
+        tampered = f"{head}.{segment(claims)}.{signature}"
         expect_refused(
             ctx,
             send(ctx, tampered),
@@ -164,7 +131,7 @@ def token_signed_by_another_key_is_rejected(ctx: Context) -> None:
             {**header, "alg": "EdDSA"}, claims, lambda data: stranger.sign(data).signature
         )
 
-    _refuse_forgeries(
+    refuse_forgeries(
         ctx,
         login_pair(ctx),
         make,
@@ -196,7 +163,7 @@ def hs256_token_keyed_with_public_key_is_rejected(ctx: Context) -> None:
             def make(header: dict[str, Any], claims: dict[str, Any], secret=secret) -> str:
                 return forge_token({**header, "alg": "HS256"}, claims, _hs256(secret))
 
-            _refuse_forgeries(
+            refuse_forgeries(
                 ctx,
                 pair,
                 make,
