@@ -51,6 +51,8 @@ def test_check_url_with_credentials_file_exits_0(tmp_path: Path) -> None:
         result = check(server.url, "--credentials", str(credentials), "--no-fuzz")
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "  PASS fib  login  correctly_signed_login_succeeds" in result.stdout
+    for system in ("fib", "user-api", "duktig"):  # the reference refuses every operator
+        assert f"  PASS {system}  login  operator_objects_log_nobody_in" in result.stdout
     assert "fib: " in result.stdout and " 0 failed" in result.stdout
 
 

@@ -33,6 +33,7 @@ def test_a_closed_signup_blocks_the_signup_refusal_checks_instead_of_passing_the
     assert "its control" in results["signup_without_a_required_field_is_refused"].message
     # Login refusals still have their control: the file's account logs in.
     assert results["wrong_password_rejected"].outcome is Outcome.PASSED, describe(results)
+    assert results["operator_objects_log_nobody_in"].outcome is Outcome.PASSED
 
 
 def _context(url: str) -> Context:

@@ -12,6 +12,7 @@ PROFILE = Profile(
     check_modules=(
         "conformance.checks.user_api.round_trip",
         "conformance.checks.user_api.refusals",
+        "conformance.checks.user_api.injection",
         "conformance.checks.user_api.schema",
         "conformance.checks.user_api.login",
         "conformance.checks.user_api.validation",

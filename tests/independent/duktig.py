@@ -73,6 +73,8 @@ FLAGS = {
     "expires_in_is_lifetime": "expires_in is the lifetime in seconds, not the Unix time",
     # Off in one place, the way a real server of seed 004's family might be.
     "omits_last_login": "the sign-in answer leaves lastLogin out",
+    # Seen on a Node/Mongoose User API server, planted here: the email goes into the query.
+    "operator_matching": "an email of {$ne|$gt|$regex} or a list matches like a Mongo query",
 }
 # flag -> the check that must fail on a server with that one fault; the first is a bug the
 # suite let through, its check named as the issue asks for it.
@@ -81,6 +83,7 @@ MUTANTS = {
     "inactive_gets_tokens": "inactive_account_gets_403",
     "reworded_401": "incorrect_credentials_get_401",
     "expires_in_is_lifetime": "expires_in_matches_access_exp",
+    "operator_matching": "operator_objects_log_nobody_in",
 }
 
 
@@ -115,6 +118,12 @@ class _Directory:
             a.email: _Account(**{**a.__dict__, "password": _digest(a.password).hex()})
             for a in _ACCOUNTS
         }
+
+    def find(self, email: Any) -> _Account | None:
+        """The account with ``email``; the mutant reads it as a query, oldest match first."""
+        if "operator_matching" in self.flags:
+            return next((a for a in self.accounts.values() if _matches(email, a.email)), None)
+        return self.accounts.get(email)
 
     def key_ok(self, request: Request) -> bool:
         given = request.headers.get("x-auth-key", "").encode("utf-8")
@@ -159,12 +168,25 @@ class _Directory:
         }
 
 
-def _problems(body: Any) -> dict[str, list[str]]:
+def _matches(query: Any, value: str) -> bool:
+    """``value`` against a Mongo-style query: a string, a list (any of) or an operator."""
+    if isinstance(query, list):
+        return value in query
+    if isinstance(query, dict):
+        ops = {"$ne": lambda q: value != q, "$gt": lambda q: q is not None and value > q}
+        ops["$regex"] = lambda q: re.search(q, value) is not None
+        return all(op in ops and ops[op](q) for op, q in query.items())
+    return value == query
+
+
+def _problems(body: Any, flags: frozenset[str] = frozenset()) -> dict[str, list[str]]:
     """Seed 004's 422 map for ``body``; empty when it is a well-formed request."""
     fields = body if isinstance(body, dict) else {}
     found: dict[str, list[str]] = {}
     email, password = fields.get("email"), fields.get("password")
-    if email is None or email == "":
+    if "operator_matching" in flags and isinstance(email, dict | list):
+        pass  # the query builder's to read
+    elif email is None or email == "":
         found["email"] = [REQUIRED]
     elif not isinstance(email, str) or len(email) > 254 or not EMAIL_SHAPE.match(email):
         found["email"] = [BAD_EMAIL]
@@ -185,11 +207,11 @@ def _handler(directory: _Directory) -> Callable[[Request], Reply]:
             body = request.json()
         except (ValueError, UnicodeDecodeError):
             return Reply(400, NOT_JSON)
-        problems = _problems(body)
+        problems = _problems(body, directory.flags)
         if problems:
             return Reply(422, problems)
         with directory.lock:
-            account = directory.accounts.get(body["email"])
+            account = directory.find(body["email"])
             if account is None or not hmac.compare_digest(
                 _digest(body["password"]).hex(), account.password
             ):

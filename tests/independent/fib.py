@@ -12,6 +12,7 @@ every undeclared method and path; no JWKS endpoint; its own role/acc values and 
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 import time
 import uuid
@@ -64,6 +65,9 @@ FLAGS = {
     "logout_keeps_session": "logout answers 200 but revokes nothing",
     # Off in one place, the way a real server might be: no size check, a crash instead.
     "server_error_on_large_body": "a login body over 100 KB is answered 500",
+    # Seen on a Node/Mongoose User API server, planted here: the account is found with
+    # findOne({email, authPublicKeyHex}) from the body, and the signature checked with its key.
+    "operator_matching": "email or key of {$ne|$gt|$regex} or a list match like a Mongo query",
 }
 LARGE_BODY = 100 * 1024
 # flag -> the check that must fail on a server with that one fault
@@ -72,6 +76,7 @@ MUTANTS = {
     "expiration_is_lifetime_off": "expiration_time_matches_exp",
     "refresh_token_reusable": "used_refresh_token_is_rejected",
     "logout_keeps_session": "access_token_rejected_after_logout",
+    "operator_matching": "operator_objects_log_nobody_in",
 }
 
 
@@ -114,6 +119,17 @@ def _hex_bytes(value: Any, size: int) -> bytes | None:
         return bytes.fromhex(value)
     except ValueError:
         return None
+
+
+def _matches(query: Any, value: str) -> bool:
+    """``value`` against a Mongo-style query: a string, a list (any of) or an operator."""
+    if isinstance(query, list):
+        return value in query
+    if isinstance(query, dict):
+        ops = {"$ne": lambda q: value != q, "$gt": lambda q: isinstance(q, str) and value > q}
+        ops["$regex"] = lambda q: re.search(str(q), value) is not None
+        return all(op in ops and ops[op](q) for op, q in query.items())
+    return value == query
 
 
 def _public_key(value: Any) -> bytes | None:
@@ -200,6 +216,20 @@ def _claims(sessions: _Sessions, token: str) -> tuple[dict[str, Any] | None, int
         return None, 401
 
 
+def _query_login(sessions: _Sessions, email: Any, signature_hex: Any, key_hex: Any) -> Reply:
+    """The mutant's login: the oldest account matching {email, key} as a query, then the
+    signature checked with that account's stored key over its stored email."""
+    signature = _hex_bytes(signature_hex, 64)
+    raw_key = _public_key(key_hex)
+    key_query = raw_key.hex() if raw_key else key_hex
+    for stored_email, key in sessions.keys.items():
+        if _matches(email, stored_email) and _matches(key_query, key.hex()):
+            if signature and sessions.verify(stored_email, key, signature):
+                return Reply(200, _envelope(200, "OK", sessions.issue(stored_email)))
+            return _error(401, "bad signature")
+    return _error(404, "no such user")
+
+
 def _handlers(sessions: _Sessions) -> dict[tuple[str, str], Callable[[Request], Reply]]:
     def login(request: Request) -> Reply:
         if "server_error_on_large_body" in sessions.flags and len(request.body) > LARGE_BODY:
@@ -215,6 +245,8 @@ def _handlers(sessions: _Sessions) -> dict[tuple[str, str], Callable[[Request], 
             body.get("signature"),
             body.get("authPublicKeyHex"),
         )
+        if "operator_matching" in sessions.flags and isinstance(email, dict | list):
+            return _query_login(sessions, email, signature_hex, key_hex)
         if not isinstance(email, str) or not email:
             return _error(400, "email")
         signature, key = _hex_bytes(signature_hex, 64), _public_key(key_hex)

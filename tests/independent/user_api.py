@@ -55,6 +55,7 @@ FLAGS = {
     "tokens_omit_user_name": "neither token carries a userName claim",
     "server_error_on_unknown_email": "login with an unknown email answers 500 (null account)",
     "server_error_on_bad_json": "a body that is not JSON answers 500 on both paths",
+    "operator_matching": "an email of {$ne|$gt|$regex} or a list matches like a Mongo query",
     # A correct reading: one function makes both tokens, with only the documented claims
     # and no optional typ header.
     "one_token_function": "both tokens come from one function: five claims, no typ header",
@@ -68,6 +69,7 @@ MUTANTS = {
     "signup_name_optional": "signup_without_a_required_field_is_refused",
     "signup_token_lives_a_day": "token_lives_one_hour",
     "accepts_any_password": "wrong_password_rejected",
+    "operator_matching": "operator_objects_log_nobody_in",
 }
 
 _ERRORS = {
@@ -131,7 +133,9 @@ class _Accounts:
             return None
         return account
 
-    def find(self, email: str) -> tuple[dict[str, str], str] | None:
+    def find(self, email: Any) -> tuple[dict[str, str], str] | None:
+        if "operator_matching" in self.flags and isinstance(email, dict | list):
+            return self._find_by_query(email)
         with self.lock:
             row = self.db.execute(
                 "SELECT id, name, email, secret FROM account WHERE email = ?", (email.lower(),)
@@ -139,6 +143,28 @@ class _Accounts:
         if row is None:
             return None
         return {"id": row[0], "name": row[1], "email": row[2]}, row[3]
+
+    def _find_by_query(
+        self, query: dict[str, Any] | list[Any]
+    ) -> tuple[dict[str, str], str] | None:
+        """A Mongo-style findOne: the oldest account whose email the query matches."""
+        with self.lock:
+            rows = self.db.execute(
+                "SELECT id, name, email, secret FROM account ORDER BY rowid"
+            ).fetchall()
+        for row in rows:
+            if isinstance(query, list):
+                hit = row[2] in query
+            else:
+                hit = all(
+                    (op == "$ne" and row[2] != value)
+                    or (op == "$gt" and isinstance(value, str) and row[2] > value)
+                    or (op == "$regex" and re.search(str(value), row[2]) is not None)
+                    for op, value in query.items()
+                )
+            if hit:
+                return {"id": row[0], "name": row[1], "email": row[2]}, row[3]
+        return None
 
     def answer(self, account: dict[str, str], *, login: bool) -> dict[str, str]:
         """The documented 200 body, with its token."""
@@ -209,6 +235,9 @@ def _fields(
         value = body.get(name)
         if value is None and name in optional:
             continue
+        queried = name == "email" and "name" not in names  # the login's lookup
+        if queried and "operator_matching" in flags and isinstance(value, dict | list):
+            continue  # the login hands it to the query as it came
         if not isinstance(value, str) or not value:
             problems.append(f"{name} must be a non-empty string")
     email = body.get("email")
