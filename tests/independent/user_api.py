@@ -55,6 +55,11 @@ FLAGS = {
     "tokens_omit_user_name": "neither token carries a userName claim",
     "server_error_on_unknown_email": "login with an unknown email answers 500 (null account)",
     "server_error_on_bad_json": "a body that is not JSON answers 500 on both paths",
+    # Email handling, the way real servers of seed 003's family get it wrong.
+    "email_case_split": "signup lower-cases the email, login looks up the string as sent",
+    "email_trimmed_at_signup": "signup trims spaces around the email, login does not",
+    "email_case_sensitive": "emails are kept and compared exactly as sent, case included",
+    "refuses_plus_addresses": "an email with a + in it is refused as invalid",
     "operator_matching": "an email of {$ne|$gt|$regex} or a list matches like a Mongo query",
     # A correct reading: one function makes both tokens, with only the documented claims
     # and no optional typ header.
@@ -62,6 +67,7 @@ FLAGS = {
 }
 # flag -> the check that must fail on a server with that one fault. The first four are the
 # bugs the suite let through; their checks are named as the issue asks for them.
+# (email_case_split is judged in tests/test_email_forms.py, with what it must not fail.)
 MUTANTS = {
     "login_token_lives_a_day": "login_token_lives_one_hour",
     "login_token_names_other_user": "login_token_names_the_user",
@@ -69,6 +75,9 @@ MUTANTS = {
     "signup_name_optional": "signup_without_a_required_field_is_refused",
     "signup_token_lives_a_day": "token_lives_one_hour",
     "accepts_any_password": "wrong_password_rejected",
+    "email_trimmed_at_signup": "registered_email_logs_in_as_sent",
+    "email_case_sensitive": "login_takes_the_email_in_another_case",
+    "refuses_plus_addresses": "signup_takes_mixed_case_and_plus_addresses",
     "operator_matching": "operator_objects_log_nobody_in",
 }
 
@@ -122,7 +131,8 @@ class _Accounts:
 
     def add(self, name: str, email: str, password: str) -> dict[str, str] | None:
         """The new account, or None when the email is taken."""
-        account = {"id": str(uuid.uuid4()), "name": name, "email": email.lower()}
+        kept = email if "email_case_sensitive" in self.flags else email.lower()
+        account = {"id": str(uuid.uuid4()), "name": name, "email": kept}
         try:
             with self.lock, self.db:
                 self.db.execute(
@@ -136,9 +146,11 @@ class _Accounts:
     def find(self, email: Any) -> tuple[dict[str, str], str] | None:
         if "operator_matching" in self.flags and isinstance(email, dict | list):
             return self._find_by_query(email)
+        as_sent = self.flags & {"email_case_split", "email_case_sensitive"}
         with self.lock:
             row = self.db.execute(
-                "SELECT id, name, email, secret FROM account WHERE email = ?", (email.lower(),)
+                "SELECT id, name, email, secret FROM account WHERE email = ?",
+                (email if as_sent else email.lower(),),
             ).fetchone()
         if row is None:
             return None
@@ -230,6 +242,12 @@ def _fields(
         return None, _error(400, "Unexpected token in JSON body")
     if not isinstance(body, dict):
         return None, _error(400, "The body must be a JSON object")
+    if (
+        "email_trimmed_at_signup" in flags
+        and "name" in names
+        and isinstance(body.get("email"), str)
+    ):
+        body["email"] = body["email"].strip()
     problems = []
     for name in names:
         value = body.get(name)
@@ -241,7 +259,10 @@ def _fields(
         if not isinstance(value, str) or not value:
             problems.append(f"{name} must be a non-empty string")
     email = body.get("email")
-    if isinstance(email, str) and (len(email) > EMAIL_MAX or not EMAIL_SHAPE.match(email)):
+    plus_refused = "refuses_plus_addresses" in flags and "+" in str(email)
+    if isinstance(email, str) and (
+        len(email) > EMAIL_MAX or not EMAIL_SHAPE.match(email) or plus_refused
+    ):
         problems.append("email must be an email")
     password = body.get("password")
     if isinstance(password, str) and not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
