@@ -2,8 +2,8 @@
 of /auth/token, with the password of every account in the credentials file, in its order.
 
 Duktig has no signup (seed 004 documents only the token request), so every account the
-suite knows comes from the credentials file, and the email round trip of the User API
-(register an email of one's choosing, log in with it) is not applicable here.
+suite knows comes from the credentials file, and the User API's email round trip
+(register an email of one's choosing, then log in with it) has no Duktig counterpart.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from conformance.checks.injection import MAX_ACCOUNTS, Account, never_log_in
 from conformance.checks.registry import check, requires_credentials
 from conformance.engine.context import Context
 from conformance.engine.invent import strong_password
-from conformance.model import CheckNotApplicable, CheckSkipped
+from conformance.model import CheckSkipped
 
 SOURCE = "seed 004: the body is exactly {email, password}, both strings"
 
@@ -62,17 +62,4 @@ def operator_objects_log_nobody_in(ctx: Context) -> None:
         control=control,
         source=SOURCE,
         headers={AUTH_HEADER: key},
-    )
-
-
-@check("duktig", group="login", source="seed 004: no signup is documented")
-def registered_email_logs_in_as_sent(ctx: Context) -> None:
-    """An email registered mixed-case, plus-addressed or space-padded logs in as sent.
-
-    Not applicable: seed 004 documents no signup, so the suite cannot register an email
-    of its choosing; the User API runs this check.
-    """
-    raise CheckNotApplicable(
-        "Duktig documents no signup (seed 004), so the suite cannot register an email of its "
-        "choosing to log in with"
     )

@@ -2,8 +2,8 @@
 signature and authPublicKeyHex, with the signed login of every credentials-file user.
 
 FIB has no signup (the seeds document only the session), so every account the suite
-knows comes from the credentials file, and the email round trip of the User API
-(register an email of one's choosing, log in with it) is not applicable here.
+knows comes from the credentials file, and the User API's email round trip
+(register an email of one's choosing, then log in with it) has no FIB counterpart.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from conformance.checks.fib.login_common import (
 from conformance.checks.injection import MAX_ACCOUNTS, Account, never_log_in
 from conformance.checks.registry import check, requires_credentials
 from conformance.engine.context import Context
-from conformance.model import CheckNotApplicable, CheckSkipped
+from conformance.model import CheckSkipped
 
 SOURCE = "seeds 000-002: the login's email, signature and authPublicKeyHex are strings"
 
@@ -68,17 +68,4 @@ def operator_objects_log_nobody_in(ctx: Context) -> None:
         stranger=stranger,
         control=_control,
         source=SOURCE,
-    )
-
-
-@check("fib", group="login", source="seeds 000-002: no signup is documented")
-def registered_email_logs_in_as_sent(ctx: Context) -> None:
-    """An email registered mixed-case, plus-addressed or space-padded logs in as sent.
-
-    Not applicable: the FIB pages document no signup, so the suite cannot register an
-    email of its choosing; the User API runs this check.
-    """
-    raise CheckNotApplicable(
-        "FIB documents no signup (seeds 000-002), so the suite cannot register an email of "
-        "its choosing to log in with"
     )
