@@ -51,6 +51,14 @@ def test_check_url_with_credentials_file_exits_0(tmp_path: Path) -> None:
         result = check(server.url, "--credentials", str(credentials), "--no-fuzz")
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "  PASS fib  login  correctly_signed_login_succeeds" in result.stdout
+    for system in ("fib", "user-api", "duktig"):  # the reference refuses every operator
+        assert f"  PASS {system}  login  operator_objects_log_nobody_in" in result.stdout
+    for line in (  # and keeps real-world emails as registered, whatever their case
+        "  PASS user-api  signup  registered_email_logs_in_as_sent",
+        "  PASS user-api  signup  signup_takes_mixed_case_and_plus_addresses",
+        "  PASS user-api  login  login_takes_the_email_in_another_case",
+    ):
+        assert line in result.stdout, result.stdout[-4000:]
     assert "fib: " in result.stdout and " 0 failed" in result.stdout
 
 

@@ -33,6 +33,11 @@ def test_a_closed_signup_blocks_the_signup_refusal_checks_instead_of_passing_the
     assert "its control" in results["signup_without_a_required_field_is_refused"].message
     # Login refusals still have their control: the file's account logs in.
     assert results["wrong_password_rejected"].outcome is Outcome.PASSED, describe(results)
+    assert results["operator_objects_log_nobody_in"].outcome is Outcome.PASSED
+    # The emails of every form need a signup: blocked by the one check that reports it.
+    for name in ("registered_email_logs_in_as_sent", "login_takes_the_email_in_another_case"):
+        assert results[name].outcome is Outcome.BLOCKED, describe(results)
+        assert results[name].cause == "signup_answers_200"
 
 
 def _context(url: str) -> Context:

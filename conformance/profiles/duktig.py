@@ -14,6 +14,7 @@ PROFILE = Profile(
         "conformance.checks.duktig.validation",
         "conformance.checks.duktig.login",
         "conformance.checks.duktig.robustness",
+        "conformance.checks.duktig.injection",
         "conformance.checks.duktig.schema",
         "conformance.checks.duktig.account",
         "conformance.checks.duktig.trust",

@@ -13,6 +13,7 @@ PROFILE = Profile(
         "conformance.checks.fib.login",
         "conformance.checks.fib.login_refusals",
         "conformance.checks.fib.login_input",
+        "conformance.checks.fib.login_injection",
         "conformance.checks.fib.caching",
         "conformance.checks.fib.session",
         "conformance.checks.fib.headers",

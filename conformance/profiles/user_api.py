@@ -11,7 +11,9 @@ PROFILE = Profile(
     credentials_key="user-api",
     check_modules=(
         "conformance.checks.user_api.round_trip",
+        "conformance.checks.user_api.emails",
         "conformance.checks.user_api.refusals",
+        "conformance.checks.user_api.injection",
         "conformance.checks.user_api.schema",
         "conformance.checks.user_api.login",
         "conformance.checks.user_api.validation",

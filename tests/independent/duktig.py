@@ -82,6 +82,8 @@ FLAGS = {
     # Seen on real User API servers, planted here in another system's server.
     "placeholder_jwt_secret": "tokens are signed with the quoted string 'process.env.JWT_KEY'",
     "answer_has_password_hash": "the sign-in answer carries the account row, hash included",
+    # Seen on a Node/Mongoose User API server, planted here: the email goes into the query.
+    "operator_matching": "an email of {$ne|$gt|$regex} or a list matches like a Mongo query",
 }
 # The secret a server with ``placeholder_jwt_secret`` signs with: a variable name, quoted.
 PLACEHOLDER_SECRET = "process.env.JWT_KEY"
@@ -94,6 +96,7 @@ MUTANTS = {
     "expires_in_is_lifetime": "expires_in_matches_access_exp",
     "placeholder_jwt_secret": "token_secret_is_not_a_known_weak_one",
     "answer_has_password_hash": "answers_hold_no_password_material",
+    "operator_matching": "operator_objects_log_nobody_in",
 }
 
 
@@ -138,6 +141,12 @@ class _Directory:
             for a in _ACCOUNTS
         }
 
+    def find(self, email: Any) -> _Account | None:
+        """The account with ``email``; the mutant reads it as a query, oldest match first."""
+        if "operator_matching" in self.flags:
+            return next((a for a in self.accounts.values() if _matches(email, a.email)), None)
+        return self.accounts.get(email)
+
     def key_ok(self, request: Request) -> bool:
         given = request.headers.get("x-auth-key", "").encode("utf-8")
         return hmac.compare_digest(given, self.auth_key)
@@ -181,12 +190,25 @@ class _Directory:
         }
 
 
-def _problems(body: Any) -> dict[str, list[str]]:
+def _matches(query: Any, value: str) -> bool:
+    """``value`` against a Mongo-style query: a string, a list (any of) or an operator."""
+    if isinstance(query, list):
+        return value in query
+    if isinstance(query, dict):
+        ops = {"$ne": lambda q: value != q, "$gt": lambda q: q is not None and value > q}
+        ops["$regex"] = lambda q: re.search(q, value) is not None
+        return all(op in ops and ops[op](q) for op, q in query.items())
+    return value == query
+
+
+def _problems(body: Any, flags: frozenset[str] = frozenset()) -> dict[str, list[str]]:
     """Seed 004's 422 map for ``body``; empty when it is a well-formed request."""
     fields = body if isinstance(body, dict) else {}
     found: dict[str, list[str]] = {}
     email, password = fields.get("email"), fields.get("password")
-    if email is None or email == "":
+    if "operator_matching" in flags and isinstance(email, dict | list):
+        pass  # the query builder's to read
+    elif email is None or email == "":
         found["email"] = [REQUIRED]
     elif not isinstance(email, str) or len(email) > 254 or not EMAIL_SHAPE.match(email):
         found["email"] = [BAD_EMAIL]
@@ -207,11 +229,11 @@ def _handler(directory: _Directory) -> Callable[[Request], Reply]:
             body = request.json()
         except (ValueError, UnicodeDecodeError):
             return Reply(400, NOT_JSON)
-        problems = _problems(body)
+        problems = _problems(body, directory.flags)
         if problems:
             return Reply(422, problems)
         with directory.lock:
-            account = directory.accounts.get(body["email"])
+            account = directory.find(body["email"])
             if account is None or not hmac.compare_digest(
                 _digest(body["password"]).hex(), account.password
             ):

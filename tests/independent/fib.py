@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import threading
 import time
 import urllib.request
@@ -76,6 +77,9 @@ FLAGS = {
     "kid_names_key_file": "reads an HS256 key from the file a token's kid names",
     "hand_rolled_verifier": "its own verifier: trusts jwk and never looks at crit",
     "shares_hs256_secret": "also takes HS256 tokens signed with a neighbour's 'secret'",
+    # Seen on a Node/Mongoose User API server, planted here: the account is found with
+    # findOne({email, authPublicKeyHex}) from the body, and the signature checked with its key.
+    "operator_matching": "email or key of {$ne|$gt|$regex} or a list match like a Mongo query",
 }
 KEY_FILES = os.path.dirname(os.path.abspath(__file__))  # where kid_names_key_file looks
 NEIGHBOUR_SECRET = b"secret"
@@ -91,6 +95,7 @@ MUTANTS = {
     "kid_names_key_file": "token_with_tampered_kid_is_rejected",
     "hand_rolled_verifier": "token_with_unknown_crit_is_rejected",
     "shares_hs256_secret": "token_of_another_system_is_rejected",
+    "operator_matching": "operator_objects_log_nobody_in",
 }
 
 
@@ -133,6 +138,17 @@ def _hex_bytes(value: Any, size: int) -> bytes | None:
         return bytes.fromhex(value)
     except ValueError:
         return None
+
+
+def _matches(query: Any, value: str) -> bool:
+    """``value`` against a Mongo-style query: a string, a list (any of) or an operator."""
+    if isinstance(query, list):
+        return value in query
+    if isinstance(query, dict):
+        ops = {"$ne": lambda q: value != q, "$gt": lambda q: isinstance(q, str) and value > q}
+        ops["$regex"] = lambda q: re.search(str(q), value) is not None
+        return all(op in ops and ops[op](q) for op, q in query.items())
+    return value == query
 
 
 def _public_key(value: Any) -> bytes | None:
@@ -276,6 +292,20 @@ def _unb64(part: str) -> bytes:
     return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
 
 
+def _query_login(sessions: _Sessions, email: Any, signature_hex: Any, key_hex: Any) -> Reply:
+    """The mutant's login: the oldest account matching {email, key} as a query, then the
+    signature checked with that account's stored key over its stored email."""
+    signature = _hex_bytes(signature_hex, 64)
+    raw_key = _public_key(key_hex)
+    key_query = raw_key.hex() if raw_key else key_hex
+    for stored_email, key in sessions.keys.items():
+        if _matches(email, stored_email) and _matches(key_query, key.hex()):
+            if signature and sessions.verify(stored_email, key, signature):
+                return Reply(200, _envelope(200, "OK", sessions.issue(stored_email)))
+            return _error(401, "bad signature")
+    return _error(404, "no such user")
+
+
 def _handlers(sessions: _Sessions) -> dict[tuple[str, str], Callable[[Request], Reply]]:
     def login(request: Request) -> Reply:
         if "server_error_on_large_body" in sessions.flags and len(request.body) > LARGE_BODY:
@@ -291,6 +321,8 @@ def _handlers(sessions: _Sessions) -> dict[tuple[str, str], Callable[[Request], 
             body.get("signature"),
             body.get("authPublicKeyHex"),
         )
+        if "operator_matching" in sessions.flags and isinstance(email, dict | list):
+            return _query_login(sessions, email, signature_hex, key_hex)
         if not isinstance(email, str) or not email:
             return _error(400, "email")
         signature, key = _hex_bytes(signature_hex, 64), _public_key(key_hex)

@@ -55,6 +55,12 @@ FLAGS = {
     "tokens_omit_user_name": "neither token carries a userName claim",
     "server_error_on_unknown_email": "login with an unknown email answers 500 (null account)",
     "server_error_on_bad_json": "a body that is not JSON answers 500 on both paths",
+    # Email handling, the way real servers of seed 003's family get it wrong.
+    "email_case_split": "signup lower-cases the email, login looks up the string as sent",
+    "email_trimmed_at_signup": "signup trims spaces around the email, login does not",
+    "email_case_sensitive": "emails are kept and compared exactly as sent, case included",
+    "refuses_plus_addresses": "an email with a + in it is refused as invalid",
+    "operator_matching": "an email of {$ne|$gt|$regex} or a list matches like a Mongo query",
     # A correct reading: one function makes both tokens, with only the documented claims
     # and no optional typ header.
     "one_token_function": "both tokens come from one function: five claims, no typ header",
@@ -64,6 +70,7 @@ FLAGS = {
 PLACEHOLDER_SECRET = "your-256-bit-secret"
 # flag -> the check that must fail on a server with that one fault. The first four are the
 # bugs the suite let through; their checks are named as the issue asks for them.
+# (email_case_split is judged in tests/test_email_forms.py, with what it must not fail.)
 MUTANTS = {
     "login_token_lives_a_day": "login_token_lives_one_hour",
     "login_token_names_other_user": "login_token_names_the_user",
@@ -73,6 +80,10 @@ MUTANTS = {
     "accepts_any_password": "wrong_password_rejected",
     "placeholder_jwt_secret": "token_secret_is_not_a_known_weak_one",
     "signup_answers_stored_password": "answers_hold_no_password_material",
+    "email_trimmed_at_signup": "registered_email_logs_in_as_sent",
+    "email_case_sensitive": "login_takes_the_email_in_another_case",
+    "refuses_plus_addresses": "signup_takes_mixed_case_and_plus_addresses",
+    "operator_matching": "operator_objects_log_nobody_in",
 }
 
 _ERRORS = {
@@ -127,7 +138,8 @@ class _Accounts:
 
     def add(self, name: str, email: str, password: str) -> dict[str, str] | None:
         """The new account, or None when the email is taken."""
-        account = {"id": str(uuid.uuid4()), "name": name, "email": email.lower()}
+        kept = email if "email_case_sensitive" in self.flags else email.lower()
+        account = {"id": str(uuid.uuid4()), "name": name, "email": kept}
         try:
             with self.lock, self.db:
                 self.db.execute(
@@ -138,14 +150,40 @@ class _Accounts:
             return None
         return account
 
-    def find(self, email: str) -> tuple[dict[str, str], str] | None:
+    def find(self, email: Any) -> tuple[dict[str, str], str] | None:
+        if "operator_matching" in self.flags and isinstance(email, dict | list):
+            return self._find_by_query(email)
+        as_sent = self.flags & {"email_case_split", "email_case_sensitive"}
         with self.lock:
             row = self.db.execute(
-                "SELECT id, name, email, secret FROM account WHERE email = ?", (email.lower(),)
+                "SELECT id, name, email, secret FROM account WHERE email = ?",
+                (email if as_sent else email.lower(),),
             ).fetchone()
         if row is None:
             return None
         return {"id": row[0], "name": row[1], "email": row[2]}, row[3]
+
+    def _find_by_query(
+        self, query: dict[str, Any] | list[Any]
+    ) -> tuple[dict[str, str], str] | None:
+        """A Mongo-style findOne: the oldest account whose email the query matches."""
+        with self.lock:
+            rows = self.db.execute(
+                "SELECT id, name, email, secret FROM account ORDER BY rowid"
+            ).fetchall()
+        for row in rows:
+            if isinstance(query, list):
+                hit = row[2] in query
+            else:
+                hit = all(
+                    (op == "$ne" and row[2] != value)
+                    or (op == "$gt" and isinstance(value, str) and row[2] > value)
+                    or (op == "$regex" and re.search(str(value), row[2]) is not None)
+                    for op, value in query.items()
+                )
+            if hit:
+                return {"id": row[0], "name": row[1], "email": row[2]}, row[3]
+        return None
 
     def answer(self, account: dict[str, str], *, login: bool) -> dict[str, str]:
         """The documented 200 body, with its token."""
@@ -211,15 +249,27 @@ def _fields(
         return None, _error(400, "Unexpected token in JSON body")
     if not isinstance(body, dict):
         return None, _error(400, "The body must be a JSON object")
+    if (
+        "email_trimmed_at_signup" in flags
+        and "name" in names
+        and isinstance(body.get("email"), str)
+    ):
+        body["email"] = body["email"].strip()
     problems = []
     for name in names:
         value = body.get(name)
         if value is None and name in optional:
             continue
+        queried = name == "email" and "name" not in names  # the login's lookup
+        if queried and "operator_matching" in flags and isinstance(value, dict | list):
+            continue  # the login hands it to the query as it came
         if not isinstance(value, str) or not value:
             problems.append(f"{name} must be a non-empty string")
     email = body.get("email")
-    if isinstance(email, str) and (len(email) > EMAIL_MAX or not EMAIL_SHAPE.match(email)):
+    plus_refused = "refuses_plus_addresses" in flags and "+" in str(email)
+    if isinstance(email, str) and (
+        len(email) > EMAIL_MAX or not EMAIL_SHAPE.match(email) or plus_refused
+    ):
         problems.append("email must be an email")
     password = body.get("password")
     if isinstance(password, str) and not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:

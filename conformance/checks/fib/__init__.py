@@ -2,10 +2,10 @@
 
 The profile imports the check modules in this order, which is the order of the reports:
 the login at POST .../session (``login``, ``login_refusals``, ``login_input``,
-``caching``), then refresh, logout and token security (``session``, ``headers``,
-``forgery``, ``jwks``, ``expiry``, ``trust``). ``login_common``, ``session_common``,
-``forging``, ``keys`` and ``key_server`` hold shared helpers and register nothing; no
-check module imports another, so the profile's list alone decides the order.
+``login_injection``, ``caching``), then refresh, logout and token security (``session``,
+``headers``, ``forgery``, ``jwks``, ``expiry``, ``trust``). ``login_common``,
+``session_common``, ``forging``, ``keys`` and ``key_server`` hold shared helpers and register
+nothing; no check module imports another, so the profile's list alone decides the order.
 
 Login readings: where the three renderings of the page disagree, every reading is
 accepted and named: a well-formed but wrong signature may get 401 (seed 000) or 422

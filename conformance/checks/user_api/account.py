@@ -152,9 +152,9 @@ def fresh_session(ctx: Context) -> dict[str, Any]:
     """One account shared by the token checks of a run (kept in ``ctx.cache``).
 
     A fresh signup when signup serves; else the first user of the credentials file that
-    logs in (``"via": "credentials"``, its body a login answer); else the check is blocked
-    by what blocked the signup. Its user is drawn shared, so it is the same whichever
-    check asks first.
+    logs in (``"via": "credentials"``, its body a login answer, ``"blocked"`` what blocked
+    the signup); else the check is blocked by what blocked the signup. Its user is drawn
+    shared, so it is the same whichever check asks first.
     """
     if "user_api_session" not in ctx.cache:
         user = new_user(ctx, "session", shared=True)
@@ -174,7 +174,8 @@ def _credentials_session(ctx: Context, blocked: CheckBlocked) -> dict[str, Any]:
     for user in (ctx.credentials or {}).get("users") or []:
         response = login(ctx, user.get("email", ""), user.get("password", ""))
         if response.status_code == 200:
-            return {"user": user, "body": _body_of(response), "via": "credentials"}
+            body = _body_of(response)
+            return {"user": user, "body": body, "via": "credentials", "blocked": blocked}
     raise CheckBlocked(
         blocked.cause,
         f"{blocked.reason}; and no user of the credentials file logs in",
