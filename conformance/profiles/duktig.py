@@ -17,6 +17,7 @@ PROFILE = Profile(
         "conformance.checks.duktig.schema",
         "conformance.checks.duktig.account",
         "conformance.checks.duktig.headers",
+        "conformance.checks.duktig.discovery",
     ),
     schemathesis={
         # Every request carries the configured key from the credentials section.

@@ -14,6 +14,7 @@ PROFILE = Profile(
         "conformance.checks.fib.login_refusals",
         "conformance.checks.fib.login_input",
         "conformance.checks.fib.caching",
+        "conformance.checks.fib.discovery",
         "conformance.checks.fib.session",
         "conformance.checks.fib.headers",
         "conformance.checks.fib.forgery",
