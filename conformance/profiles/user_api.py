@@ -16,6 +16,7 @@ PROFILE = Profile(
         "conformance.checks.user_api.login",
         "conformance.checks.user_api.validation",
         "conformance.checks.user_api.headers",
+        "conformance.checks.user_api.passwords",
         "conformance.checks.user_api.discovery",
     ),
     schemathesis={
