@@ -16,6 +16,7 @@ PROFILE = Profile(
         "conformance.checks.fib.caching",
         "conformance.checks.fib.discovery",
         "conformance.checks.fib.session",
+        "conformance.checks.fib.race",
         "conformance.checks.fib.headers",
         "conformance.checks.fib.forgery",
         "conformance.checks.fib.jwks",
