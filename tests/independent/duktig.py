@@ -41,6 +41,10 @@ BAD_EMAIL = "Required valid email address"
 WEAK_PASSWORD = "Required not weak Password Strength between 6 - 256 chars"
 EXACT_KEYS = "Required exact values as: email, password"
 INCORRECT = {"status": "error", "message": "Incorrect credentials"}
+INCORRECT_EMAIL = {"status": "error", "message": "Incorrect email"}
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="duktig"'}
+NO_STORE = {"Cache-Control": "no-store"}
+SLOW_SECONDS = 0.150
 REWORDED = {"status": "error", "message": "Wrong email or password"}
 INACTIVE = {
     "status": "error",
@@ -73,6 +77,10 @@ FLAGS = {
     "expires_in_is_lifetime": "expires_in is the lifetime in seconds, not the Unix time",
     # Off in one place, the way a real server of seed 004's family might be.
     "omits_last_login": "the sign-in answer leaves lastLogin out",
+    # Account discovery and headers, as real servers of other families were seen to do.
+    "tells_unknown_email": "an unknown email gets 401 'Incorrect email'",
+    "slow_wrong_password": "a wrong password is refused 150 ms later than an unknown email",
+    "no_challenge_on_401": "401 answers carry no WWW-Authenticate",
 }
 # flag -> the check that must fail on a server with that one fault; the first is a bug the
 # suite let through, its check named as the issue asks for it.
@@ -115,6 +123,10 @@ class _Directory:
             a.email: _Account(**{**a.__dict__, "password": _digest(a.password).hex()})
             for a in _ACCOUNTS
         }
+
+    def unauthorized(self, body: dict[str, str]) -> Reply:
+        headers = {} if "no_challenge_on_401" in self.flags else CHALLENGE
+        return Reply(401, body, headers)
 
     def key_ok(self, request: Request) -> bool:
         given = request.headers.get("x-auth-key", "").encode("utf-8")
@@ -190,10 +202,16 @@ def _handler(directory: _Directory) -> Callable[[Request], Reply]:
             return Reply(422, problems)
         with directory.lock:
             account = directory.accounts.get(body["email"])
+            if account is None and "tells_unknown_email" in directory.flags:
+                return directory.unauthorized(INCORRECT_EMAIL)
             if account is None or not hmac.compare_digest(
                 _digest(body["password"]).hex(), account.password
             ):
-                return Reply(401, REWORDED if "reworded_401" in directory.flags else INCORRECT)
+                if account is not None and "slow_wrong_password" in directory.flags:
+                    time.sleep(SLOW_SECONDS)  # a slow hash, run only for known accounts
+                return directory.unauthorized(
+                    REWORDED if "reworded_401" in directory.flags else INCORRECT
+                )
             if not account.active and "inactive_gets_tokens" not in directory.flags:
                 return Reply(403, INACTIVE)
             previous = account.last_login
@@ -206,7 +224,7 @@ def _handler(directory: _Directory) -> Callable[[Request], Reply]:
         }
         if "omits_last_login" in directory.flags:
             del answer["lastLogin"]
-        return Reply(200, answer)
+        return Reply(200, answer, NO_STORE)
 
     return token
 
