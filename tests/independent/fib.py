@@ -65,12 +65,15 @@ FLAGS = {
     # Off in one place, the way a real server might be: no size check, a crash instead.
     "server_error_on_large_body": "a login body over 100 KB is answered 500",
     # Races: a refresh checks its token, waits (a slow store), then spends it.
-    "refresh_race": "a refresh token is spent 100 ms after it is checked, outside the lock",
+    "refresh_race": "a refresh token is spent 200 ms after it is checked, outside the lock",
     # Logout ends the whole session (every pair refreshed since), but a refresh under way
     # adds its new pair to the session after the logout ended it (a lost update).
-    "logout_race": "logout ends the session; a refresh racing it revives it 100 ms later",
+    "logout_race": "logout ends the session; a refresh racing it revives it 200 ms later",
 }
-RACE_SECONDS = 0.100
+RACE_SECONDS = 0.200
+# logout_race: logout waits this long first, so a refresh sent just before it is already
+# past its check however busy the machine (a planted fault must show every time).
+LOGOUT_DELAY_SECONDS = 0.050
 LARGE_BODY = 100 * 1024
 # flag -> the check that must fail on a server with that one fault
 MUTANTS = {
@@ -259,6 +262,8 @@ def _handlers(sessions: _Sessions) -> dict[tuple[str, str], Callable[[Request], 
         return Reply(200, _envelope(200, "OK", sessions.issue(claims["sub"], kept)))
 
     def logout(request: Request) -> Reply:
+        if "logout_race" in sessions.flags:
+            time.sleep(LOGOUT_DELAY_SECONDS)
         token, refusal = _token(request)
         if refusal:
             return refusal
