@@ -76,6 +76,7 @@ def run_checks(
     lifecycle: bool = DEFAULTS.lifecycle,
     jwks_url: str | None = DEFAULTS.jwks_url,
     expiry_wait: float = DEFAULTS.expiry_wait,
+    probe_throttling: int = DEFAULTS.probe_throttling,
     progress: Callable[[str], None] | None = None,
 ) -> RunResult:
     """Check the server at ``url`` against the documents and return every verdict.
@@ -96,6 +97,8 @@ def run_checks(
         lifecycle: run FIB's refresh/logout/revocation checks.
         jwks_url: where the target publishes its token key (default ``url`` + JWKS path).
         expiry_wait: seconds a check may wait for a real access token to expire (0: skip it).
+        probe_throttling: wrong passwords failed_logins_are_throttled may send to one
+            account (0: skip it; it may slow or lock that account).
         progress: called with one line per finished check, as the CLI prints them.
 
     Returns:
@@ -122,6 +125,7 @@ def run_checks(
         lifecycle=lifecycle,
         jwks_url=jwks_url,
         expiry_wait=expiry_wait,
+        probe_throttling=probe_throttling,
     )
     # The engine reports notes and results; the caller is promised the CLI's lines.
     lines = (lambda event: progress(progress_line(event))) if progress else None

@@ -50,6 +50,8 @@ LIFECYCLE_CHECKS = {
     "expired_access_token_is_rejected",
     "reused_refresh_token_revokes_family",
     "logout_ends_refreshed_session",
+    "concurrent_refreshes_let_one_through",
+    "logout_racing_refresh_ends_the_session",
 }
 # Runs only when the run may wait out a token's lifetime (see the expiry tests below).
 WAITING_CHECKS = {"expired_access_token_is_rejected"}

@@ -20,6 +20,7 @@ BAD = [
     ("max_time", -1.0, "--max-time", "-1"),
     ("max_response_bytes", 0, "--max-response-bytes", "0"),
     ("expiry_wait", -3.0, "--expiry-wait", "-3"),
+    ("probe_throttling", 201, "--probe-throttling", "201"),
 ]
 
 
@@ -87,6 +88,7 @@ RUN_FLAGS = [
     ("--no-lifecycle",),
     ("--jwks-url", "http://127.0.0.1:9/keys"),
     ("--expiry-wait", "2.5"),
+    ("--probe-throttling", "12"),
     ("--strict",),
     ("--timeout", "4"),
     ("--max-time", "30"),

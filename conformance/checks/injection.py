@@ -26,6 +26,7 @@ from typing import Any
 
 from conformance.checks.controls import Control, require_accepted
 from conformance.engine.context import Context
+from conformance.engine.masking import token_values
 from conformance.model import CheckBlocked
 
 __all__ = [
@@ -146,8 +147,10 @@ def never_log_in(
         assert blocked is not None  # accounts is never empty here
         raise blocked
     if ctx.learn is not None:  # a secret inside a list is not masked by its field's name
-        secrets = [*usable, Account("a stranger", stranger)]
-        ctx.learn(v for a in secrets for k, v in a.body.items() if k != identifier)
+        # Only what masking counts as a secret or token (a password, a signature): a public
+        # key or an email in a list stays readable, as it does anywhere else.
+        for account in (*usable, Account("a stranger", stranger)):
+            ctx.learn(token_values({}, account.body))
     for probe in probes(usable, identifier, stranger):
         response = ctx.request("POST", path, json_body=probe.body, headers=dict(headers or {}))
         if 200 <= response.status_code < 300:

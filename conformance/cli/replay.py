@@ -108,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
         lifecycle=settings.get("lifecycle", DEFAULTS.lifecycle),
         jwks_url=settings.get("jwks_url"),
         expiry_wait=settings.get("expiry_wait", DEFAULTS.expiry_wait),
+        probe_throttling=settings.get("probe_throttling", DEFAULTS.probe_throttling),
         credentials_file=(credentials or NO_CREDENTIALS_FILE) if url else EMBEDDED_USERS,
         only=only,
     ).identified()  # the report's seed; a new tag, as the old run's accounts exist

@@ -131,6 +131,11 @@ class Context:
                 documented="an HTTP response",
                 hint="the server hung up, broke HTTP or did not answer in time",
             )
+        return self.record(method, path, response)
+
+    def record(self, method: str, path: str, response: httpx.Response) -> httpx.Response:
+        """Keep an answer as the evidence of record, as ``request`` does with its own: for
+        answers a check had sent by clients of its own (concurrent requests)."""
         self.last = Exchange.from_response(response)
         self._keep(self.last)
         self.answers.append(_answer_kind(response))

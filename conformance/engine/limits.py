@@ -12,6 +12,7 @@ __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_RUN_SECONDS",
     "DEFAULT_TIMEOUT_SECONDS",
+    "MAX_THROTTLING_TRIES",
 ]
 
 # Per-request: long enough for a slow target, short enough that a hang is a finding.
@@ -26,3 +27,7 @@ DEFAULT_MAX_EXAMPLES = 20
 # thread stacks reserve far more than they touch, so this sits well above the resident
 # bound; it is the last guard, the byte cap is the first.
 CHILD_MEMORY_BYTES = 1024**3
+# --probe-throttling: the most wrong passwords one account may be sent. Past the usual limits
+# (OWASP ASVS 4's 100 failures an hour, the reference server's 100 in ten minutes), and
+# still a bounded handful of seconds.
+MAX_THROTTLING_TRIES = 200

@@ -66,6 +66,18 @@ RUN_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
         },
     ),
     (
+        "probe-throttling",
+        {
+            "type": int,
+            "default": DEFAULTS.probe_throttling,
+            "metavar": "N",
+            "help": "let failed_logins_are_throttled send up to N (1-200) wrong passwords to one "
+            "account and expect a 429 or a growing delay. WARNING: this may slow or lock the "
+            "account it guesses at (for Duktig, the credentials file's first user); default 0: "
+            "that check is skipped",
+        },
+    ),
+    (
         "strict",
         {
             "action": "store_true",
@@ -124,4 +136,5 @@ def run_settings_fields(value: Callable[[str], Any]) -> dict[str, Any]:
         "lifecycle": not value("no_lifecycle"),
         "jwks_url": value("jwks_url"),
         "expiry_wait": value("expiry_wait"),
+        "probe_throttling": value("probe_throttling"),
     }

@@ -17,6 +17,7 @@ from conformance.engine.limits import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_RUN_SECONDS,
     DEFAULT_TIMEOUT_SECONDS,
+    MAX_THROTTLING_TRIES,
 )
 from conformance.errors import UsageError
 
@@ -46,6 +47,9 @@ class Settings:
     lifecycle: bool = True  # FIB's refresh, logout and revocation checks
     jwks_url: str | None = None  # None: the lifecycle checks try URL/.well-known/jwks.json
     expiry_wait: float = 0.0  # seconds a check may wait for a real token to expire (0: skip)
+    # Wrong passwords failed_logins_are_throttled may send to one account (0: skip it): off
+    # by default, as the probe may slow or lock the account it guesses at.
+    probe_throttling: int = 0
     # Where the users came from, for skip reasons: a path, EMBEDDED_USERS, NO_CREDENTIALS_FILE
     # when the command line gave none; None when the caller did not say.
     credentials_file: str | None = None
@@ -66,6 +70,10 @@ class Settings:
             raise UsageError("--max-response-bytes", "must be at least 1")
         if self.expiry_wait < 0:
             raise UsageError("--expiry-wait", "must be zero or more seconds")
+        if not 0 <= self.probe_throttling <= MAX_THROTTLING_TRIES:
+            raise UsageError(
+                "--probe-throttling", f"must be 0 (off) to {MAX_THROTTLING_TRIES} wrong passwords"
+            )
         if self.only is not None:
             only = {system: tuple(names) for system, names in self.only.items()}
             object.__setattr__(self, "only", MappingProxyType(only))

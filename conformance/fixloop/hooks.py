@@ -68,6 +68,7 @@ def settings_block(settings: Settings, api: str, args: argparse.Namespace) -> di
         "lifecycle": settings.lifecycle,
         "jwks_url": settings.jwks_url,
         "expiry_wait": settings.expiry_wait,
+        "probe_throttling": settings.probe_throttling,
         "timeout": settings.timeout,
         "max_time": settings.max_time,
         "max_response_bytes": settings.max_response_bytes,

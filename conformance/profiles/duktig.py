@@ -18,6 +18,8 @@ PROFILE = Profile(
         "conformance.checks.duktig.schema",
         "conformance.checks.duktig.account",
         "conformance.checks.duktig.trust",
+        "conformance.checks.duktig.headers",
+        "conformance.checks.duktig.discovery",
     ),
     schemathesis={
         # What the checks run on the spec's contract view cite (conformance.fuzz.config).

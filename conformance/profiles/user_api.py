@@ -18,6 +18,9 @@ PROFILE = Profile(
         "conformance.checks.user_api.login",
         "conformance.checks.user_api.validation",
         "conformance.checks.user_api.trust",
+        "conformance.checks.user_api.headers",
+        "conformance.checks.user_api.passwords",
+        "conformance.checks.user_api.discovery",
     ),
     schemathesis={
         # What the checks run on the spec's contract view cite (conformance.fuzz.config).

@@ -68,7 +68,7 @@ def _require_auth_key(request: Request, store: Store) -> None:
     expected = server_keys.duktig_auth_key(store)
     # compare_digest wants equal types; encode both so non-ASCII input cannot raise.
     if sent is None or not hmac.compare_digest(sent.encode(), expected.encode()):
-        raise Unauthorized(BAD_AUTH_KEY, challenge=None)
+        raise Unauthorized(BAD_AUTH_KEY)
 
 
 def field_errors(body: Any) -> dict[str, list[str]]:
@@ -121,7 +121,7 @@ def token(request: Request, services: Services) -> Response:
         matched = verify(password, user.password_hash if user else passwords.decoy_hash(cost))
         if user is None or not matched:
             attempt.failed()
-            raise Unauthorized(INCORRECT_CREDENTIALS, challenge=None)
+            raise Unauthorized(INCORRECT_CREDENTIALS)
         attempt.succeeded()
     if passwords.needs_rehash(user.password_hash, cost):
         store.update_duktig_user(user.email, password_hash=passwords.hash_password(password, cost))

@@ -147,7 +147,7 @@ def login(request: Request, services: Services) -> Response:
         matched = verify(password, user.password_hash if user else passwords.decoy_hash(cost))
         if user is None or not matched:
             attempt.failed()
-            raise Unauthorized(BAD_CREDENTIALS, detail="invalid_credentials", challenge=None)
+            raise Unauthorized(BAD_CREDENTIALS, detail="invalid_credentials")
         attempt.succeeded()
     if passwords.needs_rehash(user.password_hash, cost):
         services.store.set_api_user_password(user.email, passwords.hash_password(password, cost))

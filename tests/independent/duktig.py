@@ -43,6 +43,10 @@ BAD_EMAIL = "Required valid email address"
 WEAK_PASSWORD = "Required not weak Password Strength between 6 - 256 chars"
 EXACT_KEYS = "Required exact values as: email, password"
 INCORRECT = {"status": "error", "message": "Incorrect credentials"}
+INCORRECT_EMAIL = {"status": "error", "message": "Incorrect email"}
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="duktig"'}
+NO_STORE = {"Cache-Control": "no-store"}
+SLOW_SECONDS = 0.150
 REWORDED = {"status": "error", "message": "Wrong email or password"}
 INACTIVE = {
     "status": "error",
@@ -84,6 +88,10 @@ FLAGS = {
     "answer_has_password_hash": "the sign-in answer carries the account row, hash included",
     # Seen on a Node/Mongoose User API server, planted here: the email goes into the query.
     "operator_matching": "an email of {$ne|$gt|$regex} or a list matches like a Mongo query",
+    # Account discovery and headers, as real servers of other families were seen to do.
+    "tells_unknown_email": "an unknown email gets 401 'Incorrect email'",
+    "slow_wrong_password": "a wrong password is refused 150 ms later than an unknown email",
+    "no_challenge_on_401": "401 answers carry no WWW-Authenticate",
 }
 # The secret a server with ``placeholder_jwt_secret`` signs with: a variable name, quoted.
 PLACEHOLDER_SECRET = "process.env.JWT_KEY"
@@ -146,6 +154,10 @@ class _Directory:
         if "operator_matching" in self.flags:
             return next((a for a in self.accounts.values() if _matches(email, a.email)), None)
         return self.accounts.get(email)
+
+    def unauthorized(self, body: dict[str, str]) -> Reply:
+        headers = {} if "no_challenge_on_401" in self.flags else CHALLENGE
+        return Reply(401, body, headers)
 
     def key_ok(self, request: Request) -> bool:
         given = request.headers.get("x-auth-key", "").encode("utf-8")
@@ -234,10 +246,16 @@ def _handler(directory: _Directory) -> Callable[[Request], Reply]:
             return Reply(422, problems)
         with directory.lock:
             account = directory.find(body["email"])
+            if account is None and "tells_unknown_email" in directory.flags:
+                return directory.unauthorized(INCORRECT_EMAIL)
             if account is None or not hmac.compare_digest(
                 _digest(body["password"]).hex(), account.password
             ):
-                return Reply(401, REWORDED if "reworded_401" in directory.flags else INCORRECT)
+                if account is not None and "slow_wrong_password" in directory.flags:
+                    time.sleep(SLOW_SECONDS)  # a slow hash, run only for known accounts
+                return directory.unauthorized(
+                    REWORDED if "reworded_401" in directory.flags else INCORRECT
+                )
             if not account.active and "inactive_gets_tokens" not in directory.flags:
                 return Reply(403, INACTIVE)
             previous = account.last_login
@@ -252,7 +270,7 @@ def _handler(directory: _Directory) -> Callable[[Request], Reply]:
             del answer["lastLogin"]
         if "answer_has_password_hash" in directory.flags:
             answer["account"] = {"email": account.email, "password": _django_hash(body["password"])}
-        return Reply(200, answer)
+        return Reply(200, answer, NO_STORE)
 
     return token
 

@@ -80,9 +80,18 @@ FLAGS = {
     # Seen on a Node/Mongoose User API server, planted here: the account is found with
     # findOne({email, authPublicKeyHex}) from the body, and the signature checked with its key.
     "operator_matching": "email or key of {$ne|$gt|$regex} or a list match like a Mongo query",
+    # Races: a refresh checks its token, waits (a slow store), then spends it.
+    "refresh_race": "a refresh token is spent 200 ms after it is checked, outside the lock",
+    # Logout ends the whole session (every pair refreshed since), but a refresh under way
+    # adds its new pair to the session after the logout ended it (a lost update).
+    "logout_race": "logout ends the session; a refresh racing it revives it 200 ms later",
 }
 KEY_FILES = os.path.dirname(os.path.abspath(__file__))  # where kid_names_key_file looks
 NEIGHBOUR_SECRET = b"secret"
+RACE_SECONDS = 0.200
+# logout_race: logout waits this long first, so a refresh sent just before it is already
+# past its check however busy the machine (a planted fault must show every time).
+LOGOUT_DELAY_SECONDS = 0.050
 LARGE_BODY = 100 * 1024
 # flag -> the check that must fail on a server with that one fault
 MUTANTS = {
@@ -171,10 +180,12 @@ class _Sessions:
         self.public = self.private.public_key()
         self.live_access: set[str] = set()
         self.live_refresh: dict[str, str] = {}  # refresh jti -> access jti
+        self.session_of: dict[str, str] = {}  # any jti -> its login's session (logout_race)
 
-    def issue(self, email: str) -> dict[str, Any]:
+    def issue(self, email: str, session: str | None = None) -> dict[str, Any]:
         now = int(time.time())
         access_jti, refresh_jti = str(uuid.uuid4()), str(uuid.uuid4())
+        session = session or access_jti
         exp = now + ACCESS_SECONDS
         access = {
             "acc": email.split("@")[0] + "@fibnet",
@@ -192,6 +203,7 @@ class _Sessions:
         with self.lock:
             self.live_access.add(access_jti)
             self.live_refresh[refresh_jti] = access_jti
+            self.session_of[access_jti] = self.session_of[refresh_jti] = session
         expiration = 300 if "expiration_is_lifetime_off" in self.flags else exp
         return {
             "accessToken": jwt.encode(access, self.private, algorithm="EdDSA"),
@@ -346,11 +358,20 @@ def _handlers(sessions: _Sessions) -> dict[tuple[str, str], Callable[[Request], 
         with sessions.lock:
             if acjti is None or sessions.live_refresh.get(jti) != acjti:
                 return _error(401, "not a live refresh token")
-            if "refresh_token_reusable" not in sessions.flags:
+            session = sessions.session_of.get(jti)
+            if not sessions.flags & {"refresh_token_reusable", "refresh_race"}:
                 del sessions.live_refresh[jti]
-        return Reply(200, _envelope(200, "OK", sessions.issue(claims["sub"])))
+        if sessions.flags & {"refresh_race", "logout_race"}:
+            time.sleep(RACE_SECONDS)  # a slow store between the check and the write
+        if "refresh_race" in sessions.flags:
+            with sessions.lock:
+                sessions.live_refresh.pop(jti, None)
+        kept = session if "logout_race" in sessions.flags else None
+        return Reply(200, _envelope(200, "OK", sessions.issue(claims["sub"], kept)))
 
     def logout(request: Request) -> Reply:
+        if "logout_race" in sessions.flags:
+            time.sleep(LOGOUT_DELAY_SECONDS)
         token, refusal = _token(request)
         if refusal:
             return refusal
@@ -366,6 +387,14 @@ def _handlers(sessions: _Sessions) -> dict[tuple[str, str], Callable[[Request], 
                 for refresh_jti, access_jti in list(sessions.live_refresh.items()):
                     if access_jti == jti:
                         del sessions.live_refresh[refresh_jti]
+            if "logout_race" in sessions.flags:  # the whole session, every pair since login
+                ended = sessions.session_of.get(jti)
+                for refresh_jti in list(sessions.live_refresh):
+                    if sessions.session_of.get(refresh_jti) == ended:
+                        del sessions.live_refresh[refresh_jti]
+                sessions.live_access -= {
+                    a for a in sessions.live_access if sessions.session_of.get(a) == ended
+                }
         return Reply(200, _envelope(200, "OK", {}))
 
     return {("POST", SESSION): login, ("PATCH", SESSION): refresh, ("POST", LOGOUT): logout}

@@ -35,6 +35,11 @@ PASSWORD_MIN, PASSWORD_MAX = 6, 256
 EMAIL_MAX = 254
 EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 KDF_ROUNDS = 20_000
+LONG_PASSWORD_MAX = 50  # refuses_long_passwords
+BCRYPT_BYTES = 72  # truncates_passwords_at_72_bytes
+THROTTLE_AFTER = 5  # throttles_failed_logins
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="users"'}
+NO_STORE = {"Cache-Control": "no-store"}
 
 USERS = [
     {"name": "Grace", "email": "grace@users.example", "password": "sesame"},
@@ -66,6 +71,13 @@ FLAGS = {
     "one_token_function": "both tokens come from one function: five claims, no typ header",
     "placeholder_jwt_secret": "tokens are signed with jwt.io's 'your-256-bit-secret'",
     "signup_answers_stored_password": "the signup answer carries the stored salt:hash",
+    # Account discovery, passwords and headers, as real servers were seen to do.
+    "tells_unknown_email": "an unknown email gets 404 'No account with this email'",
+    "token_answers_cacheable": "token answers carry no Cache-Control",
+    "refuses_long_passwords": "passwords over 50 characters are refused (422)",
+    "truncates_passwords_at_72_bytes": "only a password's first 72 bytes are hashed (bcrypt)",
+    # A correct reading the others lack: five failures in a row for one email, then 429.
+    "throttles_failed_logins": "past 5 failed logins in a row for one email: 429, Retry-After",
 }
 PLACEHOLDER_SECRET = "your-256-bit-secret"
 # flag -> the check that must fail on a server with that one fault. The first four are the
@@ -94,6 +106,7 @@ _ERRORS = {
     411: "Length Required",
     413: "Payload Too Large",
     422: "Unprocessable Entity",
+    429: "Too Many Requests",
 }
 
 
@@ -103,8 +116,11 @@ def credentials() -> dict[str, Any]:
 
 
 def _error(status: int, message: Any) -> Reply:
+    headers = CHALLENGE if status == 401 else {}
     return Reply(
-        status, {"statusCode": status, "message": message, "error": _ERRORS.get(status, "Error")}
+        status,
+        {"statusCode": status, "message": message, "error": _ERRORS.get(status, "Error")},
+        headers,
     )
 
 
@@ -119,6 +135,10 @@ def _matches(password: str, stored: str) -> bool:
     return hmac.compare_digest(_hash(password, bytes.fromhex(salt)), stored)
 
 
+# Hashed once: an unknown email is checked against it, so it costs what a wrong password does.
+_DECOY = _hash("no account has this password")
+
+
 class _Accounts:
     """Accounts in an in-memory SQLite database of its own."""
 
@@ -128,6 +148,8 @@ class _Accounts:
         if "placeholder_jwt_secret" in flags:
             self.secret = PLACEHOLDER_SECRET.encode("utf-8")
         self.lock = threading.Lock()
+        # throttles_failed_logins: email -> (failures in a row, when the last one was)
+        self.failures: dict[str, tuple[int, float]] = {}
         self.db = sqlite3.connect(":memory:", check_same_thread=False)
         self.db.execute(
             "CREATE TABLE account (id TEXT PRIMARY KEY, name TEXT NOT NULL,"
@@ -144,11 +166,30 @@ class _Accounts:
             with self.lock, self.db:
                 self.db.execute(
                     "INSERT INTO account VALUES (?, ?, ?, ?)",
-                    (account["id"], name, account["email"], _hash(password)),
+                    (account["id"], name, account["email"], _hash(self.hashed_part(password))),
                 )
         except sqlite3.IntegrityError:
             return None
         return account
+
+    def token_headers(self) -> dict[str, str]:
+        return {} if "token_answers_cacheable" in self.flags else NO_STORE
+
+    def hashed_part(self, password: str) -> str:
+        """What of a password is hashed: all of it, or bcrypt's 72 bytes when so flagged."""
+        if "truncates_passwords_at_72_bytes" in self.flags:
+            return password.encode("utf-8")[:BCRYPT_BYTES].decode("utf-8", "ignore")
+        return password
+
+    def throttled(self, email: str) -> bool:
+        """throttles_failed_logins: THROTTLE_AFTER failures in a row, the last under a
+        minute ago."""
+        count, last = self.failures.get(email.lower(), (0, 0.0))
+        return count >= THROTTLE_AFTER and time.monotonic() - last < 60
+
+    def failed(self, email: str) -> None:
+        count, _ = self.failures.get(email.lower(), (0, 0.0))
+        self.failures[email.lower()] = (count + 1, time.monotonic())
 
     def find(self, email: Any) -> tuple[dict[str, str], str] | None:
         if "operator_matching" in self.flags and isinstance(email, dict | list):
@@ -272,8 +313,9 @@ def _fields(
     ):
         problems.append("email must be an email")
     password = body.get("password")
-    if isinstance(password, str) and not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
-        problems.append(f"password must be {PASSWORD_MIN} to {PASSWORD_MAX} characters")
+    longest = LONG_PASSWORD_MAX if "refuses_long_passwords" in flags else PASSWORD_MAX
+    if isinstance(password, str) and not PASSWORD_MIN <= len(password) <= longest:
+        problems.append(f"password must be {PASSWORD_MIN} to {longest} characters")
     name = body.get("name")
     if "name" in names and isinstance(name, str) and len(name) > NAME_MAX:
         problems.append(f"name must be at most {NAME_MAX} characters")
@@ -298,21 +340,31 @@ def _handlers(accounts: _Accounts) -> dict[tuple[str, str], Callable[[Request], 
         answer = accounts.answer(account, login=False)
         if "signup_answers_stored_password" in accounts.flags:
             answer["password"] = accounts.find(account["email"])[1]
-        return Reply(created, answer)
+        return Reply(created, answer, accounts.token_headers())
 
     def login(request: Request) -> Reply:
         body, refusal = _fields(request, ("email", "password"), flags=accounts.flags)
         if refusal:
             return refusal
+        throttling = "throttles_failed_logins" in accounts.flags
+        if throttling and accounts.throttled(body["email"]):
+            return Reply(429, _error(429, "Too many failed logins").body, {"Retry-After": "60"})
         found = accounts.find(body["email"])
         if found is None and "server_error_on_unknown_email" in accounts.flags:
             return _error(500, "Cannot read properties of null (reading 'password')")
+        if found is None and "tells_unknown_email" in accounts.flags:
+            return _error(404, "No account with this email")
+        password = accounts.hashed_part(body["password"])
         if found is None:
+            _matches(password, _DECOY)  # the same work as a wrong password
+            accounts.failed(body["email"])
             return _error(401, "Invalid credentials")
         account, stored = found
-        if "accepts_any_password" not in accounts.flags and not _matches(body["password"], stored):
+        if "accepts_any_password" not in accounts.flags and not _matches(password, stored):
+            accounts.failed(body["email"])
             return _error(401, "Invalid credentials")
-        return Reply(200, accounts.answer(account, login=True))
+        accounts.failures.pop(body["email"].lower(), None)
+        return Reply(200, accounts.answer(account, login=True), accounts.token_headers())
 
     return {("POST", SIGNUP): signup, ("POST", LOGIN): login}
 

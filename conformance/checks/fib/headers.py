@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import httpx
 
+from conformance.checks.answer_headers import require_challenge
 from conformance.checks.fib.login_common import FIB_LOGOUT_PATH, FIB_SESSION_PATH
 from conformance.checks.fib.session_common import expect_refused, lifecycle
 from conformance.checks.registry import check
@@ -123,10 +124,4 @@ def unusable_authorization_gets_401(ctx: Context) -> None:
     """
     for what, response in _unusable_authorizations(ctx):
         _expect_401(ctx, response, what)
-        if not response.headers.get("www-authenticate"):
-            ctx.fail(
-                f"{what}: 401 without WWW-Authenticate",
-                received="no WWW-Authenticate header",
-                documented="RFC 9110 §15.5.2: a 401 answer sends a WWW-Authenticate challenge",
-                hint='add "WWW-Authenticate: Bearer"',
-            )
+        require_challenge(ctx, response, what)

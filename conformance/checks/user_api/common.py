@@ -22,6 +22,11 @@ from conformance.checks.user_api.account import (
 )
 from conformance.engine.context import Context
 
+# Long passwords (ASVS 5.0 V6.2.9, V6.2.8): what every server should take, and a length past
+# bcrypt's reach (it reads 72 bytes of a password and silently drops the rest).
+PERMITTED = 64  # characters every server should take (ASVS 5.0 V6.2.9)
+LONG_PASSWORD = 100  # bytes, and characters (ASCII), past bcrypt's reach
+BCRYPT_BYTES = 72  # what bcrypt reads of a password; the rest is silently dropped
 # Seed 003: "Token is only valid for 1 hour."
 TOKEN_LIFETIME_SECONDS = 3600
 
