@@ -16,6 +16,7 @@ PROFILE = Profile(
         "conformance.checks.duktig.robustness",
         "conformance.checks.duktig.schema",
         "conformance.checks.duktig.account",
+        "conformance.checks.duktig.semantics",
     ),
     schemathesis={
         # Every request carries the configured key from the credentials section.

@@ -19,6 +19,7 @@ PROFILE = Profile(
         "conformance.checks.fib.forgery",
         "conformance.checks.fib.jwks",
         "conformance.checks.fib.expiry",
+        "conformance.checks.fib.semantics",
     ),
     schemathesis={
         # A schema-valid body carries a random signature that no server can verify:

@@ -15,6 +15,7 @@ PROFILE = Profile(
         "conformance.checks.user_api.schema",
         "conformance.checks.user_api.login",
         "conformance.checks.user_api.validation",
+        "conformance.checks.user_api.semantics",
     ),
     schemathesis={
         # Seed 003 documents only the 200 answers and types every field as a plain string:

@@ -3,7 +3,8 @@
 The profile imports the check modules in this order, which is the order of the reports:
 the login at POST .../session (``login``, ``login_refusals``, ``login_input``,
 ``caching``), then refresh, logout and token security (``session``, ``headers``,
-``forgery``, ``jwks``, ``expiry``). ``login_common``, ``session_common`` and ``keys`` hold
+``forgery``, ``jwks``, ``expiry``), then ``semantics`` (RFC 9110 rules any HTTP server
+must follow, on these routes). ``login_common``, ``session_common`` and ``keys`` hold
 shared helpers and register nothing; no check module imports another, so the profile's
 list alone decides the order.
 

@@ -13,7 +13,8 @@ for 1 hour", required fields) is the contract; the project's limits, status code
 error body shape are advisories, read from the spec's ``x-authconform-advisory`` marks.
 
 The profile imports the check modules in this order, which is the order of the reports:
-``round_trip``, ``refusals``, ``schema``, ``login``, ``validation``. ``account`` (users,
+``round_trip``, ``refusals``, ``schema``, ``login``, ``validation``,
+``semantics`` (RFC 9110 rules any HTTP server must follow). ``account`` (users,
 signups, logins and the cached session, had from any answer that serves) and ``common``
 hold shared helpers and register nothing; no check module imports another.
 """
