@@ -64,6 +64,8 @@ FLAGS = {
     "logout_keeps_session": "logout answers 200 but revokes nothing",
     # Off in one place, the way a real server might be: no size check, a crash instead.
     "server_error_on_large_body": "a login body over 100 KB is answered 500",
+    "case_sensitive_authorization": "the token is read only from a header named Authorization",
+    "head_crashes": "HEAD on either session path is answered 500",
 }
 LARGE_BODY = 100 * 1024
 # flag -> the check that must fail on a server with that one fault
@@ -72,6 +74,8 @@ MUTANTS = {
     "expiration_is_lifetime_off": "expiration_time_matches_exp",
     "refresh_token_reusable": "used_refresh_token_is_rejected",
     "logout_keeps_session": "access_token_rejected_after_logout",
+    "case_sensitive_authorization": "header_names_are_case_insensitive",
+    "head_crashes": "head_and_options_never_5xx",
 }
 
 
@@ -177,9 +181,11 @@ class _Sessions:
         return False
 
 
-def _token(request: Request) -> tuple[str | None, Reply | None]:
+def _token(request: Request, flags: frozenset[str]) -> tuple[str | None, Reply | None]:
     """The token in Authorization (``Bearer `` optional), or the refusal to send instead."""
     value = request.headers.get("authorization")
+    if "case_sensitive_authorization" in flags:  # a plain dict of the names as sent
+        value = dict(request.raw_headers).get("Authorization")
     if value is None or not value.strip():
         return None, _error(401, "no token")
     value = value.strip()
@@ -228,7 +234,7 @@ def _handlers(sessions: _Sessions) -> dict[tuple[str, str], Callable[[Request], 
         return Reply(200, _envelope(200, "OK", sessions.issue(email)))
 
     def refresh(request: Request) -> Reply:
-        token, refusal = _token(request)
+        token, refusal = _token(request, sessions.flags)
         if refusal:
             return refusal
         claims, status = _claims(sessions, token)
@@ -243,7 +249,7 @@ def _handlers(sessions: _Sessions) -> dict[tuple[str, str], Callable[[Request], 
         return Reply(200, _envelope(200, "OK", sessions.issue(claims["sub"])))
 
     def logout(request: Request) -> Reply:
-        token, refusal = _token(request)
+        token, refusal = _token(request, sessions.flags)
         if refusal:
             return refusal
         claims, status = _claims(sessions, token)
@@ -260,7 +266,11 @@ def _handlers(sessions: _Sessions) -> dict[tuple[str, str], Callable[[Request], 
                         del sessions.live_refresh[refresh_jti]
         return Reply(200, _envelope(200, "OK", {}))
 
-    return {("POST", SESSION): login, ("PATCH", SESSION): refresh, ("POST", LOGOUT): logout}
+    routes = {("POST", SESSION): login, ("PATCH", SESSION): refresh, ("POST", LOGOUT): logout}
+    if "head_crashes" in sessions.flags:
+        for path in (SESSION, LOGOUT):
+            routes[("HEAD", path)] = lambda _request: _error(500, "internal error")
+    return routes
 
 
 def serve(port: int = 0, flags: Iterable[str] = ()) -> tuple[str, Callable[[], None]]:

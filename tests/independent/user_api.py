@@ -55,6 +55,8 @@ FLAGS = {
     "tokens_omit_user_name": "neither token carries a userName claim",
     "server_error_on_unknown_email": "login with an unknown email answers 500 (null account)",
     "server_error_on_bad_json": "a body that is not JSON answers 500 on both paths",
+    "exact_content_type": "a body is read only under the exact string application/json",
+    "no_allow_on_405": "405 for another method on a known path, without Allow",
     # A correct reading: one function makes both tokens, with only the documented claims
     # and no optional typ header.
     "one_token_function": "both tokens come from one function: five claims, no typ header",
@@ -68,15 +70,21 @@ MUTANTS = {
     "signup_name_optional": "signup_without_a_required_field_is_refused",
     "signup_token_lives_a_day": "token_lives_one_hour",
     "accepts_any_password": "wrong_password_rejected",
+    "exact_content_type": "json_media_type_is_read_in_any_spelling",
+    "no_allow_on_405": "method_not_allowed_carries_allow",
 }
+# Another method on a known path: 405, naming the one it takes.
+OTHER_METHODS = ("GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 _ERRORS = {
     400: "Bad Request",
     401: "Unauthorized",
     403: "Forbidden",
     404: "Not Found",
+    405: "Method Not Allowed",
     411: "Length Required",
     413: "Payload Too Large",
+    415: "Unsupported Media Type",
     422: "Unprocessable Entity",
 }
 
@@ -196,6 +204,8 @@ def _fields(
     flags: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, Any] | None, Reply | None]:
     """(values, None) or (None, the refusal): 400 for an unreadable body, 422 for bad fields."""
+    if "exact_content_type" in flags and request.headers.get("content-type") != "application/json":
+        return None, _error(415, "Content-Type must be application/json")
     try:
         body = request.json()
     except (ValueError, UnicodeDecodeError):
@@ -254,7 +264,14 @@ def _handlers(accounts: _Accounts) -> dict[tuple[str, str], Callable[[Request], 
             return _error(401, "Invalid credentials")
         return Reply(200, accounts.answer(account, login=True))
 
-    return {("POST", SIGNUP): signup, ("POST", LOGIN): login}
+    def not_allowed(_request: Request) -> Reply:
+        reply = _error(405, "Method Not Allowed")
+        if "no_allow_on_405" not in accounts.flags:
+            reply.headers["Allow"] = "POST"
+        return reply
+
+    routes = {(method, path): not_allowed for method in OTHER_METHODS for path in (SIGNUP, LOGIN)}
+    return {**routes, ("POST", SIGNUP): signup, ("POST", LOGIN): login}
 
 
 def serve(port: int = 0, flags: Iterable[str] = ()) -> tuple[str, Callable[[], None]]:
