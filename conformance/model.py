@@ -109,7 +109,11 @@ class Exchange:
         return cls(
             method=request.method,
             url=str(request.url),
-            request_headers=dict(request.headers),
+            # Names as they went out (a check may spell one in another case on purpose).
+            request_headers={
+                name.decode("latin-1"): value.decode("latin-1")
+                for name, value in request.headers.raw
+            },
             request_body=request.content.decode("utf-8", "replace"),
             status=response.status_code,
             response_headers=dict(response.headers),

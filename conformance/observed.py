@@ -13,6 +13,9 @@ __all__ = [
     "TOKEN",
     "answer_property",
     "answer_subject",
+    "header_name_case",
+    "media_type_refused",
+    "no_allow_on_405",
     "server_error",
     "status",
     "token_claim",
@@ -39,6 +42,23 @@ def status(operation: str, code: int) -> str:
 def answer_property(subject: str, name: str, problem: str = "absent") -> str:
     """A documented answer property missing or mistyped, in the answer schema ``subject``."""
     return f"{subject}: property {name} {problem}"
+
+
+def media_type_refused(operation: str) -> str:
+    """A correct request refused for how its JSON media type is spelled (case, parameters):
+    one fault however many spellings showed it (RFC 9110 §8.3.1)."""
+    return f"{operation}: refuses another spelling of application/json"
+
+
+def header_name_case(operation: str, name: str) -> str:
+    """A header read only under one spelling of its name (RFC 9110 §5.1)."""
+    return f"{operation}: reads {name} only in one letter case"
+
+
+def no_allow_on_405() -> str:
+    """A 405 without ``Allow`` (RFC 9110 §15.5.6): one server-wide habit, one fault, whichever
+    path or stage showed it."""
+    return "405 answers: no Allow header"
 
 
 def token_claim(name: str, problem: str = "absent") -> str:

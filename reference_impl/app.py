@@ -131,6 +131,10 @@ class App:
         if not environ.get(BODY_DONE):  # PERF: a body read to its end has nothing to drain
             drain_unread(environ)  # keep a kept-alive connection in step, whatever the server
         start_response(_status_line(response.status), response.headers)
+        if environ.get("REQUEST_METHOD") == "HEAD":
+            # RFC 9110 §9.3.2: no content in an answer to HEAD (its headers may still say the
+            # length it would have); sent anyway, it would be read as the next answer.
+            return []
         return [response.body]
 
     def _renderer_for(self, path: str) -> ErrorRenderer:

@@ -196,7 +196,8 @@ def without_lifecycle_routes(app: WSGIApp) -> WSGIApp:
             headers = [("Allow", "POST")]
             return _envelope(start_response, 405, "Use POST.", headers)
         if path == LOGOUT_PATH:
-            return _envelope(start_response, 404, "No such path.")
+            answer = _envelope(start_response, 404, "No such path.")
+            return [] if method == "HEAD" else answer  # RFC 9110 §9.3.2: no content
         return app(environ, start_response)
 
     return middleware

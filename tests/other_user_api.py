@@ -71,7 +71,7 @@ class OtherUserApi:
                 ("Content-Length", str(len(data))),
             ],
         )
-        return [data]
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [data]  # RFC 9110 §9.3.2
 
     def _route(self, environ: dict) -> tuple[int, Any]:
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
@@ -88,7 +88,7 @@ class OtherUserApi:
         if length > MAX_BODY:
             raise _Refusal(413, "request entity too large")
         raw = environ["wsgi.input"].read(length) if length else b""
-        if "json" not in environ.get("CONTENT_TYPE", ""):
+        if "json" not in environ.get("CONTENT_TYPE", "").lower():  # RFC 9110 §8.3.1
             raise _Refusal(400, "Content-Type must be application/json")
         try:
             body = json.loads(raw)

@@ -80,9 +80,9 @@ def test_failing_run_with_credentials_masks_every_secret_in_every_output(tmp_pat
         assert not JWT_SHAPED.search(text), f"a token in clear in {where}"
     # The failures did show the requests that carried the secrets, masked: credentials as
     # ***, tokens and signatures as a fingerprint with a JWT's decoded claims.
-    assert f"x-auth-key: {MASK}" in terminal
+    assert f"X-Auth-Key: {MASK}" in terminal  # the name as sent
     assert f'"password":"{MASK}"' in terminal
-    assert "authorization: [masked JWT: " in terminal
+    assert "Authorization: [masked JWT: " in terminal
     assert "claims " in terminal and "sha256 " in terminal
 
 

@@ -36,6 +36,25 @@ def test_known_path_other_method_is_405_with_allow(reference_server: Running) ->
     assert response.headers["allow"] == "PATCH, POST"
 
 
+def test_head_is_answered_without_content_and_the_connection_stays_in_step(
+    reference_server: Running,
+) -> None:
+    """RFC 9110 §9.3.2: no content in an answer to HEAD. Content sent anyway is read as the
+    start of the next answer on the kept-alive socket, which then fails to parse."""
+    port = int(reference_server.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+        raw.sendall(
+            f"HEAD {SESSION} HTTP/1.1\r\nHost: x\r\n\r\n"
+            f"OPTIONS {SESSION} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()
+        )
+        answer = b""
+        while chunk := raw.recv(65536):
+            answer += chunk
+    head, _, rest = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 405") and b"Allow: PATCH, POST" in head, head
+    assert rest.startswith(b"HTTP/1.1 "), rest[:200]  # the next answer, not HEAD's content
+
+
 @pytest.mark.parametrize(
     ("method", "path", "allow", "body_keys"),
     [

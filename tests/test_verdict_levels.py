@@ -143,3 +143,38 @@ def test_a_failing_advisory_schemathesis_check_warns_and_shows_no_own_time() -> 
         None,
     )
     assert by_name["schemathesis.run"].duration == 3.0
+
+
+def test_a_405_without_allow_from_an_advisory_check_is_a_contract_failure() -> None:
+    """unsupported_method is advisory (404 for an undeclared method contradicts no document),
+    but its 405 without Allow breaks RFC 9110 §15.5.6's MUST: that finding fails the run,
+    as the fault the protocol check method_not_allowed_carries_allow names."""
+    run = FuzzRun()
+    no_allow = "DELETE returned 405 without required `Allow` header\n\nAdd `Allow` header"
+    wrong = "Unsupported method DELETE returned 404, expected 405 Method Not Allowed"
+    checks = {
+        case: [
+            {
+                "status": "failure",
+                "name": "unsupported_method",
+                "failure_info": {
+                    "failure": {"operation": f"POST {path}", "title": "t", "message": message}
+                },
+            }
+        ]
+        for case, path, message in (("c1", "/a", no_allow), ("c2", "/b", wrong))
+    }
+    run.add("ScenarioFinished", {"phase": "coverage", "recorder": {"checks": checks}})
+    run.add("EngineFinished", {})
+    results = run.results(
+        "demo",
+        disabled_checks={},
+        disabled_phases={},
+        duration=1.0,
+        levels={"unsupported_method": "advisory"},
+    )
+    found = {r.observed: r for r in results if r.name == "schemathesis.unsupported_method"}
+    allow = found["405 answers: no Allow header"]
+    assert (allow.outcome, allow.level) == (Outcome.FAILED, Level.CONTRACT)
+    (other,) = [r for key, r in found.items() if key != allow.observed]
+    assert (other.outcome, other.level) == (Outcome.WARNED, Level.ADVISORY)

@@ -73,7 +73,9 @@ def rewriting(rewrite: Rewrite) -> Callable[[WSGIApp], WSGIApp]:
                 parsed = None
             changed = rewrite(environ, request_body, status, parsed)
             if changed is not None:
-                return respond(start_response, *changed)
+                answer = respond(start_response, *changed)
+                # RFC 9110 §9.3.2: a rewritten answer to HEAD carries no content either.
+                return [] if environ.get("REQUEST_METHOD") == "HEAD" else answer
             start_response(captured["status"], captured["headers"])
             return [body]
 

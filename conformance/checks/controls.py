@@ -22,7 +22,13 @@ from conformance.engine.context import Context
 from conformance.engine.evidence import clip
 from conformance.model import CheckBlocked, Exchange
 
-__all__ = ["PASSWORD_POLICY", "Control", "names_password", "require_accepted"]
+__all__ = [
+    "PASSWORD_POLICY",
+    "Control",
+    "names_password",
+    "require_accepted",
+    "require_sent_accepted",
+]
 
 # The cause named when a server's password policy refused every password the suite made:
 # no check reports it (no document sets a policy), so it blocks and is never a failure.
@@ -61,21 +67,47 @@ def require_accepted(ctx: Context, control: Control) -> None:
     """
     if _accepted_recently(ctx, control):
         return
-    probe = ctx.last
     headers = dict(control.headers) or None
-    response = ctx.request(control.method, control.path, json_body=control.body, headers=headers)
+
+    def send() -> httpx.Response:
+        return ctx.request(control.method, control.path, json_body=control.body, headers=headers)
+
+    require_sent_accepted(
+        ctx,
+        send,
+        owner=control.owner,
+        what=control.what,
+        accepted=control.accepted,
+        password_policy=control.password_policy,
+    )
+
+
+def require_sent_accepted(
+    ctx: Context,
+    send: Callable[[], httpx.Response],
+    *,
+    owner: str,
+    what: str,
+    accepted: Callable[[int], bool] = is_2xx,
+    password_policy: bool = False,
+) -> None:
+    """The control sent by ``send``, for a request that cannot be repeated as it was (it
+    spends a fresh token): return when it is accepted; else block the calling check by
+    ``owner``. The probe the check judges stays the evidence of record."""
+    probe = ctx.last
+    response = send()
     ctx.last = probe
-    if control.accepted(response.status_code):
+    if accepted(response.status_code):
         return
-    cause = control.owner
-    if control.password_policy and names_password(response):
+    cause = owner
+    if password_policy and names_password(response):
         cause = PASSWORD_POLICY
     why = (
-        f"its control, {control.what}, was refused too (HTTP {response.status_code}: "
+        f"its control, {what}, was refused too (HTTP {response.status_code}: "
         f"{clip(response.text)[:120]}), so the refusal shows nothing of the field under test"
     )
     if ctx.check_name == cause:
-        ctx.fail(f"{control.what} was refused", received=f"HTTP {response.status_code}")
+        ctx.fail(f"{what} was refused", received=f"HTTP {response.status_code}")
     raise CheckBlocked(cause, why)
 
 

@@ -26,10 +26,11 @@ def render_exchange(exchange: Exchange, *, masked: bool = True) -> str:
     header = mask_header if masked else _as_is
     body = mask_body if masked else str
     lines = [f"> {exchange.method} {exchange.url}"]
-    sent = {k.lower(): v for k, v in exchange.request_headers.items()}
+    sent = {k.lower(): (k, v) for k, v in exchange.request_headers.items()}
     for name in ("content-type", "authorization", "x-auth-key"):
         if name in sent:
-            lines.append(f"> {name}: {header(name, sent[name])}")
+            spelled, value = sent[name]  # as it went out: its case may be what is judged
+            lines.append(f"> {spelled}: {header(name, value)}")
     if exchange.request_body:
         lines.append(f"> {clip(body(exchange.request_body))}")
     lines.append(f"< {exchange.status}" if exchange.status is not None else "< (no answer)")

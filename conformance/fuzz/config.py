@@ -77,8 +77,11 @@ KNOWN_KEYS = frozenset(
 # the project added. not_a_server_error is a contract claim too: the documents answer
 # bad input with 4xx codes (400/401/404/422), so a 5xx for it contradicts them.
 DEFAULT_LEVELS = {
-    # 405 (not 404) for an undeclared method, and Allow on it: no document asks for either.
+    # 405 (not 404) for an undeclared method: no document asks for it. A 405 it sees
+    # without Allow is a contract finding all the same (RFC 9110 §15.5.6 MUST; see
+    # conformance.fuzz.identity.CONTRACT_FINDINGS).
     "unsupported_method": "advisory",
+    # Allow on OPTIONS listing exactly the documented methods: a server may support more.
     "allow_header_conformance": "advisory",
 }
 # What each check enforces, beside its level, written as conformance.sources reads it.

@@ -12,7 +12,14 @@ from typing import Any
 
 from conformance import observed as say
 
-__all__ = ["answer_hint", "finding_observed"]
+__all__ = ["CONTRACT_FINDINGS", "answer_hint", "finding_observed"]
+
+# Findings that break a MUST whatever level their check has: unsupported_method is advisory
+# (no document asks for 405 rather than 404), but the 405 without Allow it also reports
+# breaks RFC 9110 §15.5.6 ("the origin server MUST generate an Allow header field").
+CONTRACT_FINDINGS = frozenset({say.no_allow_on_405()})
+# How Schemathesis 4.32 words a 405 that lacks Allow (unsupported_method's second failure).
+_NO_ALLOW = "without required `Allow` header"
 
 _RECEIVED = re.compile(r"^Received:\s*(\d{3})\b", re.MULTILINE)
 _REQUIRED = re.compile(r"""^["'](?P<name>[^"']+)["'] is a required property""", re.MULTILINE)
@@ -35,6 +42,8 @@ def finding_observed(
     request = sent or operation
     if status is not None and status >= 500:
         return say.server_error(request)
+    if check == "unsupported_method" and _NO_ALLOW in message:
+        return say.no_allow_on_405()
     if check == "status_code_conformance":
         received = _RECEIVED.search(message)
         if received:

@@ -9,13 +9,13 @@ results, so nothing that went untested looks like a pass.
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from conformance.fuzz.identity import answer_hint, finding_observed
+from conformance.fuzz import evidence as shown
+from conformance.fuzz.identity import CONTRACT_FINDINGS, answer_hint, finding_observed
 from conformance.model import (
     CheckResult,
     Level,
@@ -28,9 +28,6 @@ from conformance.model import (
 __all__ = ["CHECK_SUMMARIES", "RUN_SUMMARY", "FuzzRun", "fold_events", "read_events", "run_result"]
 
 GROUP = "schemathesis"
-# Distinct failures listed per check; past this a report only counts them.
-MAX_FAILURES_SHOWN = 8
-BODY_LIMIT = 600
 
 CHECK_SUMMARIES = {
     "not_a_server_error": "No generated request makes the server answer 5xx.",
@@ -163,7 +160,7 @@ class FuzzRun:
         cases = recorder.get("cases") or {}
         interactions = recorder.get("interactions") or {}
         operation = info.get("operation") or recorder.get("label", "?")
-        sent = _sent(case_id, cases, interactions)
+        sent = shown.sent(case_id, cases, interactions)
         sent = sent if sent and sent != operation else None  # e.g. TRACE to a POST path
         title = info.get("title") or check
         message = (info.get("message") or "").strip()
@@ -175,14 +172,14 @@ class FuzzRun:
         response = (interactions.get(case_id) or {}).get("response") or {}
         status = response.get("status_code")
         if check == "positive_data_acceptance":
-            body = _body_text(response.get("content")) if "content" in response else ""
+            body = shown.body_text(response.get("content")) if "content" in response else ""
             message = answer_hint(message, status, body)
         seen[key] = _Failure(
             operation=operation,
             title=title,
             message=message,
             phase=phase,
-            evidence=_evidence(case_id, cases, interactions),
+            evidence=shown.evidence(case_id, cases, interactions),
             sent=sent,
             status=status if isinstance(status, int) else None,
         )
@@ -312,7 +309,7 @@ class FuzzRun:
             system,
             Outcome.FAILED if target_fault else Outcome.ERROR,
             message=problems[0].splitlines()[0][:200],
-            details=_mask("\n\n".join(dict.fromkeys(problems)), mask),
+            details=shown.mask("\n\n".join(dict.fromkeys(problems)), mask),
             duration=duration,
         )
 
@@ -331,10 +328,16 @@ def _by_fault(
         total = sum(f.count for f in group)
         operations = ", ".join(dict.fromkeys(f.where for f in group))
         message = f"{group[0].title} on {operations}: {len(group)} distinct failure(s) in "
-        details = _mask(_render_failures(group, footer), mask)
+        details = shown.mask(shown.render_failures(group, footer), mask)
+        level = Level.CONTRACT if observed in CONTRACT_FINDINGS else check.level
         results.append(
             replace(
-                check, message=f"{message}{total} request(s)", details=details, observed=observed
+                check,
+                message=f"{message}{total} request(s)",
+                details=details,
+                observed=observed,
+                level=level,
+                outcome=outcome_for(level),
             )
         )
     return results
@@ -392,35 +395,6 @@ def _error_text(payload: dict[str, Any]) -> str:
     return f"{label}: {text}" if label else text
 
 
-def _body_text(body: Any) -> str:
-    if isinstance(body, dict) and set(body) == {"$base64"}:
-        raw = base64.b64decode(body["$base64"])
-        text = raw.decode("utf-8", "replace")
-        return text if text.isprintable() or text.strip() else f"(bytes) {raw!r}"
-    if isinstance(body, str):
-        return body
-    return json.dumps(body, ensure_ascii=False)
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= BODY_LIMIT else f"{text[:BODY_LIMIT]}… ({len(text)} characters)"
-
-
-def _evidence(case_id: str, cases: dict[str, Any], interactions: dict[str, Any]) -> str:
-    """The failing request (after the steps that led to it, in stateful runs) and its answer."""
-    chain = []
-    current: str | None = case_id
-    while current and current in cases and len(chain) < 10:
-        chain.append(current)
-        current = cases[current].get("parent_id")
-    lines = []
-    for step, cid in enumerate(reversed(chain), start=1):
-        if len(chain) > 1:
-            lines.append(f"step {step}:")
-        lines.extend(_request_lines(cases[cid].get("value") or {}, interactions.get(cid)))
-    return "\n".join(lines) if lines else f"case {case_id} (not recorded)"
-
-
 def _not_implemented(case: dict[str, Any] | None, interaction: dict[str, Any] | None) -> bool:
     """A coverage probe with a method the spec does not give the path, answered 501."""
     meta = ((case or {}).get("value") or {}).get("meta") or {}
@@ -429,70 +403,3 @@ def _not_implemented(case: dict[str, Any] | None, interaction: dict[str, Any] | 
     if scenario != METHOD_PROBE or not isinstance(status, int):
         return False
     return unimplemented_method(status, documented=False)
-
-
-def _sent(case_id: str, cases: dict[str, Any], interactions: dict[str, Any]) -> str | None:
-    """``"TRACE /auth/token"``: the method and path of the request actually sent."""
-    case = (cases.get(case_id) or {}).get("value") or {}
-    request = (interactions.get(case_id) or {}).get("request") or {}
-    method = request.get("method") or case.get("method")
-    path = case.get("formatted_path") or case.get("path")
-    if not method or not path:
-        return None
-    for name, value in (case.get("path_parameters") or {}).items():
-        path = path.replace("{" + name + "}", str(value))
-    return f"{str(method).upper()} {path}"
-
-
-def _request_lines(case: dict[str, Any], interaction: dict[str, Any] | None) -> list[str]:
-    request = (interaction or {}).get("request") or {}
-    method = request.get("method") or case.get("method", "?")  # what was sent, not planned
-    path = case.get("formatted_path") or case.get("path", "?")
-    for name, value in (case.get("path_parameters") or {}).items():
-        path = path.replace("{" + name + "}", str(value))
-    query = case.get("query") or {}
-    if query:
-        path += "?" + "&".join(f"{k}={v}" for k, v in query.items())
-    lines = [f"> {method} {path}"]
-    headers = request.get("headers") or case.get("headers") or {}
-    for name, value in headers.items():
-        value = ", ".join(value) if isinstance(value, list) else value
-        lines.append(f"> {name}: {value}")
-    # The planned body is shown only if one went out (none goes with TRACE, see child.py);
-    # the record of a request sent without content has no body.
-    sent_body = "body" in case and (not request or request.get("body") is not None)
-    has_type = any(name.lower() == "content-type" for name in headers)
-    if case.get("media_type") and case.get("body") is not None and sent_body and not has_type:
-        lines.append(f"> Content-Type: {case['media_type']}")
-    if sent_body:
-        lines.append(f"> {_clip(_body_text(case['body']))}")
-    response = (interaction or {}).get("response")
-    if response:
-        lines.append(f"< {response.get('status_code')}")
-        content = response.get("content")
-        if content is not None:
-            lines.append(f"< {_clip(_body_text(content))}")
-    elif interaction is not None:
-        lines.append("< (no response)")
-    return lines
-
-
-def _render_failures(failures: list[_Failure], footer: str) -> str:
-    blocks = []
-    for number, failure in enumerate(failures[:MAX_FAILURES_SHOWN], start=1):
-        times = f" (seen {failure.count}x)" if failure.count > 1 else ""
-        blocks.append(
-            f"{number}. {failure.title}{times}: {failure.where}, {failure.phase} phase\n"
-            f"{failure.message}\n{failure.evidence}"
-        )
-    hidden = len(failures) - MAX_FAILURES_SHOWN
-    if hidden > 0:
-        blocks.append(f"... and {hidden} more distinct failure(s)")
-    blocks.append(footer)
-    return "\n\n".join(blocks)
-
-
-def _mask(text: str, secrets: tuple[str, ...]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return text

@@ -20,6 +20,7 @@ PROFILE = Profile(
         "conformance.checks.duktig.trust",
         "conformance.checks.duktig.headers",
         "conformance.checks.duktig.discovery",
+        "conformance.checks.duktig.semantics",
     ),
     schemathesis={
         # What the checks run on the spec's contract view cite (conformance.fuzz.config).

@@ -23,6 +23,7 @@ PROFILE = Profile(
         "conformance.checks.fib.jwks",
         "conformance.checks.fib.expiry",
         "conformance.checks.fib.trust",
+        "conformance.checks.fib.semantics",
     ),
     schemathesis={
         # What the checks run on the spec's contract view cite (conformance.fuzz.config).

@@ -21,6 +21,7 @@ PROFILE = Profile(
         "conformance.checks.user_api.headers",
         "conformance.checks.user_api.passwords",
         "conformance.checks.user_api.discovery",
+        "conformance.checks.user_api.semantics",
     ),
     schemathesis={
         # What the checks run on the spec's contract view cite (conformance.fuzz.config).

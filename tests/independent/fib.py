@@ -85,6 +85,8 @@ FLAGS = {
     # Logout ends the whole session (every pair refreshed since), but a refresh under way
     # adds its new pair to the session after the logout ended it (a lost update).
     "logout_race": "logout ends the session; a refresh racing it revives it 200 ms later",
+    "case_sensitive_authorization": "the token is read only from a header named Authorization",
+    "head_crashes": "HEAD on either session path is answered 500",
 }
 KEY_FILES = os.path.dirname(os.path.abspath(__file__))  # where kid_names_key_file looks
 NEIGHBOUR_SECRET = b"secret"
@@ -105,6 +107,8 @@ MUTANTS = {
     "hand_rolled_verifier": "token_with_unknown_crit_is_rejected",
     "shares_hs256_secret": "token_of_another_system_is_rejected",
     "operator_matching": "operator_objects_log_nobody_in",
+    "case_sensitive_authorization": "header_names_are_case_insensitive",
+    "head_crashes": "head_and_options_never_5xx",
 }
 
 
@@ -224,9 +228,11 @@ class _Sessions:
         return False
 
 
-def _token(request: Request) -> tuple[str | None, Reply | None]:
+def _token(request: Request, flags: frozenset[str]) -> tuple[str | None, Reply | None]:
     """The token in Authorization (``Bearer `` optional), or the refusal to send instead."""
     value = request.headers.get("authorization")
+    if "case_sensitive_authorization" in flags:  # a plain dict of the names as sent
+        value = dict(request.raw_headers).get("Authorization")
     if value is None or not value.strip():
         return None, _error(401, "no token")
     value = value.strip()
@@ -348,7 +354,7 @@ def _handlers(sessions: _Sessions) -> dict[tuple[str, str], Callable[[Request], 
         return Reply(200, _envelope(200, "OK", sessions.issue(email)))
 
     def refresh(request: Request) -> Reply:
-        token, refusal = _token(request)
+        token, refusal = _token(request, sessions.flags)
         if refusal:
             return refusal
         claims, status = _claims(sessions, token)
@@ -372,7 +378,7 @@ def _handlers(sessions: _Sessions) -> dict[tuple[str, str], Callable[[Request], 
     def logout(request: Request) -> Reply:
         if "logout_race" in sessions.flags:
             time.sleep(LOGOUT_DELAY_SECONDS)
-        token, refusal = _token(request)
+        token, refusal = _token(request, sessions.flags)
         if refusal:
             return refusal
         claims, status = _claims(sessions, token)
@@ -397,7 +403,11 @@ def _handlers(sessions: _Sessions) -> dict[tuple[str, str], Callable[[Request], 
                 }
         return Reply(200, _envelope(200, "OK", {}))
 
-    return {("POST", SESSION): login, ("PATCH", SESSION): refresh, ("POST", LOGOUT): logout}
+    routes = {("POST", SESSION): login, ("PATCH", SESSION): refresh, ("POST", LOGOUT): logout}
+    if "head_crashes" in sessions.flags:
+        for path in (SESSION, LOGOUT):
+            routes[("HEAD", path)] = lambda _request: _error(500, "internal error")
+    return routes
 
 
 def serve(port: int = 0, flags: Iterable[str] = ()) -> tuple[str, Callable[[], None]]:

@@ -66,6 +66,8 @@ FLAGS = {
     "email_case_sensitive": "emails are kept and compared exactly as sent, case included",
     "refuses_plus_addresses": "an email with a + in it is refused as invalid",
     "operator_matching": "an email of {$ne|$gt|$regex} or a list matches like a Mongo query",
+    "exact_content_type": "a body is read only under the exact string application/json",
+    "no_allow_on_405": "405 for another method on a known path, without Allow",
     # A correct reading: one function makes both tokens, with only the documented claims
     # and no optional typ header.
     "one_token_function": "both tokens come from one function: five claims, no typ header",
@@ -96,15 +98,21 @@ MUTANTS = {
     "email_case_sensitive": "login_takes_the_email_in_another_case",
     "refuses_plus_addresses": "signup_takes_mixed_case_and_plus_addresses",
     "operator_matching": "operator_objects_log_nobody_in",
+    "exact_content_type": "json_media_type_is_read_in_any_spelling",
+    "no_allow_on_405": "method_not_allowed_carries_allow",
 }
+# Another method on a known path: 405, naming the one it takes.
+OTHER_METHODS = ("GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 _ERRORS = {
     400: "Bad Request",
     401: "Unauthorized",
     403: "Forbidden",
     404: "Not Found",
+    405: "Method Not Allowed",
     411: "Length Required",
     413: "Payload Too Large",
+    415: "Unsupported Media Type",
     422: "Unprocessable Entity",
     429: "Too Many Requests",
 }
@@ -282,6 +290,8 @@ def _fields(
     flags: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, Any] | None, Reply | None]:
     """(values, None) or (None, the refusal): 400 for an unreadable body, 422 for bad fields."""
+    if "exact_content_type" in flags and request.headers.get("content-type") != "application/json":
+        return None, _error(415, "Content-Type must be application/json")
     try:
         body = request.json()
     except (ValueError, UnicodeDecodeError):
@@ -366,7 +376,14 @@ def _handlers(accounts: _Accounts) -> dict[tuple[str, str], Callable[[Request], 
         accounts.failures.pop(body["email"].lower(), None)
         return Reply(200, accounts.answer(account, login=True), accounts.token_headers())
 
-    return {("POST", SIGNUP): signup, ("POST", LOGIN): login}
+    def not_allowed(_request: Request) -> Reply:
+        reply = _error(405, "Method Not Allowed")
+        if "no_allow_on_405" not in accounts.flags:
+            reply.headers["Allow"] = "POST"
+        return reply
+
+    routes = {(method, path): not_allowed for method in OTHER_METHODS for path in (SIGNUP, LOGIN)}
+    return {**routes, ("POST", SIGNUP): signup, ("POST", LOGIN): login}
 
 
 def serve(port: int = 0, flags: Iterable[str] = ()) -> tuple[str, Callable[[], None]]:

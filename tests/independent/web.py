@@ -27,6 +27,7 @@ class Request:
     path: str
     headers: dict[str, str]  # lower-cased names
     body: bytes
+    raw_headers: tuple[tuple[str, str], ...] = ()  # (name as sent, value), in order
 
     def json(self) -> Any:
         """The body parsed as JSON; ValueError when it is not."""
@@ -85,8 +86,9 @@ def _handler_class(app: App) -> type[BaseHTTPRequestHandler]:
             if body is None:
                 return
             path = self.path.split("?", 1)[0]
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            self._send(app(Request(self.command, path, headers, body)))
+            raw = tuple(self.headers.items())
+            headers = {k.lower(): v for k, v in raw}
+            self._send(app(Request(self.command, path, headers, body, raw)))
 
         def _read_body(self) -> bytes | None:
             """The whole body, or None after answering a request whose body is unusable."""

@@ -3,7 +3,8 @@
 
 The profile imports the check modules in this order, which is the order of the reports:
 ``auth_key``, ``validation``, ``login``, ``robustness``, ``injection``, ``schema``,
-``account``.
+``account``, ``trust``, ``headers``, ``discovery``, ``semantics`` (RFC 9110 rules any HTTP
+server must follow).
 ``common`` holds seed 004's words, the token request and the cached sign-in, and
 registers nothing; no check module imports another.
 

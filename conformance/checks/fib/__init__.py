@@ -2,10 +2,12 @@
 
 The profile imports the check modules in this order, which is the order of the reports:
 the login at POST .../session (``login``, ``login_refusals``, ``login_input``,
-``login_injection``, ``caching``), then refresh, logout and token security (``session``,
-``headers``, ``forgery``, ``jwks``, ``expiry``, ``trust``). ``login_common``,
-``session_common``, ``forging``, ``keys`` and ``key_server`` hold shared helpers and register
-nothing; no check module imports another, so the profile's list alone decides the order.
+``login_injection``, ``caching``, ``discovery``), then refresh, logout and token security
+(``session``, ``race``, ``headers``, ``forgery``, ``jwks``, ``expiry``, ``trust``), then
+``semantics`` (RFC 9110 rules any HTTP server must follow, on these routes).
+``login_common``, ``session_common``, ``forging``, ``keys`` and ``key_server`` hold shared
+helpers and register nothing; no check module imports another, so the profile's list alone
+decides the order.
 
 Login readings: where the three renderings of the page disagree, every reading is
 accepted and named: a well-formed but wrong signature may get 401 (seed 000) or 422

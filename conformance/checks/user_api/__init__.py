@@ -14,7 +14,8 @@ error body shape are advisories, read from the spec's ``x-authconform-advisory``
 
 The profile imports the check modules in this order, which is the order of the reports:
 ``round_trip``, ``emails``, ``refusals``, ``injection``, ``schema``, ``login``,
-``validation``. ``account`` (users, signups, logins and the cached session, had from any
-answer that serves) and ``common`` hold shared helpers and register nothing; no check
-module imports another.
+``validation``, ``trust``, ``headers``, ``passwords``, ``discovery``, ``semantics`` (RFC 9110
+rules any HTTP server must follow). ``account`` (users, signups, logins and the cached
+session, had from any answer that serves) and ``common`` hold shared helpers and register
+nothing; no check module imports another.
 """
