@@ -13,10 +13,12 @@ STAMP  := $(VENV)/.installed
 ## is pip's alone), pip does the same install. A current pip goes in either way: the
 ## packaging tests build wheels with the venv's pip. The venv starts without one: uv goes in
 ## through $(PYTHON)'s pip (`--python`) and brings the current pip, so ensurepip's bundled
-## pip (about 4 CPU seconds to install) is made only for the fallback.
+## pip (about 4 CPU seconds to install) is made only where $(PYTHON) has no pip, or for the
+## fallback.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv --without-pip $(VENV)
-	if $(PYTHON) -m pip --python $(BIN)/python install --quiet uv \
+	if { $(PYTHON) -m pip --python $(BIN)/python install --quiet uv \
+			|| { $(BIN)/python -m ensurepip && $(BIN)/python -m pip install --quiet uv; }; } \
 		&& $(BIN)/uv pip install --quiet --python $(BIN)/python --upgrade pip -e '.[dev]'; then \
 		:; \
 	else \
