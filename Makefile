@@ -11,15 +11,20 @@ STAMP  := $(VENV)/.installed
 ## (docs/guides/testing.md, "The first install").
 ## Where uv cannot be had or cannot install (uv reads no pip.conf: a private index set there
 ## is pip's alone), pip does the same install. A current pip goes in either way: the
-## packaging tests build wheels with the venv's pip.
+## packaging tests build wheels with the venv's pip. The venv starts without one: uv goes in
+## through $(PYTHON)'s pip (`--python`) and brings the current pip, so ensurepip's bundled
+## pip (about 4 CPU seconds to install) is made only where $(PYTHON) has no pip, or for the
+## fallback.
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	if $(BIN)/python -m pip install --quiet uv \
+	$(PYTHON) -m venv --without-pip $(VENV)
+	if { $(PYTHON) -m pip --python $(BIN)/python install --quiet uv \
+			|| { $(BIN)/python -m ensurepip && $(BIN)/python -m pip install --quiet uv; }; } \
 		&& $(BIN)/uv pip install --quiet --python $(BIN)/python --upgrade pip -e '.[dev]'; then \
 		:; \
 	else \
 		echo "uv did not install the project; installing with pip (slower)" >&2; \
-		$(BIN)/python -m pip install --quiet --upgrade pip \
+		$(BIN)/python -m ensurepip --upgrade \
+		&& $(BIN)/python -m pip install --quiet --upgrade pip \
 		&& $(BIN)/python -m pip install --quiet -e '.[dev]'; \
 	fi
 	touch $(STAMP)

@@ -11,11 +11,12 @@ import html
 import json
 from functools import cache
 from pathlib import Path
-
-import jinja2
-from markupsafe import Markup
+from typing import TYPE_CHECKING
 
 from load.stats.compare import SOURCES, Comparison
+
+if TYPE_CHECKING:
+    import jinja2
 
 __all__ = ["comparison_html", "write_comparison"]
 
@@ -67,6 +68,10 @@ def _chart(result: Comparison) -> str:
 @cache
 def _templates() -> jinja2.Environment:
     """The package's templates, autoescaped: labels and notes are text, never markup."""
+    # Imported here: ``authconform load`` imports this module, and only a baseline
+    # comparison writes a page.
+    import jinja2
+
     return jinja2.Environment(
         loader=jinja2.PackageLoader("load.stats", "templates"),
         autoescape=True,
@@ -77,6 +82,8 @@ def _templates() -> jinja2.Environment:
 
 def comparison_html(result: Comparison, baseline_dir: str | Path) -> str:
     """One self-contained section: heading, what was compared, chart, table, verdict."""
+    from markupsafe import Markup
+
     rows = []
     for c in result.changes:
         fmt = "{:.4f}" if c.unit == "" else "{:,.1f}"
@@ -108,6 +115,8 @@ def comparison_html(result: Comparison, baseline_dir: str | Path) -> str:
 
 def write_comparison(result: Comparison, baseline_dir: str | Path, report: Path) -> None:
     """baseline.json and baseline.html in ``report``; the section appended to report.html."""
+    from markupsafe import Markup
+
     section = comparison_html(result, baseline_dir)
     (report / "baseline.json").write_text(json.dumps(result.to_dict(), indent=2), "utf-8")
     page_text = _templates().get_template("baseline.html.j2").render(section=Markup(section))
