@@ -13,9 +13,11 @@ from __future__ import annotations
 import ast
 import base64
 import contextlib
+import http.server
 import io
 import json
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -230,17 +232,56 @@ def test_body_without_content_length_is_refused_and_the_connection_closed(served
 # --- the suite's verdicts -----------------------------------------------------------------
 
 
+# RFC 9110 §9.3.8: a client MUST NOT send content with TRACE; nor does the suite with these.
+NO_CONTENT = ("GET", "HEAD", "DELETE", "TRACE")
+# Methods Schemathesis's coverage phase sends to every server's documented POST paths.
+PROBED = ("GET", "DELETE", "TRACE")
+
+
+@pytest.fixture
+def arrivals(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, dict[str, str]]]]:
+    """Every request line and header set that reaches any http.server in this process."""
+    seen: list[tuple[str, dict[str, str]]] = []
+    lock = threading.Lock()
+    parse = http.server.BaseHTTPRequestHandler.parse_request
+
+    def recording(handler: http.server.BaseHTTPRequestHandler) -> bool:
+        parsed = parse(handler)
+        if parsed:
+            with lock:
+                seen.append((handler.command, {k.lower(): v for k, v in handler.headers.items()}))
+        return parsed
+
+    monkeypatch.setattr(http.server.BaseHTTPRequestHandler, "parse_request", recording)
+    yield seen
+
+
+def _with_content(arrivals: list[tuple[str, dict[str, str]]]) -> list[tuple[str, dict]]:
+    return [
+        (method, headers)
+        for method, headers in arrivals
+        if method in NO_CONTENT
+        and (int(headers.get("content-length", "0") or 0) > 0 or "transfer-encoding" in headers)
+    ]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("system", sorted(SERVERS))
 def test_other_readings_server_is_conformant_and_strict_fails_it_on_advisories(
-    tmp_path: Path, system: str
+    tmp_path: Path, system: str, arrivals: list[tuple[str, dict[str, str]]]
 ) -> None:
     """The CLI, every phase: conformant, advisories shown.
 
     ``--strict`` is judged from the same run's report: it fails exactly when a claim
-    warned (and nothing failed), so a second run would only repeat this one.
+    warned (and nothing failed), so a second run would only repeat this one. Seen from the
+    server, the same run's TRACE, GET and DELETE probes (Schemathesis's coverage phase)
+    arrive, none of them with content, while its POSTs carry theirs.
     """
     verdict = check_in_process(tmp_path, system)
+    methods = {method for method, _ in arrivals}
+    assert set(PROBED) <= methods, sorted(methods)
+    assert _with_content(arrivals) == []
+    assert any(m == "POST" and int(h.get("content-length", "0")) > 0 for m, h in arrivals)
     assert verdict.returncode == 0, verdict.explain()
     assert not verdict.failed and not verdict.named("blocked"), verdict.explain()
     assert "0 failures from 0 distinct faults" in verdict.output, verdict.explain()
