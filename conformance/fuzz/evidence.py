@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from conformance.fuzz.report import _Failure
+from typing import Any, Protocol
 
 __all__ = ["body_text", "evidence", "mask", "render_failures", "sent"]
 
@@ -95,7 +92,21 @@ def _request_lines(case: dict[str, Any], interaction: dict[str, Any] | None) -> 
     return lines
 
 
-def render_failures(failures: list[_Failure], footer: str) -> str:
+class Shown(Protocol):
+    """What a rendered failure shows (conformance.fuzz.report's failures have it); a protocol,
+    so this module needs nothing of the report's."""
+
+    title: str
+    message: str
+    phase: str
+    evidence: str
+    count: int
+
+    @property
+    def where(self) -> str: ...
+
+
+def render_failures(failures: list[Shown], footer: str) -> str:
     blocks = []
     for number, failure in enumerate(failures[:MAX_FAILURES_SHOWN], start=1):
         times = f" (seen {failure.count}x)" if failure.count > 1 else ""
