@@ -56,6 +56,14 @@ Keys read from ``profile.schemathesis`` (all optional):
 ``levels``
     ``{check_name: "contract"|"advisory"}``: a check's verdict level, where it is not the
     default of :mod:`conformance.fuzz.config`.
+``token_login``
+    ``{"operation": "login", "body": <callable>, "tokens": {operationId: JSON pointer},
+    "max_logins": N}``: a login the child repeats so the operations in ``tokens`` get a real
+    token in every phase (see :mod:`conformance.fuzz.tokens`).
+``auth_refusals``
+    ``[400, 401, 422]``: the statuses the documents give for a missing or invalid
+    credential; with them, Schemathesis's ``ignored_auth`` (401/403 only) is replaced by
+    the run's own (:mod:`conformance.fuzz.hooks`), reported under the same name.
 ``documents``
     ``["seeds 000-002", "FIB docs", ...]``: the documents a check judged on the spec's
     contract view cites (``conformance.fuzz.config.DEFAULT_SOURCES``).
