@@ -61,6 +61,16 @@ def no_allow_on_405() -> str:
     return "405 answers: no Allow header"
 
 
+def honoured_without_token(operation: str) -> str:
+    """An operation that takes a token answered 2xx to the request without one."""
+    return f"{operation}: honoured without a token"
+
+
+def honoured_invalid_token(operation: str) -> str:
+    """An operation that takes a token answered 2xx to an unusable one in its place."""
+    return f"{operation}: honoured an invalid token"
+
+
 def token_claim(name: str, problem: str = "absent") -> str:
     """A documented token claim missing or mistyped, in whichever token showed it."""
     return f"{TOKEN}: claim {name} {problem}"

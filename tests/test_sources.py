@@ -131,8 +131,11 @@ def test_schemathesis_sources_name_each_of_the_profiles_documents() -> None:
     plan = build_plan(discover_profiles()["fib"].schemathesis, max_examples=1, seed=None)
     labels = [s.label for s in parse_sources(plan.sources["status_code_conformance"])]
     assert labels == ["seeds 000-002", "FIB docs"]
-    # The FIB profile makes ignored_auth advisory, and cites HTTP's reading for it.
-    assert parse_sources(plan.sources["ignored_auth"])[0].label == "RFC 9110 §15.5.2"
+    # The FIB profile makes missing_required_header advisory, and cites HTTP's reading for it;
+    # ignored_auth is a contract claim of the FIB docs (their refusals: 400, 401, 422).
+    assert parse_sources(plan.sources["missing_required_header"])[0].label == "RFC 9110 §15.5.2"
+    assert [s.label for s in parse_sources(plan.sources["ignored_auth"])] == ["FIB docs"]
+    assert plan.levels["ignored_auth"] == "contract"
     duktig = build_plan({"documents": "seed 004"}, max_examples=1, seed=None)
     assert duktig.sources["content_type_conformance"] == "seed 004: answers are JSON"
 

@@ -17,8 +17,10 @@ from conformance.sources import parse_sources
 
 __all__ = [
     "ALL_CHECKS",
+    "CHECK_ALIASES",
     "DEFAULT_LEVELS",
     "DEFAULT_SOURCES",
+    "DOCUMENTED_AUTH_CHECK",
     "PHASES",
     "STATUS_CHECKS",
     "FuzzPlan",
@@ -51,6 +53,11 @@ STATUS_CHECKS = (
     "missing_required_header",
 )
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
+# The run's own ignored_auth (conformance.fuzz.hooks), used where a profile gives the
+# documents' refusal statuses ("auth_refusals"): Schemathesis's own takes only 401/403 and
+# has no setting for others. Its verdicts are ignored_auth's.
+DOCUMENTED_AUTH_CHECK = "ignored_auth_as_documented"
+CHECK_ALIASES = {DOCUMENTED_AUTH_CHECK: "ignored_auth"}
 
 KNOWN_KEYS = frozenset(
     {
@@ -68,6 +75,8 @@ KNOWN_KEYS = frozenset(
         "levels",
         "documents",
         "sources",
+        "token_login",
+        "auth_refusals",
     }
 )
 # Schemathesis checks whose claim is HTTP practice, not anything the documents ask for.
@@ -131,6 +140,9 @@ class FuzzPlan:
     secrets: tuple[str, ...] = ()  # header values to mask in evidence
     levels: dict[str, str] = field(default_factory=dict)  # check -> "contract" | "advisory"
     sources: dict[str, str] = field(default_factory=dict)  # check -> what it enforces
+    # Refusals the documents give for a missing or invalid credential; when set, the run's
+    # own ignored_auth (conformance.fuzz.hooks) judges with them in Schemathesis's place.
+    auth_refusals: tuple[int, ...] = ()
 
 
 def _reasons(settings: Mapping[str, Any], key: str, known: tuple[str, ...]) -> dict[str, str]:
@@ -165,8 +177,14 @@ def build_plan(
     max_examples: int,
     seed: int | None,
     credentials: Mapping[str, Any] | None = None,
+    own_checks: bool = True,
 ) -> FuzzPlan:
-    """Everything about the run that lives in ``schemathesis.toml``, from the profile's settings."""
+    """Everything about the run that lives in ``schemathesis.toml``, from the profile's settings.
+
+    ``own_checks`` says the run loads this project's hooks (:mod:`conformance.fuzz.hooks`),
+    whose ``ignored_auth`` replaces Schemathesis's where the profile gives ``auth_refusals``;
+    a plain ``st run`` has no such hooks and keeps Schemathesis's own.
+    """
     unknown = set(settings) - KNOWN_KEYS
     if unknown:
         raise UsageError("profile schemathesis settings", f"unknown keys {sorted(unknown)}")
@@ -176,7 +194,12 @@ def build_plan(
     sources = _sources(settings.get("documents") or (), settings.get("sources") or {})
 
     checks = _check_section(settings, "schemathesis")
-    for name in disabled_checks:
+    auth_refusals = _statuses(settings.get("auth_refusals"), "schemathesis.auth_refusals")
+    if not own_checks or "ignored_auth" in disabled_checks:
+        auth_refusals = ()
+    # Switched off, not skipped: the run's own ignored_auth judges in its place.
+    switched_off = {**disabled_checks, **({"ignored_auth": ""} if auth_refusals else {})}
+    for name in switched_off:
         checks.setdefault(name, {})["enabled"] = False
 
     phases: dict[str, Any] = {name: {"enabled": name not in disabled_phases} for name in PHASES}
@@ -234,7 +257,7 @@ def build_plan(
             where = f"schemathesis.operations.{operation_id}"
             raise UsageError(where, f"unknown keys {sorted(extra)}")
         # An operation's checks table replaces the global one, so carry the switched-off ones.
-        for name in disabled_checks:
+        for name in switched_off:
             section.setdefault(name, {})["enabled"] = False
         operations.append({"include-operation-id": str(operation_id), "checks": section})
     if operations:
@@ -246,7 +269,22 @@ def build_plan(
         secrets=tuple(secrets),
         levels=levels,
         sources=sources,
+        auth_refusals=auth_refusals,
     )
+
+
+def _statuses(value: Any, where: str) -> tuple[int, ...]:
+    """Status codes as integers, each 100..599 (an empty or absent list: none)."""
+    if not value:
+        return ()
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise UsageError(where, "must be a list of status codes")
+    statuses = []
+    for status in value:
+        if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
+            raise UsageError(where, f"{status!r} is not a status code")
+        statuses.append(status)
+    return tuple(sorted(set(statuses)))
 
 
 def _levels(overrides: Mapping[str, Any]) -> dict[str, str]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from conformance.fuzz import evidence as shown
+from conformance.fuzz.config import CHECK_ALIASES
 from conformance.fuzz.identity import CONTRACT_FINDINGS, answer_hint, finding_observed
 from conformance.model import (
     CheckResult,
@@ -142,7 +143,7 @@ class FuzzRun:
         recorder = payload.get("recorder") or {}
         for case_id, checks in (recorder.get("checks") or {}).items():
             for entry in checks:
-                check = entry.get("name", "?")
+                check = CHECK_ALIASES.get(entry.get("name", "?"), entry.get("name", "?"))
                 self.checks_seen[check] = self.checks_seen.get(check, 0) + 1
                 if entry.get("status") != "failure":
                     continue

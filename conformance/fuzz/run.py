@@ -56,6 +56,14 @@ Keys read from ``profile.schemathesis`` (all optional):
 ``levels``
     ``{check_name: "contract"|"advisory"}``: a check's verdict level, where it is not the
     default of :mod:`conformance.fuzz.config`.
+``token_login``
+    ``{"operation": "login", "body": <callable>, "tokens": {operationId: JSON pointer},
+    "max_logins": N}``: a login the child repeats so the operations in ``tokens`` get a real
+    token in every phase (see :mod:`conformance.fuzz.tokens`).
+``auth_refusals``
+    ``[400, 401, 422]``: the statuses the documents give for a missing or invalid
+    credential; with them, Schemathesis's ``ignored_auth`` (401/403 only) is replaced by
+    the run's own (:mod:`conformance.fuzz.hooks`), reported under the same name.
 ``documents``
     ``["seeds 000-002", "FIB docs", ...]``: the documents a check judged on the spec's
     contract view cites (``conformance.fuzz.config.DEFAULT_SOURCES``).
@@ -86,6 +94,7 @@ from conformance.fuzz.applicability import not_applicable
 from conformance.fuzz.bounds import CHILD_MEMORY_BYTES, out_of_memory_result, too_large_result
 from conformance.fuzz.config import build_plan, to_toml
 from conformance.fuzz.report import FuzzRun, read_events, run_result
+from conformance.fuzz.tokens import AUTH_FILE, HOOKS, count_logins, token_login
 from conformance.model import CheckResult, Level, Outcome, Stopped
 from conformance.openapi.files import load_spec
 from conformance.openapi.view import Addition, additions, contract_view
@@ -163,6 +172,22 @@ def run_schemathesis(
         ]
         log_file = work / "output.txt"
         breach_file = work / "breaches.ndjson"
+        tally_file = work / "logins.txt"
+        login = token_login(
+            profile.schemathesis or {},
+            credentials=credentials,
+            spec=spec,
+            base_url=base_url,
+            headers=plan.config.get("headers") or {},
+            timeout=float(plan.config["request-timeout"]),
+            refusals=plan.auth_refusals,
+            tally_file=tally_file,
+        )
+        auth_file = None
+        if login is not None:
+            auth_file = work / "token-login.json"
+            login.write(auth_file)
+        mask = (*plan.secrets, *(login.secrets if login else ()))
         with open(log_file, "w", encoding="utf-8") as log:
             child = subprocess.Popen(
                 command,
@@ -170,19 +195,22 @@ def run_schemathesis(
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                env=_child_env(max_response_bytes, memory_bytes, breach_file),
+                env=_child_env(max_response_bytes, memory_bytes, breach_file, auth_file),
             )
             say(f"schemathesis: {profile.name}: started (max {max_examples} examples/operation)")
             timed_out, peak = _follow(child, events_file, run, say, profile.name, run_timeout)
         output = _tail(log_file)
         breaches = _read_breaches(breach_file)
+        logins, refused = count_logins(tally_file)
+    if logins or refused:
+        say(f"schemathesis: {profile.name}: {logins} logins for real tokens ({refused} refused)")
     duration = time.monotonic() - started
     results = run.results(
         profile.name,
         disabled_checks=plan.disabled_checks,
         disabled_phases=plan.disabled_phases,
         duration=duration,
-        mask=plan.secrets,
+        mask=mask,
         levels=plan.levels,
         sources=plan.sources,
         not_applicable=not_applicable(contract, plan.config),
@@ -357,10 +385,15 @@ def _left_out(system: str, addition: Addition, status: int) -> CheckResult:
     )
 
 
-def _child_env(max_bytes: int, memory_bytes: int, breach_file: Path) -> dict[str, str]:
+def _child_env(
+    max_bytes: int, memory_bytes: int, breach_file: Path, auth_file: Path | None = None
+) -> dict[str, str]:
     """The environment minus anything that would load user hooks or config into the run,
-    plus the child's bounds."""
+    plus the child's bounds and, when the run logs in for tokens, our own hooks."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEMATHESIS_")}
+    if auth_file is not None:
+        env["SCHEMATHESIS_HOOKS"] = HOOKS
+        env[AUTH_FILE] = str(auth_file)
     env["NO_COLOR"] = "1"
     env[fuzz_child.MAX_BYTES] = str(max_bytes)
     env[fuzz_child.MEMORY_BYTES] = str(memory_bytes)

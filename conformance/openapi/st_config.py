@@ -77,7 +77,11 @@ def config_for(profile: Profile) -> dict[str, Any]:
         for field in (settings.get("credential_headers") or {}).values()
     }
     plan = build_plan(
-        settings, max_examples=DEFAULT_MAX_EXAMPLES, seed=None, credentials=placeholders
+        settings,
+        max_examples=DEFAULT_MAX_EXAMPLES,
+        seed=None,
+        credentials=placeholders,
+        own_checks=False,  # plain `st run` loads none of this project's hooks
     )
     config = dict(plan.config)
     # `check` masks secrets in its own evidence; a person reading `st run` output needs

@@ -87,6 +87,7 @@ FLAGS = {
     "logout_race": "logout ends the session; a refresh racing it revives it 200 ms later",
     "case_sensitive_authorization": "the token is read only from a header named Authorization",
     "head_crashes": "HEAD on either session path is answered 500",
+    "logout_skips_auth": "logout answers 200 to a missing or unusable Authorization",
 }
 KEY_FILES = os.path.dirname(os.path.abspath(__file__))  # where kid_names_key_file looks
 NEIGHBOUR_SECRET = b"secret"
@@ -109,6 +110,7 @@ MUTANTS = {
     "operator_matching": "operator_objects_log_nobody_in",
     "case_sensitive_authorization": "header_names_are_case_insensitive",
     "head_crashes": "head_and_options_never_5xx",
+    "logout_skips_auth": "missing_authorization_is_refused",
 }
 
 
@@ -173,8 +175,10 @@ def _public_key(value: Any) -> bytes | None:
 class _Sessions:
     """Users, issued tokens and revocations, in dicts behind one lock."""
 
-    def __init__(self, flags: frozenset[str]) -> None:
+    def __init__(self, flags: frozenset[str], honoured: dict[str, int] | None = None) -> None:
         self.flags = flags
+        # "refresh"/"logout" -> how many were done with a live token (for tests that count).
+        self.honoured = honoured if honoured is not None else {}
         self.lock = threading.Lock()
         self.keys: dict[str, bytes] = {email: bytes.fromhex(key) for email, key in [SEED_USER]}
         for user in USERS:
@@ -372,6 +376,8 @@ def _handlers(sessions: _Sessions) -> dict[tuple[str, str], Callable[[Request], 
         if "refresh_race" in sessions.flags:
             with sessions.lock:
                 sessions.live_refresh.pop(jti, None)
+        with sessions.lock:
+            sessions.honoured["refresh"] = sessions.honoured.get("refresh", 0) + 1
         kept = session if "logout_race" in sessions.flags else None
         return Reply(200, _envelope(200, "OK", sessions.issue(claims["sub"], kept)))
 
@@ -379,9 +385,11 @@ def _handlers(sessions: _Sessions) -> dict[tuple[str, str], Callable[[Request], 
         if "logout_race" in sessions.flags:
             time.sleep(LOGOUT_DELAY_SECONDS)
         token, refusal = _token(request, sessions.flags)
+        claims, status = _claims(sessions, token) if token else (None, 401)
+        if claims is None and "logout_skips_auth" in sessions.flags:
+            return Reply(200, _envelope(200, "OK", {}))
         if refusal:
             return refusal
-        claims, status = _claims(sessions, token)
         if claims is None:
             return _error(status, "bad token")
         jti = claims.get("jti")
@@ -401,6 +409,7 @@ def _handlers(sessions: _Sessions) -> dict[tuple[str, str], Callable[[Request], 
                 sessions.live_access -= {
                     a for a in sessions.live_access if sessions.session_of.get(a) == ended
                 }
+            sessions.honoured["logout"] = sessions.honoured.get("logout", 0) + 1
         return Reply(200, _envelope(200, "OK", {}))
 
     routes = {("POST", SESSION): login, ("PATCH", SESSION): refresh, ("POST", LOGOUT): logout}
@@ -410,12 +419,18 @@ def _handlers(sessions: _Sessions) -> dict[tuple[str, str], Callable[[Request], 
     return routes
 
 
-def serve(port: int = 0, flags: Iterable[str] = ()) -> tuple[str, Callable[[], None]]:
-    """Start a fresh instance (new signing key, no sessions); ``flags`` pick faults from FLAGS."""
+def serve(
+    port: int = 0, flags: Iterable[str] = (), honoured: dict[str, int] | None = None
+) -> tuple[str, Callable[[], None]]:
+    """Start a fresh instance (new signing key, no sessions); ``flags`` pick faults from FLAGS.
+
+    ``honoured``, when given, counts the refreshes and logouts done with a live token.
+    """
     chosen = frozenset(flags)
     unknown = chosen - set(FLAGS)
     if unknown:
         raise ValueError(f"unknown FIB flags {sorted(unknown)}")
     # The faulty variant reads any body up to 2 MiB and breaks on it instead of refusing it.
     limit = 2 * 1024 * 1024 if "server_error_on_large_body" in chosen else 256 * 1024
-    return serve_app(App(_handlers(_Sessions(chosen)), _error, body_limit=limit), port)
+    sessions = _Sessions(chosen, honoured)
+    return serve_app(App(_handlers(sessions), _error, body_limit=limit), port)

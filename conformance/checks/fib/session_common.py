@@ -129,8 +129,16 @@ def expect_ok(ctx: Context, response: httpx.Response, what: str) -> dict[str, An
     return body
 
 
-def expect_refused(ctx: Context, response: httpx.Response, what: str, *, hint: str) -> None:
-    """A documented refusal status; a 2xx means the server honoured what it must not."""
+def expect_refused(
+    ctx: Context,
+    response: httpx.Response,
+    what: str,
+    *,
+    hint: str,
+    observed: str | None = None,
+) -> None:
+    """A documented refusal status; a 2xx means the server honoured what it must not
+    (``observed`` names that fault, so the same acceptance seen elsewhere is one fault)."""
     status = response.status_code
     if 200 <= status < 300:
         ctx.fail(
@@ -138,6 +146,7 @@ def expect_refused(ctx: Context, response: httpx.Response, what: str, *, hint: s
             received=f"HTTP {status}",
             documented=REFUSAL_DOCUMENTED,
             hint=hint,
+            observed=observed,
         )
     if status >= 500:
         ctx.fail(
