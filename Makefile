@@ -51,7 +51,7 @@ test: $(STAMP)
 	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -m serial -p no:xdist $(SERIAL_FILES) || status=$$?; \
 	exit $$status
 
-## The same tests on cores made half as fast (bench/slow_machine.py): a rehearsal for CI on a
+## The same tests with about half the CPU (bench/slow_machine.py): a rehearsal for CI on a
 ## slower machine (docs/guides/testing.md, "A rehearsal on a slower machine").
 test-slow: $(STAMP)
 	$(BIN)/python bench/slow_machine.py --share 0.5 -- $(MAKE) test

@@ -5,11 +5,14 @@
 One CPU-bound neighbour is pinned to each core for as long as the command runs, so every
 core gives the command only part of its time, as a machine with slower cores would. Where
 the CPU cgroup is writable (root, cgroup v1 or v2), the neighbours and the command go into
-two sibling groups whose weights split each core by ``--share``, whatever the number of the
-command's processes; elsewhere the neighbours run at the command's own priority and a core
-busy with several of the command's processes gives it more than ``--share``. A calibration
-loop, run before the neighbours start and again under them, prints the share it really got.
-The command's exit status is this script's.
+two sibling groups whose weights split the machine by ``--share``: a command busy on every
+core gets that share of each, but the scheduler spreads a group's weight over the cores its
+tasks run on, so a lone process of the command gets more of its core (2/3 at 0.5).
+Elsewhere the neighbours run at the command's own priority: a lone process gets half its
+core, and a core busy with k of the command's processes gives it k/(k+1). Neither is a
+slower core exactly; both slow the suite's CPU-bound pass by about half. A calibration loop,
+a lone process, run before the neighbours start and again under them, prints the share it
+got. The command's exit status is this script's.
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ from pathlib import Path
 # Where each cgroup version keeps the CPU controller (v1: its own hierarchy; v2: unified).
 V1_CPU = Path("/sys/fs/cgroup/cpu")
 V2_ROOT = Path("/sys/fs/cgroup")
-GROUP = "authconform-slow"
+# One group per run (its pid), so a rehearsal run inside another (the test of this script,
+# under `make test-slow`) neither reuses nor removes the outer one's.
+GROUP = f"authconform-slow-{os.getpid()}"
 # v1 cpu.shares and v2 cpu.weight: the total split between the two groups.
 V1_TOTAL, V2_TOTAL = 2048, 200
 CALIBRATE_S = 0.5
