@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from conformance.checks.fib.forging import (
+    OWN_TOKENS_SOURCE,
     Signer,
     b64url,
     forge_token,
@@ -54,10 +55,7 @@ def _hs256(secret: bytes) -> Signer:
 @check(
     "fib",
     group="lifecycle",
-    source=(
-        "seeds 000-002: the tokens are EdDSA JWTs the server signs; FIB docs: refresh and logout "
-        "take the server's own tokens"
-    ),
+    source=OWN_TOKENS_SOURCE,
 )
 @lifecycle("refresh", "logout")
 @requires_credentials
@@ -143,10 +141,7 @@ def token_signed_by_another_key_is_rejected(ctx: Context) -> None:
 @check(
     "fib",
     group="lifecycle",
-    source=(
-        "seeds 000-002: the tokens are EdDSA JWTs the server signs; FIB docs: refresh and logout "
-        "take the server's own tokens"
-    ),
+    source=OWN_TOKENS_SOURCE,
 )
 @lifecycle("refresh", "logout")
 @requires_credentials

@@ -19,7 +19,21 @@ from conformance.checks.fib.session_common import (
 )
 from conformance.engine.context import Context
 
-__all__ = ["Forger", "Signer", "b64url", "forge_token", "refuse_forgeries", "segment"]
+__all__ = [
+    "OWN_TOKENS_SOURCE",
+    "Forger",
+    "Signer",
+    "b64url",
+    "forge_token",
+    "refuse_forgeries",
+    "segment",
+]
+
+# What every check of a forged token rests on: FIB's tokens are the server's own EdDSA JWTs.
+OWN_TOKENS_SOURCE = (
+    "seeds 000-002: the tokens are EdDSA JWTs the server signs; FIB docs: refresh and logout "
+    "take the server's own tokens"
+)
 
 Signer = Callable[[bytes], bytes]  # signing input -> raw signature
 Forger = Callable[[dict[str, Any], dict[str, Any]], str]  # (header, claims) -> token

@@ -22,7 +22,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
-from conformance.checks.fib.forging import Signer, b64url, forge_token, refuse_forgeries
+from conformance.checks.fib.forging import (
+    OWN_TOKENS_SOURCE,
+    Signer,
+    b64url,
+    forge_token,
+    refuse_forgeries,
+)
 from conformance.checks.fib.key_server import KeyServer
 from conformance.checks.fib.login_common import fib_login
 from conformance.checks.fib.session_common import (
@@ -105,8 +111,7 @@ def _own_key_forger(key: nacl.signing.SigningKey, **members: Any):
     "fib",
     group="token-trust",
     source=(
-        "seeds 000-002: the tokens are EdDSA JWTs the server signs; FIB docs: refresh and logou"
-        "t take the server's own tokens; "
+        f"{OWN_TOKENS_SOURCE}; "
         "ASVS 5.0 V9.1.3: key material comes from trusted pre-configured sources; jku, x5u "
         "and jwk are checked against an allowlist"
     ),
@@ -134,8 +139,7 @@ def token_with_embedded_jwk_is_rejected(ctx: Context) -> None:
     "fib",
     group="token-trust",
     source=(
-        "seeds 000-002: the tokens are EdDSA JWTs the server signs; FIB docs: refresh and logou"
-        "t take the server's own tokens; "
+        f"{OWN_TOKENS_SOURCE}; "
         "ASVS 5.0 V9.1.3: key material comes from trusted pre-configured sources; jku, x5u "
         "and jwk are checked against an allowlist"
     ),
@@ -183,8 +187,7 @@ def token_with_key_url_is_rejected(ctx: Context) -> None:
     "fib",
     group="token-trust",
     source=(
-        "seeds 000-002: the tokens are EdDSA JWTs the server signs; FIB docs: refresh and logou"
-        "t take the server's own tokens; "
+        f"{OWN_TOKENS_SOURCE}; "
         "RFC 8725 §3.10: a kid used to look up the key must not open an injection"
     ),
 )
@@ -221,8 +224,7 @@ def token_with_tampered_kid_is_rejected(ctx: Context) -> None:
     "fib",
     group="token-trust",
     source=(
-        "seeds 000-002: the tokens are EdDSA JWTs the server signs; FIB docs: refresh and logou"
-        "t take the server's own tokens; "
+        f"{OWN_TOKENS_SOURCE}; "
         "RFC 7515 §4.1.11: extensions listed in crit MUST be understood and processed, or "
         "the JWS is invalid"
     ),
@@ -252,8 +254,7 @@ def token_with_unknown_crit_is_rejected(ctx: Context) -> None:
     "fib",
     group="token-trust",
     source=(
-        "seeds 000-002: the tokens are EdDSA JWTs the server signs; FIB docs: refresh and logou"
-        "t take the server's own tokens; "
+        f"{OWN_TOKENS_SOURCE}; "
         "RFC 8725 §3.12: each kind of JWT is validated by rules no other kind satisfies"
     ),
 )
