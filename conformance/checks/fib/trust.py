@@ -107,14 +107,17 @@ def _own_key_forger(key: nacl.signing.SigningKey, **members: Any):
     return make
 
 
+# The two checks of keys a token names itself (jwk; jku and x5u) rest on the same sources.
+KEY_SOURCE = (
+    f"{OWN_TOKENS_SOURCE}; ASVS 5.0 V9.1.3: key material comes from trusted pre-configured "
+    "sources; jku, x5u and jwk are checked against an allowlist"
+)
+
+
 @check(
     "fib",
     group="token-trust",
-    source=(
-        f"{OWN_TOKENS_SOURCE}; "
-        "ASVS 5.0 V9.1.3: key material comes from trusted pre-configured sources; jku, x5u "
-        "and jwk are checked against an allowlist"
-    ),
+    source=KEY_SOURCE,
 )
 @lifecycle("refresh", "logout")
 @requires_credentials
@@ -138,11 +141,7 @@ def token_with_embedded_jwk_is_rejected(ctx: Context) -> None:
 @check(
     "fib",
     group="token-trust",
-    source=(
-        f"{OWN_TOKENS_SOURCE}; "
-        "ASVS 5.0 V9.1.3: key material comes from trusted pre-configured sources; jku, x5u "
-        "and jwk are checked against an allowlist"
-    ),
+    source=KEY_SOURCE,
 )
 @lifecycle("refresh", "logout")
 @requires_credentials
