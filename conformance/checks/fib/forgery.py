@@ -4,8 +4,6 @@ are refused on both lifecycle routes.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import time
 from typing import Any
 
@@ -15,9 +13,9 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from conformance.checks.fib.forging import (
     OWN_TOKENS_SOURCE,
-    Signer,
     b64url,
     forge_token,
+    hs256,
     refuse_forgeries,
     segment,
 )
@@ -48,15 +46,7 @@ def _hmac_secrets(raw: bytes) -> dict[str, bytes]:
     }
 
 
-def _hs256(secret: bytes) -> Signer:
-    return lambda data: hmac.new(secret, data, hashlib.sha256).digest()
-
-
-@check(
-    "fib",
-    group="lifecycle",
-    source=OWN_TOKENS_SOURCE,
-)
+@check("fib", group="lifecycle", source=OWN_TOKENS_SOURCE)
 @lifecycle("refresh", "logout")
 @requires_credentials
 def unsigned_token_is_rejected(ctx: Context) -> None:
@@ -138,11 +128,7 @@ def token_signed_by_another_key_is_rejected(ctx: Context) -> None:
     )
 
 
-@check(
-    "fib",
-    group="lifecycle",
-    source=OWN_TOKENS_SOURCE,
-)
+@check("fib", group="lifecycle", source=OWN_TOKENS_SOURCE)
 @lifecycle("refresh", "logout")
 @requires_credentials
 def hs256_token_keyed_with_public_key_is_rejected(ctx: Context) -> None:
@@ -156,7 +142,7 @@ def hs256_token_keyed_with_public_key_is_rejected(ctx: Context) -> None:
         for form, secret in _hmac_secrets(raw).items():
 
             def make(header: dict[str, Any], claims: dict[str, Any], secret=secret) -> str:
-                return forge_token({**header, "alg": "HS256"}, claims, _hs256(secret))
+                return forge_token({**header, "alg": "HS256"}, claims, hs256(secret))
 
             refuse_forgeries(
                 ctx,

@@ -6,6 +6,8 @@ must be refused. Registers no check.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 from collections.abc import Callable
 from typing import Any
@@ -25,6 +27,7 @@ __all__ = [
     "Signer",
     "b64url",
     "forge_token",
+    "hs256",
     "refuse_forgeries",
     "segment",
 ]
@@ -45,6 +48,11 @@ def b64url(raw: bytes) -> str:
 
 def segment(value: dict[str, Any]) -> str:
     return b64url(json.dumps(value, separators=(",", ":")).encode("utf-8"))
+
+
+def hs256(secret: bytes) -> Signer:
+    """An HMAC-SHA256 signer with ``secret``: what a verifier confused into HS256 would check."""
+    return lambda data: hmac.new(secret, data, hashlib.sha256).digest()
 
 
 def forge_token(header: dict[str, Any], claims: dict[str, Any], sign: Signer) -> str:

@@ -11,7 +11,6 @@ the server would otherwise take; the suite sends it in the forms a lax verifier 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +26,7 @@ from conformance.checks.fib.forging import (
     Signer,
     b64url,
     forge_token,
+    hs256,
     refuse_forgeries,
 )
 from conformance.checks.fib.key_server import KeyServer
@@ -114,11 +114,7 @@ KEY_SOURCE = (
 )
 
 
-@check(
-    "fib",
-    group="token-trust",
-    source=KEY_SOURCE,
-)
+@check("fib", group="token-trust", source=KEY_SOURCE)
 @lifecycle("refresh", "logout")
 @requires_credentials
 def token_with_embedded_jwk_is_rejected(ctx: Context) -> None:
@@ -138,11 +134,7 @@ def token_with_embedded_jwk_is_rejected(ctx: Context) -> None:
     )
 
 
-@check(
-    "fib",
-    group="token-trust",
-    source=KEY_SOURCE,
-)
+@check("fib", group="token-trust", source=KEY_SOURCE)
 @lifecycle("refresh", "logout")
 @requires_credentials
 def token_with_key_url_is_rejected(ctx: Context) -> None:
@@ -213,8 +205,7 @@ def token_with_tampered_kid_is_rejected(ctx: Context) -> None:
     for what, (kid, secret) in forms.items():
 
         def make(header: dict[str, Any], claims: dict[str, Any], kid=kid, secret=secret) -> str:
-            sign = lambda data: hmac.new(secret, data, hashlib.sha256).digest()  # noqa: E731
-            return forge_token({**header, "alg": "HS256", "kid": kid}, claims, sign)
+            return forge_token({**header, "alg": "HS256", "kid": kid}, claims, hs256(secret))
 
         refuse_forgeries(ctx, pair, make, what, hint=KEY_HINT)
 
@@ -274,9 +265,8 @@ def token_of_another_system_is_rejected(ctx: Context) -> None:
     for secret in SHARED_SECRETS:
 
         def make(header: dict[str, Any], claims: dict[str, Any], secret=secret) -> str:
-            key = secret.encode("utf-8")
-            sign = lambda data: hmac.new(key, data, hashlib.sha256).digest()  # noqa: E731
-            return forge_token({"typ": "JWT", "cty": "JWT", "alg": "HS256"}, claims, sign)
+            foreign = {"typ": "JWT", "cty": "JWT", "alg": "HS256"}  # not the server's header
+            return forge_token(foreign, claims, hs256(secret.encode("utf-8")))
 
         refuse_forgeries(ctx, pair, make, "HS256-signed as another system's token", hint=hint)
 
