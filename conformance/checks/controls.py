@@ -25,6 +25,7 @@ from conformance.model import CheckBlocked, Exchange
 __all__ = [
     "PASSWORD_POLICY",
     "Control",
+    "is_2xx",
     "names_password",
     "require_accepted",
     "require_sent_accepted",

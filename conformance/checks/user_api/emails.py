@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from conformance.checks.controls import require_accepted
+from conformance.checks.controls import is_2xx, require_accepted
 from conformance.checks.registry import check
 from conformance.checks.user_api.account import (
     DOCUMENTED_BODY,
@@ -65,7 +65,7 @@ class Signed:
 
     @property
     def registered(self) -> bool:
-        return 200 <= self.status < 300
+        return is_2xx(self.status)
 
 
 def signups(ctx: Context) -> dict[str, Signed]:

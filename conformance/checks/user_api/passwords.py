@@ -14,7 +14,7 @@ from __future__ import annotations
 import string
 from typing import Any
 
-from conformance.checks.controls import Control, require_accepted
+from conformance.checks.controls import Control, is_2xx, require_accepted
 from conformance.checks.registry import check
 from conformance.checks.user_api.account import (
     LOGIN_PATH,
@@ -46,10 +46,6 @@ def _signed_up(ctx: Context, length: int) -> tuple[dict[str, Any], int]:
     return user, ctx.post(SIGNUP_PATH, user).status_code
 
 
-def _is_2xx(status: int) -> bool:
-    return 200 <= status < 300
-
-
 @check(
     "user-api",
     group="passwords",
@@ -64,7 +60,7 @@ def long_password_is_accepted(ctx: Context) -> None:
     common password is accepted (its control).
     """
     user, status = _signed_up(ctx, PERMITTED)
-    if not _is_2xx(status):
+    if not is_2xx(status):
         refusal = ctx.last
         control = {**user, "password": new_password(ctx, "control password")}
         require_accepted(ctx, signup_control(control, "the same signup with a common password"))
@@ -101,7 +97,7 @@ def long_password_is_not_truncated(ctx: Context) -> None:
     password unprepared lets any tail in.
     """
     user, status = _signed_up(ctx, LONG_PASSWORD)
-    if not _is_2xx(status):
+    if not is_2xx(status):
         raise CheckNotApplicable(
             f"a {LONG_PASSWORD}-byte password was refused at signup (HTTP {status}): "
             "nothing is truncated"
@@ -119,7 +115,7 @@ def long_password_is_not_truncated(ctx: Context) -> None:
     if tail == password[BCRYPT_BYTES:]:
         tail = tail[::-1]
     response = login(ctx, user["email"], password[:BCRYPT_BYTES] + tail)
-    if _is_2xx(response.status_code):
+    if is_2xx(response.status_code):
         ctx.fail(
             f"a password sharing only its first {BCRYPT_BYTES} bytes logged in",
             received=f"HTTP {response.status_code}: the last "
