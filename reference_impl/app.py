@@ -100,13 +100,26 @@ def build_routes(systems: Iterable[ModuleType]) -> tuple[Router, dict[str, Endpo
     return Router(rules), endpoints
 
 
+def quick_routes(systems: Iterable[ModuleType]) -> frozenset[tuple[str, str]]:
+    """The (method, path) pairs whose rules say their handler is quick (``Rule.quick``)."""
+    return frozenset((r.method, r.path) for s in systems for r in s.ROUTES if r.quick)
+
+
 class App:
     """A WSGI callable; one per server, shared by all its threads."""
 
-    def __init__(self, services: Services, router: Router, endpoints: dict[str, Endpoint]) -> None:
+    def __init__(
+        self,
+        services: Services,
+        router: Router,
+        endpoints: dict[str, Endpoint],
+        quick: frozenset[tuple[str, str]] = frozenset(),
+    ) -> None:
         self.services = services
         self.router = router
         self.endpoints = endpoints
+        # Exact (method, path) pairs a server may run on its event loop (Rule.quick).
+        self.quick = quick
         # PERF: one dict lookup on the raw environ values for every exact (method, path);
         # anything else (lower-case method, empty path, 404, 405) goes through the router.
         self._exact = {(r.method, r.path): endpoints[r.endpoint] for r in router.rules()}
@@ -154,7 +167,7 @@ def create_app(db_path: str | os.PathLike[str], **options: Any) -> App:
     store = Store(db_path)
     services = Services(store, options=options, **({"clock": clock} if clock else {}))
     router, endpoints = build_routes(systems)
-    return App(services, router, endpoints)
+    return App(services, router, endpoints, quick_routes(systems))
 
 
 def _last_resort(render_error: ErrorRenderer) -> Response:

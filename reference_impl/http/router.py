@@ -19,6 +19,9 @@ class Rule(NamedTuple):
     method: str
     path: str
     endpoint: str
+    # Bounded work (no password hashing, no waiting on anyone): a server may run it on
+    # its event loop instead of handing it to a thread (serving.rsgi_bridge).
+    quick: bool = False
 
 
 class Router:

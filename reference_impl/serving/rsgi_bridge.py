@@ -9,6 +9,12 @@ body is complete (or judged: too slow, too large) goes to one of ``threads`` Pyt
 threads, which run the unchanged WSGI app with the body in memory. A body that misses
 its deadline reaches the app marked as such, and the app answers 408 in its system's
 error shape. Headers have their own deadline in Granian (``header_timeout``).
+
+A request the app calls quick (``App.quick``: the FIB routes, Ed25519 and short SQLite
+statements, well under a millisecond) runs on the event loop itself once its body is in:
+handing it to a thread and back costs more than the handler (docs/benchmarks.md,
+"Served vs handler"). Password hashing, which takes the OWASP cost's tens to hundreds of
+milliseconds, still goes to the threads, so it never holds the loop.
 """
 
 from __future__ import annotations
@@ -35,20 +41,25 @@ class RSGIBridge:
         self.app = app
         self.body_timeout = body_timeout
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="app")
+        self._quick: frozenset[tuple[str, str]] = getattr(app, "quick", frozenset())
 
     async def __rsgi__(self, scope: Any, protocol: Any) -> None:
         if scope.proto != "http":
             return
         environ = _environ(scope)
         try:
-            body, whole = await asyncio.wait_for(_read_body(protocol, environ), self.body_timeout)
+            async with asyncio.timeout(self.body_timeout):
+                body, whole = await _read_body(protocol, environ)
         except TimeoutError:
             body, whole, environ[BODY_TIMED_OUT] = b"", False, True
         except Exception:  # the client went away mid-body: nobody to answer
             return
         environ["wsgi.input"] = io.BytesIO(body)
-        loop = asyncio.get_running_loop()
-        status, headers, payload = await loop.run_in_executor(self._pool, self._call, environ)
+        if (environ["REQUEST_METHOD"], environ["PATH_INFO"]) in self._quick:
+            status, headers, payload = self._call(environ)
+        else:
+            loop = asyncio.get_running_loop()
+            status, headers, payload = await loop.run_in_executor(self._pool, self._call, environ)
         if not whole:
             # The rest of the body is still on the socket: say this connection ends here,
             # or a client would send its next request into it.
@@ -84,6 +95,10 @@ async def _read_body(protocol: Any, environ: dict[str, Any]) -> tuple[bytes, boo
     declared = str(environ.get("CONTENT_LENGTH") or "")
     if declared.isdigit() and int(declared) > MAX_DRAIN_BYTES:
         return b"", False
+    if declared.isdigit() and int(declared) <= MAX_BODY_BYTES and not _chunked(environ):
+        # PERF: a body declared within the limit is at most that long (the HTTP layer frames
+        # it by its length): one await for all of it, not one per chunk.
+        return await protocol(), True
     chunks, kept, seen = [], 0, 0
     async for chunk in protocol:
         seen += len(chunk)
@@ -93,6 +108,11 @@ async def _read_body(protocol: Any, environ: dict[str, Any]) -> tuple[bytes, boo
         if seen > MAX_DRAIN_BYTES:
             return b"".join(chunks), False
     return b"".join(chunks), True
+
+
+def _chunked(environ: dict[str, Any]) -> bool:
+    """Whether a transfer coding frames the body, so its declared length is not its bound."""
+    return bool(environ.get("HTTP_TRANSFER_ENCODING"))
 
 
 def _environ(scope: Any) -> dict[str, Any]:
