@@ -131,10 +131,14 @@ class Attempt:
 
 _KEY = "system = ? AND kind = ? AND value = ?"
 _COUNT_SQL = f"SELECT failures, last_failure, not_before FROM login_counts WHERE {_KEY}"
-# Tries in flight: leases not yet over, and not further ahead than a lease (the clock went back).
-_IN_FLIGHT_SQL = (
-    f"SELECT COUNT(*) FROM login_tries WHERE {_KEY} AND expires_at > ? AND expires_at <= ?"
-)
+# The count and the tries in flight: leases not yet over, and not further ahead than a
+# lease can be (the clock went back). Parameters: the key, now, now + 2 * TRY_LEASE.
+_STATE_SQL = """
+SELECT c.failures, c.last_failure, c.not_before,
+       (SELECT COUNT(*) FROM login_tries WHERE system = ?1 AND kind = ?2 AND value = ?3
+        AND expires_at > ?4 AND expires_at <= ?5)
+FROM (SELECT 1) LEFT JOIN login_counts AS c ON c.system = ?1 AND c.kind = ?2 AND c.value = ?3
+"""
 _NEXT_TOUCH = "(SELECT COALESCE(MAX(touched), 0) + 1 FROM login_counts)"
 # Keys that hold nothing back, oldest first. Parameters: now, the account and address
 # limits, the window, now, now and now + 2 * TRY_LEASE (as in _IN_FLIGHT_SQL), how many.
@@ -248,29 +252,34 @@ class FailedLogins:
         return [(key, limit) for key, limit in pairs if limit > 0]
 
     def _count(self, conn: sqlite3.Connection, key: Key, now: float) -> _Count:
-        """The key's state at ``now`` (a row that does not parse counts as no failures)."""
-        in_flight = conn.execute(_IN_FLIGHT_SQL, (*key, now, now + 2 * TRY_LEASE)).fetchone()[0]
-        row = conn.execute(_COUNT_SQL, key).fetchone()
+        """The key's state at ``now``, tries in flight included."""
+        row = conn.execute(_STATE_SQL, (*key, now, now + 2 * TRY_LEASE)).fetchone()
+        return self._state(row, now, in_flight=int(row[3]))
+
+    def _state(self, row: Any, now: float, in_flight: int = 0) -> _Count:
+        """A ``login_counts`` row at ``now``; no row, or one that does not parse, is no failure."""
         try:
             failures, last_failure, not_before = int(row[0]), float(row[1]), float(row[2])
         except (TypeError, ValueError):
-            return _Count(in_flight=int(in_flight))
+            return _Count(in_flight=in_flight)
         if now >= last_failure + self.limits.window:
-            return _Count(in_flight=int(in_flight))  # the window since the last failure is over
-        return _Count(failures, last_failure, not_before, int(in_flight))
+            return _Count(in_flight=in_flight)  # the window since the last failure is over
+        return _Count(failures, last_failure, not_before, in_flight)
 
     def _record(
         self, conn: sqlite3.Connection, key: Key, limit: int, outcome: bool | None, now: float
     ) -> bool:
         """Write how a try on ``key`` ended; True when the key starts counting (maybe a new row)."""
-        count = self._count(conn, key, now)
+        row = conn.execute(_COUNT_SQL, key).fetchone()
+        count = self._state(row, now)
         failures, last_failure = count.failures, count.last_failure
         if outcome is False:
             failures, last_failure = failures + 1, now
         elif outcome is True and key[1] == "account":
             failures = 0
         if failures == 0:
-            conn.execute(f"DELETE FROM login_counts WHERE {_KEY}", key)
+            if row is not None:
+                conn.execute(f"DELETE FROM login_counts WHERE {_KEY}", key)
             return False
         over = failures - limit + 1 if failures >= limit else 0
         not_before = now + self.limits.delay(over) if over > 0 else 0.0
