@@ -119,7 +119,7 @@ class Attempt:
     """One reserved try; the handler says how it ended (an exception ends it unjudged)."""
 
     keys: list[tuple[Key, int]]
-    tries: tuple[int, ...] = ()
+    tries: tuple[int, ...] = ()  # its login_tries rows, one per key
     outcome: bool | None = field(default=None)
 
     def failed(self) -> None:
@@ -141,7 +141,7 @@ FROM (SELECT 1) LEFT JOIN login_counts AS c ON c.system = ?1 AND c.kind = ?2 AND
 """
 _NEXT_TOUCH = "(SELECT COALESCE(MAX(touched), 0) + 1 FROM login_counts)"
 # Keys that hold nothing back, oldest first. Parameters: now, the account and address
-# limits, the window, now, now and now + 2 * TRY_LEASE (as in _IN_FLIGHT_SQL), how many.
+# limits, the window, now, now and now + 2 * TRY_LEASE (as in _STATE_SQL), how many.
 _IDLE_SQL = """
 SELECT system, kind, value FROM login_counts AS c
 WHERE c.not_before <= ?
