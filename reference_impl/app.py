@@ -30,7 +30,8 @@ Options (all keyword-only; an unknown name is a ``TypeError``, so typos fail lou
     ``passwords.OWASP``; ``passwords.LIGHT`` for tests and demos only).
 ``login_limiter``
     a ``login_limits.FailedLogins`` shared by the password logins (default: one with
-    ``login_limits.DEFAULT_LIMITS``), e.g. ``FailedLogins(LoginLimits(per_account=3))``.
+    ``login_limits.DEFAULT_LIMITS``), e.g. ``FailedLogins(LoginLimits(per_account=3))``;
+    unless built with ``store=``, it keeps its counts in this app's database.
 plus whatever the other system modules list in their ``OPTIONS``.
 
 For faults outside any component, wrap the app in WSGI middleware:

@@ -1,4 +1,5 @@
-"""SQLite storage shared by every worker: users of the three systems, server keys, revocations.
+"""SQLite storage shared by every worker: users of the three systems, server keys, revocations,
+and the failed-login counts (``auth.login_limits`` owns their two tables).
 
 One connection per thread and process, opened lazily, so a Store built before
 the server forks is safe to use in each worker (the child opens its own). WAL mode
@@ -70,6 +71,26 @@ CREATE TABLE IF NOT EXISTS revoked_tokens (
     expires_at INTEGER NOT NULL        -- Unix time after which the row may be pruned
 );
 CREATE INDEX IF NOT EXISTS revoked_tokens_expiry ON revoked_tokens (expires_at);
+-- Failed-login limits (auth.login_limits): keys with failures, and tries being judged.
+CREATE TABLE IF NOT EXISTS login_counts (
+    system       TEXT NOT NULL,
+    kind         TEXT NOT NULL,        -- "account" or "address"
+    value        TEXT NOT NULL,        -- the email (lower case) or the client address
+    failures     INTEGER NOT NULL,
+    last_failure REAL NOT NULL,        -- Unix time
+    not_before   REAL NOT NULL,        -- Unix time before which no try is judged; 0: none
+    touched      INTEGER NOT NULL,     -- larger is more recent: eviction order
+    PRIMARY KEY (system, kind, value)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS login_counts_touched ON login_counts (touched);
+CREATE TABLE IF NOT EXISTS login_tries (
+    id         INTEGER PRIMARY KEY,
+    system     TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    expires_at REAL NOT NULL           -- Unix time; a try never released stops counting then
+);
+CREATE INDEX IF NOT EXISTS login_tries_key ON login_tries (system, kind, value);
 """
 
 
@@ -194,20 +215,32 @@ class Store:
             self._schema_ready_pid = os.getpid()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One IMMEDIATE transaction: take the write lock up front, so no upgrade deadlock."""
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One IMMEDIATE transaction: take the write lock up front, so no upgrade deadlock.
+
+        For tables no cache here reads (the failed-login counts); keep it short, since
+        every writer of every worker waits for it.
+        """
         conn = self._connection()
-        # ``PRAGMA data_version`` does not move for this connection's own commits.
-        self._local.fib_cache.clear()
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        conn.execute("COMMIT")
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A ``transaction`` that may change users: this thread's FIB user cache starts over."""
+        self._connection()
+        # ``PRAGMA data_version`` does not move for this connection's own commits.
+        self._local.fib_cache.clear()
+        try:
+            with self.transaction() as conn:
+                yield conn
         finally:
             self._local.fib_cache.clear()
-        conn.execute("COMMIT")
 
     def close(self) -> None:
         """Close this thread's connection (others close when their threads end)."""

@@ -80,10 +80,12 @@ def _wait(limiter: FailedLogins, email: str) -> int:
     return 0
 
 
-def test_past_the_limit_each_failure_doubles_the_delay_up_to_the_cap() -> None:
+def test_past_the_limit_each_failure_doubles_the_delay_up_to_the_cap(tmp_path) -> None:
     clock = Clock()
     limiter = FailedLogins(
-        LoginLimits(per_account=2, per_address=0, first_delay=1, max_delay=8), clock=clock
+        LoginLimits(per_account=2, per_address=0, first_delay=1, max_delay=8),
+        store=tmp_path / "limits.db",
+        clock=clock,
     )
     delays = []
     for _ in range(2 + 5):
@@ -97,9 +99,11 @@ def test_past_the_limit_each_failure_doubles_the_delay_up_to_the_cap() -> None:
     assert delays == [0, 1, 2, 4, 8, 8, 8]
 
 
-def test_a_success_clears_the_account_and_the_window_forgets() -> None:
+def test_a_success_clears_the_account_and_the_window_forgets(tmp_path) -> None:
     clock = Clock()
-    limiter = FailedLogins(LoginLimits(per_account=1, per_address=0, window=60), clock=clock)
+    limiter = FailedLogins(
+        LoginLimits(per_account=1, per_address=0, window=60), store=tmp_path / "l.db", clock=clock
+    )
     with limiter.attempt("duktig", "a@example.com", "x") as attempt:
         attempt.failed()
     with pytest.raises(TooManyRequests):
@@ -148,9 +152,10 @@ def test_the_address_limit_delays_duktig_guesses_across_accounts(start_server) -
     assert httpx.post(server.url + DUKTIG, json=user, headers=key).status_code == 200
 
 
-def test_memory_is_bounded_and_other_keys_cannot_flush_a_delayed_account() -> None:
+def test_memory_is_bounded_and_other_keys_cannot_flush_a_delayed_account(tmp_path) -> None:
     clock = Clock()
-    limiter = FailedLogins(LoginLimits(per_account=3, per_address=0), clock=clock, max_tracked=100)
+    limits = LoginLimits(per_account=3, per_address=0)
+    limiter = FailedLogins(limits, store=tmp_path / "l.db", clock=clock, max_tracked=100)
     for _ in range(3):
         with limiter.attempt("user_api", "victim@example.com", "x") as attempt:
             attempt.failed()
