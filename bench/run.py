@@ -35,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import login_limits_cost  # noqa: E402
 from fixtures import (  # noqa: E402
     LOAD_CORE,
     PIN,
@@ -240,6 +241,8 @@ def measure(args: argparse.Namespace, workdir: Path) -> dict:
         capture_output=True, text=True, timeout=120, check=True,
     )  # fmt: skip
     results.update(json.loads(inproc.stdout))
+    print("phase 2b: what the shared login limits add to a password login ...", file=sys.stderr)
+    results["login_limits_us"] = login_limits_cost.measure(seconds=0.5, rounds=3)
     print("phase 3: served vs handler, in turns ...", file=sys.stderr)
     results["served_turns"] = served_in_turns(wrk, db, bodies, workdir)
     env = dict(os.environ, BENCH_DB=str(db))
@@ -398,6 +401,12 @@ def report(results: dict, command: str) -> str:
         *[f"| {name} | {us:.1f} |" for name, us in results["breakdown_us"].items()],
         f"| rest: WSGI dispatch, request and response plumbing | "
         f"{handler_us - sum(results['breakdown_us'].values()):.1f} |",
+        "",
+        "A password login (User API, Duktig; not in the FIB figures above) also pays:",
+        "",
+        "| step | us |",
+        "|---|---:|",
+        login_limits_cost.table_line(results["login_limits_us"]),
     ]
     lines += [
         "",
