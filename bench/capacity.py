@@ -7,8 +7,11 @@ generator to core 1 (``taskset``). Phases, each bounded:
                (gthread, one worker: slower than one generator core, and keeping connections
                alive as a deployed server does, so neither generator pays a connect per login);
                wrk's own CPU time gives its requests per generator CPU-second
-1b. cost       ``authconform load URL --rate`` at 80% of wrk's rate: Locust's signed logins per
-               generator CPU-second, and the generator cores each tool needs at capacity
+1b. cost       ``authconform load URL --rate`` at 80% of wrk's rate (open model), and Locust's
+               closed model (FibLoginUser, 16 users, as fast as the server answers): signed
+               logins per generator CPU-second beside wrk's requests, the machine's crypto
+               floors (bench/floors.py) beside them, and the generator cores each tool needs
+               at capacity
 2. capacity    ``authconform load URL --find-capacity --slo-p99-ms 20`` against the same server
 3. half        ``authconform load URL --rate C/2``: latency from the intended start at half
                the capacity found
@@ -29,6 +32,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +48,8 @@ AGREEMENT = 0.15
 # Locust's cost per login is measured at this share of wrk's saturation throughput: busy
 # enough that its fixed overhead (stats, heartbeats) is a small part, short of a queue.
 COST_SHARE = 0.8
+# The closed model's users: as bench/run.py's Locust phase.
+CLOSED_USERS = 16
 
 
 SLOW_TARGET = "reference, gunicorn gthread, 1 worker"
@@ -98,6 +104,39 @@ def authconform_load(*args: str, timeout: float) -> subprocess.CompletedProcess:
     return done
 
 
+def closed_cost(url: str, creds: Path, seconds: int) -> dict:
+    """Locust's closed model against the server: its CPU per login from bench/cpu_probe.py
+    (2 s after the start until the stop: imports and spawning left out)."""
+    probe = Path(tempfile.mkstemp(prefix="authconform-probe-", suffix=".json")[1])
+    files = f"{ROOT / 'load' / 'locustfile.py'},{BENCH / 'cpu_probe.py'}"
+    command = [
+        sys.executable, "-m", "locust", "-f", files, "--host", url, "--headless",
+        "--only-summary", "--credentials", str(creds), "-u", str(CLOSED_USERS),
+        "-r", str(CLOSED_USERS), "-t", f"{seconds + 2}s", "--loglevel", "WARNING",
+        "FibLoginUser",
+    ]  # fmt: skip
+    done = subprocess.run(
+        pinned(LOAD_CORE, command), capture_output=True, text=True, timeout=seconds + 60,
+        env=dict(os.environ, PROBE_OUT=str(probe)), check=False,
+    )  # fmt: skip
+    try:
+        return json.loads(probe.read_text(encoding="utf-8"))
+    except ValueError:
+        sys.exit(f"bench: the closed-model run wrote no figures:\n{done.stderr[-2000:]}")
+    finally:
+        probe.unlink(missing_ok=True)
+
+
+def floors(bodies: Path) -> dict:
+    """The machine's crypto floors per CPU-second, measured on the generator core."""
+    command = [sys.executable, str(BENCH / "floors.py"), "--bodies", str(bodies)]
+    done = subprocess.run(
+        pinned(LOAD_CORE, command), capture_output=True, text=True, timeout=60, check=True,
+        cwd=BENCH,
+    )  # fmt: skip
+    return json.loads(done.stdout)
+
+
 def find_capacity(url: str, creds: Path, pid: int, out: Path, step_time: int) -> dict:
     authconform_load(
         url, "--credentials", str(creds), "--find-capacity", "--slo-p99-ms", f"{SLO_P99_MS:g}",
@@ -122,6 +161,8 @@ def at_rate(url: str, creds: Path, rate: float, seconds: int, out: Path) -> dict
 def measure(args: argparse.Namespace, workdir: Path) -> dict:
     db, creds, bodies = prepare(workdir)
     results: dict = {"loadavg_before": os.getloadavg()[0], "pinned": PIN}
+    print("phase 0: crypto floors (in-process, generator core) ...", file=sys.stderr)
+    results["floors"] = floors(bodies)
     with serving(gunicorn_gthread(db), workdir / "gunicorn.log") as (url, pid):
         print("phase 1: wrk saturation (gunicorn gthread) ...", file=sys.stderr)
         results["wrk_rps"], results["wrk_per_cpu_s"] = wrk_saturation(
@@ -131,6 +172,12 @@ def measure(args: argparse.Namespace, workdir: Path) -> dict:
         results["cost"] = at_rate(
             url, creds, COST_SHARE * results["wrk_rps"], args.half_seconds, args.out / "cost"
         )
+        print("phase 1c: generator cost, closed model ...", file=sys.stderr)
+        results["closed"] = closed_cost(url, creds, args.half_seconds)
+        if args.cost_only:
+            results["slow"] = {"capacity": None, "line": "not searched (--cost-only)"}
+            results["loadavg_after"] = os.getloadavg()[0]
+            return results
         print("phase 2: --find-capacity (gunicorn gthread) ...", file=sys.stderr)
         results["slow"] = find_capacity(url, creds, pid, args.out / "slow", args.step_time)
         capacity = results["slow"]["capacity"]
@@ -149,24 +196,48 @@ def measure(args: argparse.Namespace, workdir: Path) -> dict:
 
 
 def generator_cost(results: dict) -> list[str]:
-    """Rows: logins per generator CPU-second for Locust (signing each login) and for wrk
-    (pre-signed bodies), and the generator cores each needs at the target's capacity."""
+    """Rows: signed logins per generator CPU-second for Locust, open and closed model,
+    beside wrk's requests (pre-signed bodies) and the crypto floors, and the generator
+    cores each needs at the target's capacity."""
     cost, per_wrk = results.get("cost"), results.get("wrk_per_cpu_s")
     if not cost or not cost["sent"] or not per_wrk:
         return []
     cpu_s = sum(cost["generator_cpu"]) * cost["window_s"]
-    per_locust = cost["sent"] / cpu_s if cpu_s else 0.0
+    per_open = cost["sent"] / cpu_s if cpu_s else 0.0
+    closed = results.get("closed") or {}
+    per_closed = closed["logins"] / closed["cpu_s"] if closed.get("cpu_s") else 0.0
     slow = results["slow"]
     rate = slow["capacity"] or results["wrk_rps"]
     which = "the capacity found" if slow["capacity"] else "wrk's saturation throughput"
-    return [
-        f"| {SLOW_TARGET} | Locust: signed logins per generator CPU-second (--rate "
-        f"{cost['offered_rate']:,.0f}, {cost['sent']:,} logins) | {per_locust:,.0f} |",
+    rows = [
+        f"| {SLOW_TARGET} | Locust, open model: signed logins per generator CPU-second "
+        f"(--rate {cost['offered_rate']:,.0f}, {cost['sent']:,} logins) | {per_open:,.0f} |",
+    ]
+    if per_closed:
+        rows.append(
+            f"| {SLOW_TARGET} | Locust, closed model: signed logins per generator CPU-second "
+            f"({CLOSED_USERS} users, {closed['logins']:,} logins, generator CPU "
+            f"{closed['cpu_s'] / closed['wall_s']:.0%}) | {per_closed:,.0f} |"
+        )
+    rows += [
         f"| {SLOW_TARGET} | wrk: requests per generator CPU-second (pre-signed bodies, "
         f"flat out) | {per_wrk:,.0f} |",
-        f"| {SLOW_TARGET} | generator cores needed at {rate:,.0f}/s ({which}): Locust / wrk | "
-        f"{rate / per_locust:.2f} / {rate / per_wrk:.2f} |" if per_locust else "",
+        f"| | Locust / wrk per generator CPU-second: open / closed model | "
+        f"{per_open / per_wrk:.2f} / {per_closed / per_wrk:.2f} |",
     ]
+    floor = results.get("floors")
+    if floor:
+        rows.append(
+            f"| | crypto floors per CPU-second: client (one signature of the hashed email) / "
+            f"server (a verify + 2 token signatures) | {floor['client']:,.0f} / "
+            f"{floor['server']:,.0f} |"
+        )
+    if per_open:
+        rows.append(
+            f"| {SLOW_TARGET} | generator cores needed at {rate:,.0f}/s ({which}): Locust "
+            f"(open) / wrk | {rate / per_open:.2f} / {rate / per_wrk:.2f} |"
+        )
+    return rows
 
 
 def report(results: dict, command: str) -> str:
@@ -233,6 +304,11 @@ def main() -> None:
     parser.add_argument("--step-time", type=int, default=5, help="per capacity step (5)")
     parser.add_argument("--half-seconds", type=int, default=10, help="half-capacity run (10)")
     parser.add_argument("--skip-fast", action="store_true", help="leave out phase 4")
+    parser.add_argument(
+        "--cost-only",
+        action="store_true",
+        help="phases 0, 1, 1b and 1c only: the generator cost, no capacity search",
+    )
     args = parser.parse_args()
     measure_and_report(
         args, measure, report, script="bench/capacity.py", also="each search's chart"

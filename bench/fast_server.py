@@ -1,7 +1,11 @@
-"""A login server faster than any one load generator: one canned FIB answer, no checks.
+"""A login server faster than any one load generator: canned FIB answers, no checks.
 
-Only for ``bench/capacity.py``: against it, ``authconform load --find-capacity`` must say that
-the generator is the limit instead of printing a capacity. asyncio on one core, keep-alive.
+Only for the benchmarks: against it, ``authconform load --find-capacity`` must say that the
+generator is the limit instead of printing a capacity (``bench/capacity.py``), and a
+generator's own cost per login shows alone (``bench/generator.py``). asyncio on one core,
+keep-alive. Each answer's tokens name the email of the login (claims as the reference
+server's, a signature of the right length but not a real one), so that the load users'
+token checks pass; one answer is made per distinct body and kept.
 
     python bench/fast_server.py --port 8000
 """
@@ -12,24 +16,53 @@ import argparse
 import asyncio
 import base64
 import json
+import time
+
+# Canned tokens expire this long after the server started: beyond any benchmark run.
+LIFETIME_S = 86400
+# Distinct login bodies answered from memory at most (a benchmark has a few dozen accounts).
+KEPT_ANSWERS = 10_000
+_EXPIRES = int(time.time()) + LIFETIME_S
+_SIGNATURE = base64.urlsafe_b64encode(bytes(64)).rstrip(b"=").decode()
 
 
 def _segment(value: dict) -> str:
     return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
 
 
-_JWT = f"{_segment({'alg': 'EdDSA', 'typ': 'JWT'})}.{_segment({'sub': 'bench'})}.c2ln"
-_BODY = json.dumps(
-    {
-        "status": {"code": 200, "name": "OK"},
-        "data": {"accessToken": _JWT, "refreshToken": _JWT, "expirationTime": 300},
-    }
-).encode()
-ANSWER = (
-    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-    + f"Content-Length: {len(_BODY)}\r\n\r\n".encode()
-    + _BODY
-)
+def _token(claims: dict) -> str:
+    return f"{_segment({'typ': 'JWT', 'alg': 'EdDSA'})}.{_segment(claims)}.{_SIGNATURE}"
+
+
+def _answer(body: bytes) -> bytes:
+    """A 200 for a login body: tokens for its email (any email when it has none)."""
+    try:
+        email = str(json.loads(body).get("email", "bench"))
+    except (ValueError, AttributeError):
+        email = "bench"
+    access = {"acc": email, "sub": email, "role": "user", "exp": _EXPIRES, "jti": "a"}
+    refresh = {"sub": email, "acjti": "a", "exp": _EXPIRES, "jti": "r"}
+    data = {"accessToken": _token(access), "refreshToken": _token(refresh), "expirationTime": 300}
+    answer = json.dumps({"status": {"code": 200, "name": "OK"}, "data": data}).encode()
+    return (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        + f"Content-Length: {len(answer)}\r\n\r\n".encode()
+        + answer
+    )
+
+
+_answers: dict[bytes, bytes] = {}
+
+
+def answer_for(body: bytes) -> bytes:
+    found = _answers.get(body)
+    if found is None:
+        found = _answer(body)
+        if len(_answers) < KEPT_ANSWERS:
+            _answers[body] = found
+    return found
+
+
 PROBE = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
 
 
@@ -41,9 +74,8 @@ async def _serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
             for line in head.split(b"\r\n"):
                 if line.lower().startswith(b"content-length:"):
                     length = int(line.split(b":", 1)[1])
-            if length:
-                await reader.readexactly(length)
-            writer.write(ANSWER if head.startswith(b"POST") else PROBE)
+            body = await reader.readexactly(length) if length else b""
+            writer.write(answer_for(body) if head.startswith(b"POST") else PROBE)
     except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
         pass
     finally:

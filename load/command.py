@@ -28,6 +28,8 @@ from load.stats.comparepage import write_comparison
 from load.stats.openreport import format_open, incomplete, locust_percentiles
 from load.stats.summary import format_rows, read_rows
 from load.users.schedule import ARRIVALS
+from load.users.validate import CHECK_TOKENS_EVERY
+from load.users.wire import HTTP_CLIENTS
 from reference_impl.auth.passwords import COSTS as PASSWORD_COSTS
 
 __all__ = ["configure", "run"]
@@ -61,6 +63,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-p95-ms", type=float, help="exit 1 above this p95 (ms)")
     parser.add_argument(
         "--report", default="load-report", help="folder for the HTML/CSV/JSON reports"
+    )
+    parser.add_argument(
+        "--check-tokens-every",
+        type=int,
+        metavar="N",
+        default=CHECK_TOKENS_EVERY,
+        help="FIB: also decode the tokens of every N-th good login answer per user and check "
+        "their claims (EdDSA, sub, exp, jti, acjti), the first included; every answer's "
+        f"envelope and token shapes are checked whatever N; 0 = never ({CHECK_TOKENS_EVERY})",
+    )
+    parser.add_argument(
+        "--http-client",
+        choices=HTTP_CLIENTS,
+        default=HTTP_CLIENTS[0],
+        help="lean: authconform's keep-alive HTTP/1.1 client for http:// targets, half the "
+        "generator CPU per login (https and URLs with credentials use FastHttpUser's); "
+        "fasthttp: FastHttpUser's client for every request (cookies, compression) (lean)",
     )
     parser.add_argument(
         "--demo-users", type=int, default=20, help="accounts on the reference server (20)"
@@ -243,6 +262,8 @@ def _validate(args: argparse.Namespace) -> None:
         raise UsageError("--processes", "not with --expect-workers (the workers are remote)")
     if args.users < 1:
         raise UsageError("--users", "must be at least 1")
+    if args.check_tokens_every < 0:
+        raise UsageError("--check-tokens-every", "must be zero (never) or more")
     if args.arrival_limit is not None and (args.arrival_limit < 1 or args.rate is None):
         raise UsageError("--max-logins", "needs --rate and must be at least 1")
     if args.rate is not None and args.rate <= 0:

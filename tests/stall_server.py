@@ -6,8 +6,9 @@
 Prints ``http://127.0.0.1:PORT`` on its first line once listening (port 0: the system picks).
 A request that arrives during a freeze waits until the freeze ends, as behind a stop-the-world
 pause. With ``--service-ms`` each login also takes that long, one at a time, so the server
-saturates at 1000 / service-ms logins per second. Every login gets the same well-formed
-answer: this server checks nothing.
+saturates at 1000 / service-ms logins per second. Every login gets a well-formed answer
+whose tokens name the login's email (claims as a FIB server's, a signature of the right
+length but no real one): this server checks nothing.
 """
 
 from __future__ import annotations
@@ -26,20 +27,26 @@ def _segment(value: dict) -> str:
     return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
 
 
-def _token(kind: str) -> str:
-    return f"{_segment({'alg': 'EdDSA', 'typ': 'JWT'})}.{_segment({'kind': kind})}.c2ln"
+# Tokens expire this long after the server started: beyond any test run.
+LIFETIME_S = 86400
+_EXPIRES = int(time.time()) + LIFETIME_S
+_SIGNATURE = base64.urlsafe_b64encode(bytes(64)).rstrip(b"=").decode()
 
 
-ANSWER = json.dumps(
-    {
-        "status": {"code": 200, "name": "OK"},
-        "data": {
-            "accessToken": _token("access"),
-            "refreshToken": _token("refresh"),
-            "expirationTime": 300,
-        },
-    }
-).encode()
+def _token(claims: dict) -> str:
+    return f"{_segment({'alg': 'EdDSA', 'typ': 'JWT'})}.{_segment(claims)}.{_SIGNATURE}"
+
+
+def answer(body: bytes) -> bytes:
+    """A 200 for a login body, its tokens issued to the body's email."""
+    try:
+        email = str(json.loads(body).get("email", ""))
+    except (ValueError, AttributeError):
+        email = ""
+    access = {"sub": email, "exp": _EXPIRES, "jti": "a"}
+    refresh = {"sub": email, "acjti": "a", "exp": _EXPIRES, "jti": "r"}
+    data = {"accessToken": _token(access), "refreshToken": _token(refresh), "expirationTime": 300}
+    return json.dumps({"status": {"code": 200, "name": "OK"}, "data": data}).encode()
 
 
 def make_handler(
@@ -74,10 +81,10 @@ def make_handler(
             self.wfile.write(body)
 
         def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             self._freeze()
             self._work()
-            self._send(ANSWER)
+            self._send(answer(body))
 
         def do_GET(self) -> None:
             self._send(b'{"keys": []}')

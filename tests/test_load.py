@@ -75,6 +75,38 @@ def _malformed_200(app):
     return broken
 
 
+def _someone_elses_tokens(app):
+    """Middleware: good logins answered with well-formed tokens issued to another email."""
+    from reference_impl.auth.tokens_fib import FibTokens
+
+    tokens = FibTokens.from_seed(bytes(32))
+
+    def answer(environ, start_response):
+        status = []
+        body = b"".join(app(environ, lambda s, h, e=None: status.append(s)))
+        if not status[0].startswith("200"):
+            start_response(status[0], [("Content-Type", "application/json")])
+            return [body]
+        pair = tokens.issue(email="someone.else@example.com", account_id="else@fib")
+        data = {"accessToken": pair.access_token, "refreshToken": pair.refresh_token}
+        data["expirationTime"] = pair.expires_in
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps({"status": {"code": 200, "name": "OK"}, "data": data}).encode()]
+
+    return answer
+
+
+def _user_agents(seen: list[str]):
+    def wrap(app):
+        def recording(environ, start_response):
+            seen.append(environ.get("HTTP_USER_AGENT", ""))
+            return app(environ, start_response)
+
+        return recording
+
+    return wrap
+
+
 def test_a_short_run_signs_and_logs_in_without_failures(server, credentials, tmp_path):
     out = tmp_path / "stats"
     result = counted_run(server.url, credentials, (LOGIN,), "--json-file", str(out))
@@ -99,6 +131,39 @@ def test_a_server_answering_malformed_tokens_fails_the_run(credentials, tmp_path
     login = rows(out)[("POST", "fib login")]
     assert login.requests > 0 and login.failures == login.requests
     assert "accessToken is not a compact JWT" in result.stdout + result.stderr
+
+
+def test_check_tokens_every_sets_how_often_the_claims_are_checked(tmp_path):
+    """Tokens for another email pass every answer's shape check; only their claims show it."""
+    found = {}
+    with running_server(demo_users=3, wrap=_someone_elses_tokens) as other:
+        credentials = write_credentials(tmp_path / "credentials.json", other.credentials)
+        for every in ("1", "0"):
+            out = tmp_path / f"stats-{every}"
+            extra = ("--json-file", str(out), "--check-tokens-every", every)
+            result = counted_run(other.url, credentials, (LOGIN,), *extra)
+            found[every] = (result, rows(out)[("POST", "fib login")])
+    checked, login = found["1"]
+    assert checked.returncode == 1 and login.requests > 0 and login.failures == login.requests
+    assert "accessToken's sub is 'someone.else@example.com'" in checked.stderr
+    unchecked, login = found["0"]
+    assert unchecked.returncode == 0, unchecked.stderr[-3000:]
+    assert login.requests > 0 and login.failures == 0
+
+
+def test_http_client_fasthttp_sends_every_request_through_fasthttpuser(tmp_path):
+    seen: dict[str, list[str]] = {"lean": [], "fasthttp": []}
+    for client, agents in seen.items():
+        out = tmp_path / f"stats-{client}"
+        with running_server(demo_users=3, wrap=_user_agents(agents)) as recorded:
+            credentials = write_credentials(tmp_path / f"{client}.json", recorded.credentials)
+            extra = ("--json-file", str(out), "--http-client", client)
+            result = counted_run(recorded.url, credentials, (LOGIN,), *extra)
+        assert result.returncode == 0, result.stderr[-3000:]
+        login = rows(out)[("POST", "fib login")]
+        assert login.requests > 0 and login.failures == 0
+    assert set(seen["lean"]) == {"authconform-load"}
+    assert seen["fasthttp"] and "authconform-load" not in seen["fasthttp"]
 
 
 def test_a_server_rejecting_every_login_fails_the_run(server, wrong_keys):

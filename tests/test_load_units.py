@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 
 from conformance.signing import generate_keypair, iroha_hash, sign_email, signing_key
 from load.stats.thresholds import Limits, RowStats, breaches
@@ -16,6 +17,7 @@ from load.users.accounts import account_index, load_section_users
 from load.users.validate import (
     duktig_token_problem,
     fib_logout_problem,
+    fib_token_claims_problem,
     fib_token_pair_problem,
     user_api_answer_problem,
 )
@@ -140,8 +142,36 @@ def test_the_pure_modules_do_not_import_locust():
     probe = (
         "import sys, load.users.accounts, load.users.validate, load.stats.summary,"
         " load.stats.thresholds, load.stats.latency, load.command, load.capacity.driver,"
-        " load.process.cpu;"
+        " load.process.cpu, load.stats.localrow, load.users.wire;"
         "print('locust' in sys.modules, 'gevent' in sys.modules, 'jinja2' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False", "False"]
+
+
+def _issued(email: str = "user0@example.com") -> bytes:
+    from reference_impl.auth.tokens_fib import FibTokens
+
+    pair = FibTokens.from_seed(bytes(32)).issue(email=email, account_id="user0@fib")
+    return _login_body(accessToken=pair.access_token, refreshToken=pair.refresh_token)
+
+
+def test_the_sampled_token_check_passes_a_real_pair_and_names_each_fault():
+    import base64
+
+    now = time.time()
+    good = _issued()
+    assert fib_token_pair_problem(200, good) is None
+    assert fib_token_claims_problem(good, "user0@example.com", now) is None
+    assert "sub is 'user0@example.com'" in fib_token_claims_problem(good, "other@example.com", now)
+    assert "already expired" in fib_token_claims_problem(good, "user0@example.com", now + 10**6)
+    # A pair from two logins: the refresh token names another access token.
+    data, other = json.loads(good)["data"], json.loads(_issued())["data"]
+    mixed = _login_body(accessToken=data["accessToken"], refreshToken=other["refreshToken"])
+    assert "acjti" in fib_token_claims_problem(mixed, "user0@example.com", now)
+    # JWT-shaped, but the header says HS256: every answer's check passes, the sample's not.
+    header = base64.urlsafe_b64encode(b'{"alg":"HS256"}').rstrip(b"=").decode()
+    hs = f"{header}.{data['accessToken'].split('.', 1)[1]}"
+    forged = _login_body(accessToken=hs, refreshToken=data["refreshToken"])
+    assert fib_token_pair_problem(200, forged) is None
+    assert "expected EdDSA" in fib_token_claims_problem(forged, "user0@example.com", now)

@@ -49,6 +49,12 @@ def locust_command(
     ]  # fmt: skip
     if credentials:
         command += ["--credentials", credentials]
+    every = getattr(args, "check_tokens_every", None)
+    if every is not None:
+        command += ["--check-tokens-every", str(every)]
+    client = getattr(args, "http_client", None)
+    if client:
+        command += ["--http-client", client]
     if rate:
         command += ["--arrival-rate", f"{rate:g}", "--arrival", args.arrival]
         command += ["--latency-file", str(report / "latency")]

@@ -5,17 +5,21 @@ from __future__ import annotations
 import itertools
 import json
 import random
+import time
+import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
 import gevent
 from locust import FastHttpUser, constant, constant_throughput
+from locust.exception import CatchResponseError
 from locust.runners import WorkerRunner
 
 from conformance.engine.masking import mask_text
 from conformance.textsafe import visible
 from load.users.accounts import account_index, load_section_users
+from load.users.wire import ConnectionPool, WireError, lean_target, request_bytes
 
 __all__ = ["JSON_HEADERS", "ApiUser", "PasswordLoginUser"]
 
@@ -27,6 +31,33 @@ _serials: defaultdict[str, Iterator[int]] = defaultdict(itertools.count)
 Validator = Callable[[int, bytes], "str | None"]
 
 JSON_HEADERS = {"Content-Type": "application/json"}
+# How often this process looks for requests older than the lean client's timeout.
+EXPIRY_CHECK_S = 1.0
+# Every lean connection pool of this process, for that look.
+_pools: weakref.WeakSet[ConnectionPool] = weakref.WeakSet()
+_watch: list[gevent.Greenlet] = []
+
+
+def _expire_forever() -> None:
+    """Fail the lean client's requests that outlive its timeout (its sockets have none)."""
+    while True:
+        gevent.sleep(EXPIRY_CHECK_S)
+        now = time.monotonic()
+        for pool in list(_pools):
+            pool.expire(now)
+
+
+def _lean_pool(target) -> ConnectionPool:
+    pool = ConnectionPool(target, read_timeout=None)
+    _pools.add(pool)
+    if not _watch:
+        _watch.append(gevent.spawn(_expire_forever))
+    return pool
+
+
+def _public(problem: str) -> str:
+    """Failure texts end up in the load reports: no token, no control byte in them."""
+    return visible(mask_text(problem))
 
 
 class ApiUser(FastHttpUser):
@@ -45,6 +76,14 @@ class ApiUser(FastHttpUser):
             # Users spawned together would fire in lockstep bursts; a random phase spreads
             # them over the period, so a constant rate arrives as a steady stream.
             gevent.sleep(random.uniform(0, 1 / rate))
+        choice = getattr(self.environment.parsed_options, "http_client", "lean")
+        target = lean_target(self.host) if choice == "lean" else None
+        # None: every request goes through FastHttpUser's client (self.client).
+        self.wire = _lean_pool(target) if target else None
+
+    def on_stop(self) -> None:
+        if self.wire is not None:
+            self.wire.close()
 
     def wait_time(self) -> float:
         return self._pace(self)
@@ -79,6 +118,9 @@ class ApiUser(FastHttpUser):
 
         Returns the response when it passed ``validator``, else None (the user carries on).
         """
+        if self.wire is not None:
+            request = request_bytes(self.wire.target, method, path, headers, body)
+            return self.send_checked(method, path, name, request, validator)
         with self.client.request(
             method, path, name=name, data=body, headers=headers, catch_response=True
         ) as response:
@@ -87,11 +129,40 @@ class ApiUser(FastHttpUser):
                 return None
             problem = validator(response.status_code, response.content or b"")
             if problem:
-                # Failure texts end up in the load reports: no token, no control byte in them.
-                response.failure(visible(mask_text(problem)))
+                response.failure(_public(problem))
                 return None
             response.success()
             return response
+
+    def send_checked(
+        self, method: str, path: str, name: str, request: bytes, validator: Validator
+    ) -> Any:
+        """``checked`` over the lean client, with the request's bytes already built.
+
+        One Locust request event per request, as FastHttpUser's client fires: its time
+        covers sending and reading the whole answer, not the check.
+        """
+        start_time = time.time()
+        started = time.perf_counter()
+        try:
+            answer = self.wire.exchange(request)
+        except WireError as exc:
+            answer, problem = None, f"no response: {exc!r}"
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        if answer is not None:
+            problem = validator(answer.status_code, answer.content)
+        self.environment.events.request.fire(
+            request_type=method,
+            name=name,
+            response_time=elapsed_ms,
+            response_length=len(answer.content) if answer is not None else 0,
+            exception=CatchResponseError(_public(problem)) if problem else None,
+            context=self.context(),
+            url=self.host + path,
+            start_time=start_time,
+            response=answer,
+        )
+        return None if problem else answer
 
 
 class PasswordLoginUser(ApiUser):

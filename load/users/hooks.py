@@ -18,6 +18,8 @@ from conformance.errors import AuthconformError
 from load.stats.thresholds import SIGN_REQUEST_TYPE, Limits, RowStats, breaches
 from load.users import arrival as open_model
 from load.users.accounts import load_section_users
+from load.users.validate import CHECK_TOKENS_EVERY
+from load.users.wire import HTTP_CLIENTS
 
 __all__ = ["select_users"]
 
@@ -52,6 +54,22 @@ def add_arguments(parser) -> None:
         type=float,
         default=0.0,
         help="iterations per second per simulated user (constant throughput); 0 = no pause",
+    )
+    parser.add_argument(
+        "--check-tokens-every",
+        type=int,
+        default=CHECK_TOKENS_EVERY,
+        help="decode the tokens of every N-th good FIB login answer per user and check their "
+        "claims (EdDSA, sub, exp, jti, acjti), the first answer included; every answer's "
+        f"envelope and token shapes are checked whatever N; 0 = never ({CHECK_TOKENS_EVERY})",
+    )
+    parser.add_argument(
+        "--http-client",
+        choices=HTTP_CLIENTS,
+        default=HTTP_CLIENTS[0],
+        help="lean: authconform's own keep-alive HTTP/1.1 client for http:// targets (https "
+        "and URLs with credentials use FastHttpUser's); fasthttp: FastHttpUser's client for "
+        "every request (cookies, compression), at about twice the generator CPU per login",
     )
     open_model.add_arguments(parser)
 
