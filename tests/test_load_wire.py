@@ -17,7 +17,13 @@ import pytest
 
 from load.process.server import free_port
 from load.stats.localrow import LocalRow
-from load.users.wire import ConnectionPool, WireError, lean_target, request_bytes
+from load.users.wire import (
+    MAX_BODY_BYTES,
+    ConnectionPool,
+    WireError,
+    lean_target,
+    request_bytes,
+)
 
 Reply = Callable[[socket.socket, bytes], bool]  # (connection, request) -> keep it open
 
@@ -134,6 +140,31 @@ def test_no_server_and_no_answer_are_wire_errors():
         _post(_pool(url))
     with pytest.raises(WireError, match="cannot connect"):
         _post(_pool(f"http://127.0.0.1:{free_port()}"))
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        f"Content-Length: {MAX_BODY_BYTES + 1}\r\n".encode(),  # declared too long
+        b"Connection: close\r\n",  # ended by closing, after more than the cap
+        b"Transfer-Encoding: chunked\r\n",  # chunks adding up past the cap
+    ],
+    ids=["declared", "until-close", "chunked"],
+)
+def test_an_answer_over_the_cap_fails_instead_of_filling_memory(head: bytes):
+    chunk = b"x" * 65536
+    body = (b"%x\r\n" % len(chunk) + chunk + b"\r\n") if b"chunked" in head else chunk
+    cap_chunks = MAX_BODY_BYTES // len(chunk) + 2
+
+    def flood(conn: socket.socket, _: bytes) -> bool:
+        with contextlib.suppress(OSError):
+            conn.sendall(b"HTTP/1.1 200 OK\r\n" + head + b"\r\n")
+            for _ in range(cap_chunks):  # bounded: just past the cap, then the server stops
+                conn.sendall(body)
+        return False
+
+    with serving(flood) as (url, _, _), pytest.raises(WireError, match="over 1024 KiB"):
+        _post(_pool(url))
 
 
 def test_a_request_older_than_the_timeout_is_expired():

@@ -10,6 +10,7 @@ Under Locust the process is patched by gevent, so these sockets yield like any o
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import time
@@ -37,6 +38,9 @@ TIMEOUT_S = 60.0
 READ_BYTES = 65536
 # An answer's head larger than this is not an answer worth waiting for.
 MAX_HEAD_BYTES = 65536
+# Nor is a body larger than this (a login answer is under a kilobyte): the request fails
+# and its connection is closed, so a target cannot grow a generator's memory without end.
+MAX_BODY_BYTES = 1024 * 1024
 USER_AGENT = "authconform-load"
 
 
@@ -148,7 +152,11 @@ class ConnectionPool:
         late = [sock for sock, began in self._busy.items() if now - began > self.timeout]
         for sock in late:
             self._busy.pop(sock, None)
-            sock.close()  # the request waiting on it fails with an OSError: WireError
+            # shutdown wakes a read blocked on it in a thread too, where close alone does not;
+            # the request waiting on it then fails: WireError.
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
         return len(late)
 
     def _connect(self) -> socket.socket:
@@ -226,11 +234,13 @@ def _read_answer(sock: socket.socket, data: bytes) -> tuple[Answer, bool]:
     if not length:  # the body ends where the connection does
         while chunk := sock.recv(READ_BYTES):
             rest += chunk
+            _within_cap(len(rest))
         return Answer(status, rest), False
     try:
         size = int(length)
     except ValueError as exc:
         raise WireError(f"a Content-Length that is not a number: {length!r}") from exc
+    _within_cap(size)
     while len(rest) < size:
         rest += _more(sock)
     return Answer(status, rest[:size]), keep
@@ -246,6 +256,11 @@ def _field(fields: bytes, name: bytes) -> bytes:
     return fields[start : end if end >= 0 else len(fields)].strip()
 
 
+def _within_cap(size: int) -> None:
+    if size > MAX_BODY_BYTES:
+        raise WireError(f"an answer body over {MAX_BODY_BYTES // 1024} KiB")
+
+
 def _more(sock: socket.socket) -> bytes:
     chunk = sock.recv(READ_BYTES)
     if not chunk:
@@ -258,14 +273,17 @@ def _chunked(sock: socket.socket, data: bytes) -> tuple[bytes, bytes]:
     body = bytearray()
     while True:
         while b"\r\n" not in data:
+            _within_cap(len(data))  # a chunk-size line without end
             data += _more(sock)
         line, _, data = data.partition(b"\r\n")
         try:
             size = int(line.split(b";", 1)[0].strip(), 16)
         except ValueError as exc:
             raise WireError(f"a chunk size that is not hex: {line[:20]!r}") from exc
+        _within_cap(len(body) + size)
         if size == 0:
             while not (data.startswith(b"\r\n") or b"\r\n\r\n" in data):
+                _within_cap(len(data))  # trailer fields count against the cap too
                 data += _more(sock)  # trailer fields, then the blank line
             end = 2 if data.startswith(b"\r\n") else data.index(b"\r\n\r\n") + 4
             return bytes(body), data[end:]
