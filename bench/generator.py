@@ -6,14 +6,14 @@ bench/capacity.py serves it) and the generator on core 1:
 
 1. parts    in one process on the generator core, each part of a login timed alone
             (CPU us per call): signing, the SIGN row, the body, the HTTP exchange, the
-            answer check, the open model's start of a login; the way ``main`` did each
+            answer check, the open model's start of a login; the way the older checkout did each
             beside the way this tree does it
 2. runs     Locust (load/locustfile.py + bench/cpu_probe.py) against the same server:
             CPU per login between 2 s after the start and the stop, closed model
             (-u USERS) and open model (--arrival-rate RATE); with ``--before TREE`` the
             same runs of another checkout's locustfile with its own venv, in turns
 
-    python bench/generator.py --before /work/main --rounds 3
+    python bench/generator.py --before ../before-checkout --rounds 3
 
 Prints a Markdown report (docs/benchmarks.md, "Where a generator's login goes").
 """
@@ -103,7 +103,7 @@ def report(results: dict, command: str) -> str:
         f"{results['loadavg'][1]:.2f}",
         "",
     ]
-    lines += ["| part of one login | before (main's way) | after | saved |",
+    lines += ["| part of one login | before (the older way) | after | saved |",
               "|---|---:|---:|---:|"]
     for name, (before, after) in results["parts"].items():
         lines.append(f"| {name} | {before:.1f} us | {after:.1f} us | {before - after:.1f} us |")

@@ -1,4 +1,4 @@
-"""The parts of one generator login, each timed alone: main's way and this tree's.
+"""The parts of one generator login, each timed alone: the older way and this tree's.
 
 Run by bench/generator.py on the generator core, against its canned server; prints one
 JSON object {part: [before_us, after_us]} of CPU microseconds per call. Imports Locust
@@ -50,7 +50,7 @@ def cpu_us(operation: Callable[[], object], seconds: float) -> float:
 
 
 def old_pair_problem(status: int, content: bytes) -> str | None:
-    """main's fib_token_pair_problem: the detailed path for every answer."""
+    """The older fib_token_pair_problem: the detailed path for every answer."""
     body, problem = validate._fib_enveloped(status, content)
     if problem:
         return problem
