@@ -3,9 +3,9 @@
 Only for the benchmarks: against it, ``authconform load --find-capacity`` must say that the
 generator is the limit instead of printing a capacity (``bench/capacity.py``), and a
 generator's own cost per login shows alone (``bench/generator.py``). asyncio on one core,
-keep-alive. Each answer's tokens name the email of the login (claims as the reference
-server's, a signature of the right length but not a real one), so that the load users'
-token checks pass; one answer is made per distinct body and kept.
+keep-alive. Each answer's tokens name the email of the login (``tests/stall_server.py``'s
+answer: a FIB server's claims, a signature of the right length but not a real one), so
+that the load users' token checks pass; one answer is made per distinct body and kept.
 
     python bench/fast_server.py --port 8000
 """
@@ -14,36 +14,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
-import json
-import time
+import sys
+from pathlib import Path
 
-# Canned tokens expire this long after the server started: beyond any benchmark run.
-LIFETIME_S = 86400
+# The canned answer is the test stall server's, so both make the same tokens.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from stall_server import answer as canned_answer
+
 # Distinct login bodies answered from memory at most (a benchmark has a few dozen accounts).
 KEPT_ANSWERS = 10_000
-_EXPIRES = int(time.time()) + LIFETIME_S
-_SIGNATURE = base64.urlsafe_b64encode(bytes(64)).rstrip(b"=").decode()
-
-
-def _segment(value: dict) -> str:
-    return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
-
-
-def _token(claims: dict) -> str:
-    return f"{_segment({'typ': 'JWT', 'alg': 'EdDSA'})}.{_segment(claims)}.{_SIGNATURE}"
 
 
 def _answer(body: bytes) -> bytes:
-    """A 200 for a login body: tokens for its email (any email when it has none)."""
-    try:
-        email = str(json.loads(body).get("email", "bench"))
-    except (ValueError, AttributeError):
-        email = "bench"
-    access = {"acc": email, "sub": email, "role": "user", "exp": _EXPIRES, "jti": "a"}
-    refresh = {"sub": email, "acjti": "a", "exp": _EXPIRES, "jti": "r"}
-    data = {"accessToken": _token(access), "refreshToken": _token(refresh), "expirationTime": 300}
-    answer = json.dumps({"status": {"code": 200, "name": "OK"}, "data": data}).encode()
+    """A 200 for a login body, its tokens naming the body's email (the stall server's)."""
+    answer = canned_answer(body)
     return (
         b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
         + f"Content-Length: {len(answer)}\r\n\r\n".encode()
