@@ -109,13 +109,25 @@ def test_the_same_seed_twice_gives_the_same_values_and_outcomes(
     tmp_path: Path, policy_server
 ) -> None:
     """Same server, same seed: every check ends the same, and the server was sent the same
-    users, passwords included; only the run tag in names and emails differs."""
+    users, passwords included; only the run tag in names and emails differs.
+
+    The timing advisories (``*_in_alike_time``) are the exception: they judge how long the
+    server took, which no seed rules. This server hashes only for known accounts (about
+    10 ms of PBKDF2), close to the advisory's 20 ms gap on a busy machine, so they may
+    warn in one run and pass in the other; either way they never fail."""
     url, journal = policy_server("strong")
     first = check(tmp_path / "first", url, 42, "--no-fuzz")
     sent_first = list(journal)
     journal.clear()
     second = check(tmp_path / "second", url, 42, "--no-fuzz")
-    assert first.outcomes == second.outcomes, (first.explain(), second.explain())
+    timed = {name for name in first.outcomes if name.endswith("_in_alike_time")}
+    assert timed, "the timing advisories ran"
+
+    def seeded(outcomes: dict[str, str]) -> dict[str, str]:
+        return {name: outcome for name, outcome in outcomes.items() if name not in timed}
+
+    assert seeded(first.outcomes) == seeded(second.outcomes), (first.explain(), second.explain())
+    assert {r.outcomes[name] for r in (first, second) for name in timed} <= {"passed", "warned"}
     assert first.returncode == second.returncode == 0, second.explain()
     assert _untagged(sent_first) == _untagged(journal)
     tags = [r.report["settings"]["run_tag"] for r in (first, second)]
