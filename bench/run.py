@@ -6,7 +6,9 @@ generator to core 1 (``taskset``), so "one core" means one core. Phases, each bo
 1. crypto floor   one login's cryptography in-process (verify + two token signatures)
 2. handler        the WSGI app called directly, no HTTP
 3. served         `authconform serve` (Granian) with one worker, driven by wrk + pre-signed
-                  bodies; the same app under gunicorn gthread as a comparison row
+                  bodies: first in turns with the in-process floor and handler (five
+                  rounds, the served / handler goal judged on their median), then alone;
+                  the same app under gunicorn gthread as a comparison row
 4. Flask peer     the same logic behind Flask, under the same Granian settings and under
                   gunicorn gthread, same wrk
 5. Locust         load/locustfile.py (signing each login) against the Granian server
