@@ -8,6 +8,13 @@ from typing import Any
 from conformance import signing
 from conformance.profiles import Profile
 
+# What refresh and logout take, and how the docs let them refuse: cited by Schemathesis's
+# ignored_auth here and by the protocol checks of a missing or unusable Authorization.
+AUTHORIZATION_SOURCE = (
+    "FIB docs: refresh and logout take a token in Authorization; 400, 401 and 422 are among "
+    "their answers"
+)
+
 
 def _token_login_body(section: Mapping[str, Any]) -> dict[str, str] | None:
     """The first user's signed login body: the same every time (the signature covers the
@@ -76,10 +83,7 @@ PROFILE = Profile(
                 "RFC 9110 §15.5.2: 401 answers a request that lacks valid credentials; "
                 "FIB docs: 400, 401 and 422 are among the refusals"
             ),
-            "ignored_auth": (
-                "FIB docs: refresh and logout take a token in Authorization; 400, 401 and 422 "
-                "are among their answers"
-            ),
+            "ignored_auth": AUTHORIZATION_SOURCE,
         },
         # In the stateful phase refresh's and logout's Authorization may come from the
         # login's links; Schemathesis 4.32's own ignored_auth counts such a credential as

@@ -14,6 +14,7 @@ from conformance.checks.fib.login_common import FIB_LOGOUT_PATH, FIB_SESSION_PAT
 from conformance.checks.fib.session_common import expect_refused, lifecycle
 from conformance.checks.registry import check
 from conformance.engine.context import Context
+from conformance.profiles.fib import AUTHORIZATION_SOURCE
 
 # Values an HTTP client can send (no trailing blanks: those are not legal header values).
 _GARBAGE_HEADERS = (
@@ -74,14 +75,7 @@ def _unusable_authorizations(ctx: Context) -> Iterator[tuple[str, httpx.Response
         )
 
 
-@check(
-    "fib",
-    group="lifecycle",
-    source=(
-        "FIB docs: refresh and logout take a token in Authorization; 400, 401 and 422 are among "
-        "their answers"
-    ),
-)
+@check("fib", group="lifecycle", source=AUTHORIZATION_SOURCE)
 @lifecycle("refresh", "logout")
 def missing_authorization_is_refused(ctx: Context) -> None:
     """Refresh and logout without an Authorization header are refused (400/401/422), never 5xx.
@@ -93,14 +87,7 @@ def missing_authorization_is_refused(ctx: Context) -> None:
     _refused(ctx, ctx.request("POST", FIB_LOGOUT_PATH), "logout without Authorization")
 
 
-@check(
-    "fib",
-    group="lifecycle",
-    source=(
-        "FIB docs: refresh and logout take a token in Authorization; 400, 401 and 422 are among "
-        "their answers"
-    ),
-)
+@check("fib", group="lifecycle", source=AUTHORIZATION_SOURCE)
 @lifecycle("refresh", "logout")
 def garbage_authorization_is_refused(ctx: Context) -> None:
     """Refresh and logout with an unreadable Authorization header are refused, never 5xx.
