@@ -192,8 +192,17 @@ def signup_token(ctx: Context) -> Any:
     return session["body"]["token"]
 
 
-def same(field: str, got: Any, want: str) -> bool:
-    """Equal; an email compared without regard to case (servers may lower-case it)."""
+def mismatches(found: dict[str, Any], expected: dict[str, str]) -> list[str]:
+    """Each expected field ``found`` holds another value of, as ``field='got', not 'want'``;
+    an email is compared without regard to case (servers may lower-case it)."""
+    return [
+        f"{field}={found.get(field)!r}, not {want!r}"
+        for field, want in expected.items()
+        if not _same(field, found.get(field), want)
+    ]
+
+
+def _same(field: str, got: Any, want: str) -> bool:
     if field == "email":
         return isinstance(got, str) and got.lower() == want.lower()
     return got == want

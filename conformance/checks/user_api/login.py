@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conformance.checks.common import require_jwt
 from conformance.checks.registry import check
-from conformance.checks.user_api.account import absent_in, login_session, same
+from conformance.checks.user_api.account import absent_in, login_session, mismatches
 from conformance.checks.user_api.common import (
     SEED_003,
     claim_observed,
@@ -29,11 +29,7 @@ def login_answer_names_the_user(ctx: Context) -> None:
     """
     body, expected = login_session(ctx)
     require_documented_fields(ctx, body, "login answer")  # login's own answer, judged here
-    wrong = [
-        f"{field}={body[field]!r}, not {value!r}"
-        for field, value in expected.items()
-        if not same(field, body[field], value)
-    ]
+    wrong = mismatches(body, expected)
     if wrong:
         ctx.fail(
             "login answer describes another user",
@@ -72,11 +68,7 @@ def login_token_names_the_user(ctx: Context) -> None:
             f"({SEED_003}'s example token)",
             observed=claim_observed(jwt.claims),
         )
-    named = [
-        f"{claim}={jwt.claims.get(claim)!r}, not {value!r}"
-        for claim, value in expected.items()
-        if not same(claim, jwt.claims.get(claim), value)
-    ]
+    named = mismatches(jwt.claims, expected)
     if named:
         ctx.fail(
             "login token's claims name another user",
