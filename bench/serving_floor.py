@@ -29,7 +29,7 @@ sys.path.insert(0, str(BENCH.parent))
 sys.path.insert(0, str(BENCH))
 
 from fixtures import prepare, serving  # noqa: E402
-from run import ensure_wrk, run_wrk  # noqa: E402
+from run import ensure_wrk, reference_command, run_wrk  # noqa: E402
 
 GRANIAN = [sys.executable, "-m", "granian", "--workers", "1", "--port", "{port}",
            "--log-level", "warning", "--blocking-threads", "1"]  # fmt: skip
@@ -45,9 +45,10 @@ ROWS = {
 
 
 def serve_command(db: Path) -> list[str]:
-    # -P: the working directory's checkout must not shadow the one PYTHONPATH names.
-    return [sys.executable, "-P", "-m", "reference_impl", "--host", "127.0.0.1", "--port", "{port}",
-            "--workers", "1", "--db", str(db)]  # fmt: skip
+    """bench/run.py's ``serve``, with -P: the working directory's checkout must not shadow
+    the one PYTHONPATH names."""
+    python, *rest = reference_command(db, "granian")
+    return [python, "-P", *rest]
 
 
 def main() -> None:

@@ -93,9 +93,10 @@ async def _read_body(protocol: Any, environ: dict[str, Any]) -> tuple[bytes, boo
     kept-alive connection stays in step after the 413; past that, nothing is read.
     """
     declared = str(environ.get("CONTENT_LENGTH") or "")
-    if declared.isdigit() and int(declared) > MAX_DRAIN_BYTES:
+    length = int(declared) if declared.isdigit() else None
+    if length is not None and length > MAX_DRAIN_BYTES:
         return b"", False
-    if declared.isdigit() and int(declared) <= MAX_BODY_BYTES and not _chunked(environ):
+    if length is not None and length <= MAX_BODY_BYTES and not _chunked(environ):
         # PERF: a body declared within the limit is at most that long (the HTTP layer frames
         # it by its length): one await for all of it, not one per chunk.
         return await protocol(), True
