@@ -191,7 +191,7 @@ def run_schemathesis(
         with open(log_file, "w", encoding="utf-8") as log:
             child = subprocess.Popen(
                 command,
-                cwd=work,  # .hypothesis/ and stray config files stay in the temp dir
+                cwd=work,  # stray config files stay in the temp dir (Hypothesis: hypothesis_cache)
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -385,6 +385,24 @@ def _left_out(system: str, addition: Addition, status: int) -> CheckResult:
     )
 
 
+def hypothesis_cache() -> Path | None:
+    """Where children keep Hypothesis's derived tables between runs, or None to keep none.
+
+    Without it each child's ``.hypothesis/`` is its temporary directory, so every child
+    rebuilt the Unicode tables (a loop over every code point per codec, about a CPU second)
+    and re-parsed local sources for constants. Both files are named by what they were built
+    from (Unicode version, source hash) and written atomically, and the example database is
+    off (``database = "none"``), so sharing them changes no generated value.
+    """
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = Path(base) / "authconform" / "hypothesis"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return path if os.access(path, os.W_OK) else None
+
+
 def _child_env(
     max_bytes: int, memory_bytes: int, breach_file: Path, auth_file: Path | None = None
 ) -> dict[str, str]:
@@ -395,6 +413,8 @@ def _child_env(
         env["SCHEMATHESIS_HOOKS"] = HOOKS
         env[AUTH_FILE] = str(auth_file)
     env["NO_COLOR"] = "1"
+    if "HYPOTHESIS_STORAGE_DIRECTORY" not in env and (cache := hypothesis_cache()) is not None:
+        env["HYPOTHESIS_STORAGE_DIRECTORY"] = str(cache)
     env[fuzz_child.MAX_BYTES] = str(max_bytes)
     env[fuzz_child.MEMORY_BYTES] = str(memory_bytes)
     env[fuzz_child.BREACH_FILE] = str(breach_file)
