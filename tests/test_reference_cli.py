@@ -29,11 +29,16 @@ def test_startup_line_names_granian_and_the_workers_that_run(free_port, tmp_path
     args = ("--workers", "2", "--threads", "3", "--password-cost", "light")
     with server_process(free_port(), db, *args, log=log) as (url, proc):
         assert httpx.get(url + "/.well-known/jwks.json", timeout=5).status_code == 200
-        assert len(children(proc.pid)) == 2
+        workers = children(proc.pid)
+        assert len(workers) == 2
+        # The loop the line names is the one the workers run: uvloop's module is mapped.
+        for worker in workers:
+            maps = Path(f"/proc/{worker}/maps").read_text()
+            assert "/uvloop/loop." in maps, worker
     line = _serving_line(log)
     assert line.startswith(f"serving on {url} (granian 2.8.")
     assert (
-        "RSGI to WSGI, 2 workers x 3 threads, backpressure 1024, headers within 10 s, "
+        "RSGI to WSGI on uvloop, 2 workers x 3 threads, backpressure 1024, headers within 10 s, "
         "bodies within 10 s, failed workers respawned;"
     ) in line
     assert f"passwords light; db {db};" in line
