@@ -28,6 +28,7 @@ from locust.runners import STATE_MISSING, MasterRunner, WorkerRunner
 
 from load.stats.latency import Tally, record_seconds
 from load.users.base import ApiUser
+from load.users.launcher import Launcher
 from load.users.schedule import ARRIVALS, arrival_times, process_share
 
 __all__ = ["ArrivalUser", "add_arguments"]
@@ -37,6 +38,9 @@ logger = logging.getLogger("authconform.load")
 # Logins in flight per process at most (and its HTTP connections): far more than a stall of
 # a second at a few thousand logins/s needs. When full, the schedule waits, and says so.
 MAX_IN_FLIGHT = 4000
+# Finished login greenlets kept for the next arrivals (about 20 KiB each): far more than the
+# logins in flight at a steady few thousand a second; past a stall, the extra ones end.
+KEPT_GREENLETS = 256
 MESSAGE = "authconform_arrivals"
 DONE = "authconform_schedule_done"  # a worker's schedule reached its limit, all answered
 ASK = "authconform_tally_please"  # the master stops the run: each worker's tally, now
@@ -86,7 +90,9 @@ class _Schedule:
         self.owner: ArrivalUser | None = None
         self.tally = Tally()
         # Each login runs in a raw greenlet of its own (no links, no Greenlet object: about
-        # 15 us a login less than a gevent Pool's), counted here to bound and to wait for.
+        # 15 us a login less than a gevent Pool's), kept for later logins once it is done
+        # (load.users.launcher), and counted here to bound and to wait for.
+        self.launcher: Launcher | None = None
         self.in_flight: dict[object, float] = {}
         self.room = Event()  # set while fewer than MAX_IN_FLIGHT logins are out
         self.room.set()
@@ -168,6 +174,7 @@ class ArrivalUser(ApiUser):
         share, phase = process_share(rate, index, count)
         limit = getattr(options, "arrival_limit", 0) or 0
         s = _schedule
+        s.launcher = Launcher(keep=KEPT_GREENLETS)
         s.share = share
         s.limit = math.ceil(limit / count) if limit else None
         s.tally.offered_rate = share
@@ -183,6 +190,8 @@ class ArrivalUser(ApiUser):
         gevent.sleep(IDLE_SECONDS)
 
     def _keep(self, s: _Schedule) -> None:
+        assert s.launcher is not None
+        launch = s.launcher.launch
         for at in s.times:
             if s.limit is not None and s.launched >= s.limit:
                 return
@@ -200,7 +209,7 @@ class ArrivalUser(ApiUser):
             s.tally.sent += 1
             s.tally.max_in_flight = max(s.tally.max_in_flight, len(s.in_flight))
             s.quiet.clear()
-            gevent.spawn_raw(self._one, token, at)
+            launch(self._one, token, at)
             s.pending = None
             s.launched += 1
             s.last = at
