@@ -120,9 +120,17 @@ def _call(function: Callable[..., Any], *args: Any) -> Any:
     return function(*args)
 
 
-_in_room: Callable[..., Any] = types.FunctionType(
-    _call.__code__.replace(co_stacksize=_call.__code__.co_stacksize + _ROOM_SLOTS), globals()
-)
+def _deep_call() -> Callable[..., Any]:
+    """``_call`` with a frame ``_ROOM_SLOTS`` deeper (the same call where a Python refuses
+    such a code object; 3.11 to 3.13 take it: tests/test_fuzz_child_frames.py)."""
+    try:
+        code = _call.__code__.replace(co_stacksize=_call.__code__.co_stacksize + _ROOM_SLOTS)
+        return types.FunctionType(code, globals())
+    except (TypeError, ValueError):
+        return _call
+
+
+_in_room = _deep_call()
 
 
 def _frames_with_room() -> None:
