@@ -55,8 +55,8 @@ class ScryptCost:
 
 # OWASP's password storage recommendation for scrypt: 128 MiB and ~100-300 ms a hash.
 OWASP = ScryptCost(n=2**17, r=8, p=1)
-# For tests, demos and the embedded server only (4 MiB, ~30x faster); never for real users.
-LIGHT = ScryptCost(n=2**12, r=8, p=1)
+# For tests, demos and the embedded server only (1 MiB, about 100x faster); never for real users.
+LIGHT = ScryptCost(n=2**10, r=8, p=1)
 # By the names `serve --password-cost`, `load --password-cost` and the site's build take.
 COSTS: dict[str, ScryptCost] = {"owasp": OWASP, "light": LIGHT}
 

@@ -145,7 +145,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         choices=sorted(PASSWORD_COSTS),
         default="owasp",
         help="scrypt cost of new password hashes: owasp (N=2^17, r=8, p=1) or light "
-        "(N=2^12, for tests and demos only) (default: %(default)s)",
+        "(N=2^10, for tests and demos only) (default: %(default)s)",
     )
     parser.add_argument(
         "--max-failed-logins-per-account",
