@@ -4,7 +4,9 @@
 
 The reference server keeps no count of logins; this relay, in the target's namespace,
 counts the login request lines it passes on (request bodies are JSON and never hold one)
-and writes the running total to COUNT_FILE every tenth of a second.
+and writes "TOTAL WRITES" to COUNT_FILE every tenth of a second. Each write replaces the file
+whole (a reader never sees it half written), and WRITES counts them, so a reader can wait for
+a write made after its own call instead of guessing how long the relay takes on a busy machine.
 
 With SLOTS and MS it is also a slow-by-design target: each login waits for one of SLOTS
 places and holds it MS milliseconds before going on, so no more than SLOTS * 1000 / MS
@@ -14,6 +16,7 @@ logins a second get through, whatever the machine: a capacity known in advance.
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import sys
 import threading
@@ -58,9 +61,13 @@ def _serve(client: socket.socket, server_port: int) -> None:
 
 
 def _report(path: Path) -> None:
+    scratch = path.with_name(path.name + ".new")
+    writes = 0
     while True:
         time.sleep(0.1)
-        path.write_text(str(_count))
+        writes += 1
+        scratch.write_text(f"{_count} {writes}")
+        os.replace(scratch, path)
 
 
 def main() -> None:

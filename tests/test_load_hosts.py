@@ -142,9 +142,20 @@ def lab(tmp_path_factory) -> Iterator[dict]:
                 _stop(process)
 
 
-def _logins_on_target(lab: dict) -> int:
-    time.sleep(0.5)  # the counter writes its total every tenth of a second
-    return int((lab["work"] / "logins").read_text() or 0)
+def _counted(path: Path) -> tuple[int, int]:
+    total, writes = path.read_text().split()
+    return int(total), int(writes)
+
+
+def _logins_on_target(lab: dict, seconds: float = 30) -> int:
+    """The counter's total, from a write begun after this call: every login it relayed."""
+    path = lab["work"] / "logins"
+    _, seen = _counted(path)
+    deadline = time.monotonic() + seconds
+    while (counted := _counted(path))[1] < seen + 2:
+        assert time.monotonic() < deadline, "the login counter stopped writing its total"
+        time.sleep(0.05)
+    return counted[0]
 
 
 def _workers(lab: dict, name: str, port: int, runs: int = 1) -> list[subprocess.Popen]:
