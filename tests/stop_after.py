@@ -18,6 +18,8 @@ from locust import events
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
+from load.users.localstats import flush_all
+
 # How often the deciding process looks at its stats; a run ends at most this much later.
 POLL_SECONDS = 0.1
 SIGN_ROWS = "SIGN"  # the local signing row (load.stats.thresholds), not a request sent
@@ -38,6 +40,7 @@ def reached(environment: Environment) -> bool:
     """True when the rows asked for have their count (and every worker did some of them)."""
     options = environment.parsed_options
     wanted = options.stop_after
+    flush_all()  # rows kept in this process (passing requests, signing) reach the stats now
     counts = {
         f"{entry.method} {entry.name}": entry.num_requests
         for entry in environment.stats.entries.values()

@@ -149,6 +149,27 @@ def test_the_pure_modules_do_not_import_locust():
     assert out.stdout.split() == ["False", "False", "False"]
 
 
+# Run apart: importing Locust patches the process with gevent.
+_LISTENERS = """
+from locust import events
+from locust.env import Environment
+from load.users.localstats import only_locust_listens
+env = Environment(events=events)
+print(only_locust_listens(env))
+env.create_local_runner()
+print(only_locust_listens(env))
+env.events.request.add_listener(lambda **kwargs: None)
+print(only_locust_listens(env))
+"""
+
+
+def test_passing_requests_skip_the_event_only_while_locust_stats_alone_listen():
+    """No listener, the runner's stats alone, then a user's own listener beside them."""
+    out = subprocess.run([sys.executable, "-c", _LISTENERS], capture_output=True, text=True,
+                         check=True, timeout=60)  # fmt: skip
+    assert out.stdout.split() == ["False", "True", "False"]
+
+
 def _issued(email: str = "user0@example.com") -> bytes:
     from reference_impl.auth.tokens_fib import FibTokens
 

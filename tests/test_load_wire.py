@@ -194,7 +194,7 @@ def test_the_local_row_hands_over_one_batch_per_second():
     now = [100.2]
     row = LocalRow(batches.append, clock=lambda: now[0])
     for ms in (0.02, 0.03, 150.0):
-        row.record(ms)
+        row.record(ms, 700)
     assert batches == []  # still the same second
     now[0] = 101.1
     row.record(0.04)
@@ -203,6 +203,7 @@ def test_the_local_row_hands_over_one_batch_per_second():
     assert first["response_times"] == {0: 2, 150: 1}  # Locust's own rounding
     assert first["min_response_time"] == 0.02 and first["max_response_time"] == 150.0
     assert first["total_response_time"] == pytest.approx(150.05)
+    assert first["total_content_length"] == 2100
     row.flush()
     assert batches[1]["num_requests"] == 1 and batches[1]["num_reqs_per_sec"] == {101: 1}
     row.flush()

@@ -19,6 +19,7 @@ from locust.runners import WorkerRunner
 from conformance.engine.masking import mask_text
 from conformance.textsafe import visible
 from load.users.accounts import account_index, load_section_users
+from load.users.localstats import local_row, only_locust_listens
 from load.users.wire import ConnectionPool, WireError, lean_target, request_bytes
 
 __all__ = ["JSON_HEADERS", "ApiUser", "PasswordLoginUser"]
@@ -80,6 +81,8 @@ class ApiUser(FastHttpUser):
         target = lean_target(self.host) if choice == "lean" else None
         # None: every request goes through FastHttpUser's client (self.client).
         self.wire = _lean_pool(target) if target else None
+        # A passing answer's timing goes to a local row unless someone else hears the events.
+        self._local_passes = only_locust_listens(self.environment)
 
     def on_stop(self) -> None:
         if self.wire is not None:
@@ -139,8 +142,10 @@ class ApiUser(FastHttpUser):
     ) -> Any:
         """``checked`` over the lean client, with the request's bytes already built.
 
-        One Locust request event per request, as FastHttpUser's client fires: its time
-        covers sending and reading the whole answer, not the check.
+        Its time covers sending and reading the whole answer, not the check. A failing
+        answer is one Locust request event, as FastHttpUser's client fires; a passing one
+        too when anything but Locust's stats listens, and otherwise a local row's entry
+        (the same figures in the same stats row, about 10 us a login cheaper).
         """
         start_time = time.time()
         started = time.perf_counter()
@@ -151,6 +156,9 @@ class ApiUser(FastHttpUser):
         elapsed_ms = (time.perf_counter() - started) * 1000
         if answer is not None:
             problem = validator(answer.status_code, answer.content)
+            if problem is None and self._local_passes:
+                local_row(self.environment, method, name).record(elapsed_ms, len(answer.content))
+                return answer
         self.environment.events.request.fire(
             request_type=method,
             name=name,

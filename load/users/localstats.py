@@ -13,7 +13,10 @@ from locust.stats import RequestStats, StatsEntry
 
 from load.stats.localrow import Batch, LocalRow
 
-__all__ = ["local_row"]
+__all__ = ["local_row", "only_locust_listens"]
+
+# Locust's runner logs each request event in its stats with this listener (locust.runners).
+_RUNNER_LISTENER = "Runner.__init__.<locals>.on_request"
 
 _rows: dict[tuple[int, str, str], LocalRow] = {}
 
@@ -31,6 +34,16 @@ def local_row(environment: Environment, method: str, name: str) -> LocalRow:
 
         row = _rows[key] = LocalRow(take)
     return row
+
+
+def only_locust_listens(environment: Environment) -> bool:
+    """True when the runner's stats are all that hears request events: a passing request
+    may then go to a local row instead. Any other listener (a user's own, Locust's debug
+    runner, a Locust that changed its listener) keeps one event per request."""
+    handlers = getattr(environment.events.request, "_handlers", None)
+    if not handlers:
+        return False
+    return all(getattr(h, "__qualname__", "") == _RUNNER_LISTENER for h in handlers)
 
 
 def _merge(stats: RequestStats, method: str, name: str, batch: Batch) -> None:
