@@ -15,7 +15,7 @@ from load.capacity.driver import DRAIN_S, START_SLACK_S, _step_args, answer
 from load.capacity.search import Limits, Step, judge, knee, next_rate, processes_needed
 from load.command import configure
 from load.process.locust import clear_outputs, locust_command
-from load.stats.latency import Tally, record_seconds
+from load.stats.latency import FOLD_AT, Tally, record_seconds
 from load.stats.openreport import lag_warning
 from load.users.schedule import arrival_times, process_share
 
@@ -83,6 +83,27 @@ def test_merged_worker_tallies_give_the_run_percentiles(tmp_path):
     decoded = HdrHistogram.decode((tmp_path / "latency.hdr").read_bytes().strip())
     assert decoded.get_total_count() == 1000
     assert "Percentile" in (tmp_path / "latency.hgrm").read_text()
+
+
+def test_times_held_back_by_a_tally_reach_every_figure_it_gives():
+    """answered() / started_late() count values and fold them into the histograms later:
+    past FOLD_AT distinct values, and before any figure, wire form or file is made."""
+    values = [(i % (FOLD_AT + 500)) / 1e6 + 0.0005 for i in range(3 * FOLD_AT)]
+    held, direct = Tally(), Tally()
+    for s in values:
+        held.answered(s)
+        held.started_late(s / 2)
+        record_seconds(direct.corrected, s)
+        record_seconds(direct.send_lag, s / 2)
+    assert held.corrected.get_total_count() > 0  # folded once past FOLD_AT on the way
+    assert held.summary()["corrected_ms"] == direct.summary()["corrected_ms"]
+    assert held.summary()["send_lag_ms"] == direct.summary()["send_lag_ms"]
+    again = Tally()
+    for s in values[:10]:
+        again.answered(s)
+    wire = json.loads(json.dumps(again.to_wire()))
+    assert HdrHistogram.decode(wire["corrected"].encode()).get_total_count() == 10
+    assert not any(key.startswith("_held") for key in wire)
 
 
 def _summary(due: int, sent: int, lag_ms: float, cpu: float = 0.5) -> dict:

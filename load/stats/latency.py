@@ -31,6 +31,16 @@ def record_seconds(histogram: HdrHistogram, seconds: float) -> None:
     histogram.record_value(min(HIGHEST_US, max(1, round(seconds * 1e6))))
 
 
+# Distinct values a tally holds back before folding them into its histograms.
+FOLD_AT = 4096
+
+
+def _fold(histogram: HdrHistogram, held: dict[int, int]) -> None:
+    for us, count in held.items():
+        histogram.record_value(min(HIGHEST_US, max(1, us)), count)
+    held.clear()
+
+
 def percentiles_ms(histogram: HdrHistogram) -> dict[str, float]:
     """p50, p90, p99, p99.9 and max in milliseconds (zeros for an empty histogram)."""
     if not histogram.get_total_count():
@@ -57,10 +67,38 @@ class Tally:
     cpu: list[float] = field(default_factory=list)  # each process's CPU share while it ran
     windows: list[float] = field(default_factory=list)  # each process's schedule length, s
     max_in_flight: int = 0
+    # Microseconds -> count, not yet in ``corrected`` / ``send_lag``: hdrh records in pure
+    # Python (about 2 us a value); a dict's count is a tenth of that, and the histograms get
+    # each distinct value once. settle() folds them in; every reader here calls it first.
+    _held_answers: dict[int, int] = field(default_factory=dict, repr=False)
+    _held_lags: dict[int, int] = field(default_factory=dict, repr=False)
+
+    def answered(self, seconds: float) -> None:
+        """One login's time from its intended start to its answer."""
+        us = round(seconds * 1e6)
+        held = self._held_answers
+        held[us] = held.get(us, 0) + 1
+        if len(held) > FOLD_AT:
+            _fold(self.corrected, held)
+
+    def started_late(self, seconds: float) -> None:
+        """One login's time from its intended start to its actual start."""
+        us = round(seconds * 1e6)
+        held = self._held_lags
+        held[us] = held.get(us, 0) + 1
+        if len(held) > FOLD_AT:
+            _fold(self.send_lag, held)
+
+    def settle(self) -> None:
+        """Everything held back, into the histograms."""
+        _fold(self.corrected, self._held_answers)
+        _fold(self.send_lag, self._held_lags)
 
     def to_wire(self) -> dict[str, Any]:
         """A JSON-able form for a worker's message to the master."""
+        self.settle()
         data = {k: v for k, v in vars(self).items() if k not in ("corrected", "send_lag")}
+        data = {k: v for k, v in data.items() if not k.startswith("_held")}
         data["corrected"] = self.corrected.encode().decode("ascii")
         data["send_lag"] = self.send_lag.encode().decode("ascii")
         return data
@@ -78,6 +116,7 @@ class Tally:
         self.max_in_flight += data["max_in_flight"]
 
     def summary(self) -> dict[str, Any]:
+        self.settle()
         window = self.window_s or 1.0
         return {
             "offered_rate": self.offered_rate,
@@ -101,6 +140,7 @@ class Tally:
     def write_files(self, prefix: str | Path) -> dict[str, Any]:
         """``PREFIX.json`` (summary), ``PREFIX.hgrm`` (percentile distribution, ms) and
         ``PREFIX.hdr`` (the encoded histogram, for HdrHistogram tools); returns the summary."""
+        self.settle()
         prefix = Path(prefix)
         prefix.parent.mkdir(parents=True, exist_ok=True)
         summary = self.summary()

@@ -26,7 +26,7 @@ from locust import events, task
 from locust.env import Environment
 from locust.runners import STATE_MISSING, MasterRunner, WorkerRunner
 
-from load.stats.latency import Tally, record_seconds
+from load.stats.latency import Tally
 from load.users.base import ApiUser
 from load.users.launcher import Launcher
 from load.users.schedule import ARRIVALS, arrival_times, process_share
@@ -217,7 +217,7 @@ class ArrivalUser(ApiUser):
     def _one(self, token: object, intended: float) -> None:
         s = _schedule
         started = time.perf_counter()
-        record_seconds(s.tally.send_lag, started - intended)
+        s.tally.started_late(started - intended)
         try:
             passed = self.arrive()
         finally:
@@ -232,7 +232,7 @@ class ArrivalUser(ApiUser):
             logger.info(SCHEDULE_RUNS, index + 1, count)
         if s.stopped:
             return  # answered after the end: the tally is closed
-        record_seconds(s.tally.corrected, time.perf_counter() - intended)
+        s.tally.answered(time.perf_counter() - intended)
         if passed:
             s.tally.ok += 1
             s.tally.ok_in_window += s.wall_end is None
@@ -280,7 +280,7 @@ def _finish(environment: Environment) -> Tally | None:
     t = s.tally
     for intended in s.in_flight.values():
         # Still waiting: at least this late. Recorded, so a stalled server cannot hide.
-        record_seconds(t.corrected, now - intended)
+        t.answered(now - intended)
         t.unfinished += 1
     t.due = s.launched + s.remaining_due(now)
     end = now if s.limit is None or s.launched < s.limit else min(now, s.last + 1 / s.share)
