@@ -170,6 +170,27 @@ def test_passing_requests_skip_the_event_only_while_locust_stats_alone_listen():
     assert out.stdout.split() == ["False", "True", "False"]
 
 
+_GEVENT_WAIT = """
+from gevent import monkey
+monkey.patch_all()
+import socket
+from load.users.wire import _until_readable
+left, right = socket.socketpair()
+print(callable(getattr(left, "_wait", None)), getattr(left, "_read_event", None) is not None)
+right.send(b"answer")
+_until_readable(left)
+print(left.recv(10).decode())
+"""
+
+
+def test_under_gevent_the_client_waits_with_the_sockets_own_wait():
+    """The lean client waits before its first read through gevent's socket (no failed read
+    first): a gevent that renamed that wait would quietly bring the failed reads back."""
+    out = subprocess.run([sys.executable, "-c", _GEVENT_WAIT], capture_output=True, text=True,
+                         check=True, timeout=60)  # fmt: skip
+    assert out.stdout.split() == ["True", "True", "answer"]
+
+
 def _issued(email: str = "user0@example.com") -> bytes:
     from reference_impl.auth.tokens_fib import FibTokens
 

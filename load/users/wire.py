@@ -193,6 +193,7 @@ def _exchange(sock: socket.socket, request: bytes) -> tuple[Answer, bool]:
         sent = sock.send(request)
         while sent < len(request):
             sent += sock.send(request[sent:])
+        _until_readable(sock)
         data = sock.recv(READ_BYTES)
     except (BrokenPipeError, ConnectionResetError) as exc:
         raise _Stale from exc
@@ -204,6 +205,21 @@ def _exchange(sock: socket.socket, request: bytes) -> tuple[Answer, bool]:
         return _read_answer(sock, data)
     except OSError as exc:
         raise WireError(repr(exc)) from exc
+
+
+def _until_readable(sock: socket.socket) -> None:
+    """Under gevent, wait for the answer before the first read of it.
+
+    gevent's ``recv`` reads first and waits only after that fails, and right after a
+    request it nearly always fails (the answer is not there yet): a system call and an
+    exception built and caught, about 10 us a login against a server that takes its time
+    (``docs/benchmarks.md``). Its socket's own wait, with the socket's timeout, is used
+    when it has one; a plain socket (threads, the tests) just reads.
+    """
+    wait = getattr(sock, "_wait", None)
+    event = getattr(sock, "_read_event", None)
+    if wait is not None and event is not None:
+        wait(event)
 
 
 def _read_answer(sock: socket.socket, data: bytes) -> tuple[Answer, bool]:
