@@ -41,6 +41,13 @@ def _fold(histogram: HdrHistogram, held: dict[int, int]) -> None:
     held.clear()
 
 
+def _hold(held: dict[int, int], histogram: HdrHistogram, seconds: float) -> None:
+    us = round(seconds * 1e6)
+    held[us] = held.get(us, 0) + 1
+    if len(held) > FOLD_AT:
+        _fold(histogram, held)
+
+
 def percentiles_ms(histogram: HdrHistogram) -> dict[str, float]:
     """p50, p90, p99, p99.9 and max in milliseconds (zeros for an empty histogram)."""
     if not histogram.get_total_count():
@@ -75,19 +82,11 @@ class Tally:
 
     def answered(self, seconds: float) -> None:
         """One login's time from its intended start to its answer."""
-        us = round(seconds * 1e6)
-        held = self._held_answers
-        held[us] = held.get(us, 0) + 1
-        if len(held) > FOLD_AT:
-            _fold(self.corrected, held)
+        _hold(self._held_answers, self.corrected, seconds)
 
     def started_late(self, seconds: float) -> None:
         """One login's time from its intended start to its actual start."""
-        us = round(seconds * 1e6)
-        held = self._held_lags
-        held[us] = held.get(us, 0) + 1
-        if len(held) > FOLD_AT:
-            _fold(self.send_lag, held)
+        _hold(self._held_lags, self.send_lag, seconds)
 
     def settle(self) -> None:
         """Everything held back, into the histograms."""
