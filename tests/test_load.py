@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from locust_run import (
@@ -117,6 +118,10 @@ def test_a_short_run_signs_and_logs_in_without_failures(server, credentials, tmp
     assert login.failures == 0 and sign.failures == 0
     # Every login was preceded by its own signature.
     assert sign.requests >= login.requests
+    # Passing logins reach the row from the generator's own row, with their answers' bytes
+    # as a request event gives them (a login answer is a few hundred bytes).
+    raw = {(e["method"], e["name"]): e for e in json.loads(Path(f"{out}.json").read_text())}
+    assert raw[("POST", "fib login")]["total_content_length"] >= 300 * login.requests
     # The session flow and the other systems are opt-in: absent from a plain run, although
     # the credentials file has User API and Duktig accounts.
     assert set(found) == {("SIGN", "fib sign email"), ("POST", "fib login")}
