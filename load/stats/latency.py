@@ -96,8 +96,11 @@ class Tally:
     def to_wire(self) -> dict[str, Any]:
         """A JSON-able form for a worker's message to the master."""
         self.settle()
-        data = {k: v for k, v in vars(self).items() if k not in ("corrected", "send_lag")}
-        data = {k: v for k, v in data.items() if not k.startswith("_held")}
+        data = {
+            k: v
+            for k, v in vars(self).items()
+            if k not in ("corrected", "send_lag") and not k.startswith("_held")
+        }
         data["corrected"] = self.corrected.encode().decode("ascii")
         data["send_lag"] = self.send_lag.encode().decode("ascii")
         return data
